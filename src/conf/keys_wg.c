@@ -1,0 +1,349 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* The keys wg-quick reads, with wg-quick's and wg's semantics. */
+#include <errno.h>
+#include <string.h>
+#include <strings.h>
+
+#include "conf/parse.h"
+#include "conf/values.h"
+
+static int add_prefix(struct parse_ctx *ctx, void *vec_ptr, const struct prefix *p, struct loc loc)
+{
+	VEC(struct lprefix) *vec = vec_ptr;
+	struct lprefix *lp = vec_push(ctx->a, vec);
+
+	OOM_IF_NULL(lp);
+	lp->p = *p;
+	lp->loc = loc;
+	return 0;
+}
+
+static int key_private_key(struct parse_ctx *ctx, char *value, struct loc loc)
+{
+	struct wg_key k;
+	const char *err = parse_key(value, &k);
+
+	/* Never echo a private key, not even a malformed one. */
+	if (err) {
+		conf_error(ctx->d, loc, "invalid PrivateKey: %s", err);
+		return 0;
+	}
+	SET_OPT(ctx, ctx->iface->private_key, k, loc, "PrivateKey");
+	return 0;
+}
+
+static int key_listen_port(struct parse_ctx *ctx, char *value, struct loc loc)
+{
+	uint32_t port;
+
+	/* wg truncates 70000 to 4464 without a word; we refuse. 0 asks for a random port. */
+	if (parse_uint(value, 0, 65535, &port))
+		return report_value(ctx, loc, "ListenPort", value,
+				    "a port must be a number in 1-65535 (0 for a random port)");
+	SET_OPT(ctx, ctx->iface->listen_port, port, loc, "ListenPort");
+	return 0;
+}
+
+static int key_fwmark(struct parse_ctx *ctx, char *value, struct loc loc)
+{
+	uint32_t mark = 0;
+	const char *err = NULL;
+
+	if (strcasecmp(value, "off"))
+		err = parse_u32_any(value, &mark);
+	if (err)
+		return report_value(ctx, loc, "FwMark", value, err);
+	SET_OPT(ctx, ctx->iface->fwmark, mark, loc, "FwMark");
+	return 0;
+}
+
+static int address_item(struct parse_ctx *ctx, char *item, struct loc loc, void *vec)
+{
+	struct prefix p;
+	const char *err = prefix_parse(item, &p, NULL);
+
+	if (err)
+		return report_value(ctx, loc, "Address", item, err);
+	return add_prefix(ctx, vec, &p, loc);
+}
+
+static int key_address(struct parse_ctx *ctx, char *value, struct loc loc)
+{
+	if (!*value) /* wg-quick adds nothing */
+		return 0;
+	return parse_list(ctx, value, loc, true, address_item, &ctx->iface->addresses);
+}
+
+/* wg-quick: an item that looks like an address is a server, anything else a search domain. */
+static int dns_item(struct parse_ctx *ctx, char *item, struct loc loc, void *unused)
+{
+	struct conf_iface *iface = ctx->iface;
+	struct prefix p;
+	struct lstr *s;
+
+	(void)unused;
+	if (strspn(item, "0123456789.") == strlen(item) || strchr(item, ':')) {
+		if (addr_parse(item, &p))
+			return report_value(ctx, loc, "DNS", item, "not a valid IP address");
+		return add_prefix(ctx, &iface->dns, &p, loc);
+	}
+	if (!valid_hostname(item))
+		return report_value(ctx, loc, "DNS", item,
+				    "neither an IP address nor a valid search domain");
+	s = vec_push(ctx->a, &iface->dns_search);
+	OOM_IF_NULL(s);
+	OOM_IF_NULL(s->s = arena_strdup(ctx->a, item));
+	s->loc = loc;
+	return 0;
+}
+
+static int key_dns(struct parse_ctx *ctx, char *value, struct loc loc)
+{
+	if (!*value)
+		return 0;
+	return parse_list(ctx, value, loc, true, dns_item, NULL);
+}
+
+static int key_mtu(struct parse_ctx *ctx, char *value, struct loc loc)
+{
+	struct mtu_sel mtu = { 0 };
+
+	if (!strcasecmp(value, "auto"))
+		mtu.is_auto = true;
+	else if (parse_uint(value, 68, 65535, &mtu.value))
+		return report_value(ctx, loc, "MTU", value, "expected auto or a number in 68-65535");
+	SET_OPT(ctx, ctx->iface->mtu, mtu, loc, "MTU");
+	return 0;
+}
+
+static int parse_table_id(struct parse_ctx *ctx, const char *value, uint32_t *id)
+{
+	static const struct {
+		const char *name;
+		uint32_t id;
+	} builtin[] = { { "main", 254 }, { "local", 255 }, { "default", 253 } };
+	size_t i;
+
+	for (i = 0; i < sizeof(builtin) / sizeof(*builtin); i++) {
+		if (!strcmp(value, builtin[i].name)) {
+			*id = builtin[i].id;
+			return 0;
+		}
+	}
+	if (is_number(value))
+		return parse_uint(value, 1, UINT32_MAX, id) ? -EINVAL : 0;
+	if (ctx->env && ctx->env->lookup_table)
+		return ctx->env->lookup_table(ctx->env->ctx, value, id) ? -ENOENT : 0;
+	return -ENOENT;
+}
+
+static int key_table(struct parse_ctx *ctx, char *value, struct loc loc)
+{
+	struct table_sel t = { 0 };
+
+	if (!strcasecmp(value, "off"))
+		t.kind = TABLE_OFF;
+	else if (!strcasecmp(value, "auto"))
+		t.kind = TABLE_AUTO;
+	else if (parse_table_id(ctx, value, &t.id) == 0)
+		t.kind = TABLE_ID;
+	else
+		return report_value(ctx, loc, "Table", value,
+				    "expected off, auto, a table number or a name from rt_tables");
+	SET_OPT(ctx, ctx->iface->table, t, loc, "Table");
+	return 0;
+}
+
+static int add_hook(struct parse_ctx *ctx, void *vec_ptr, char *value, struct loc loc)
+{
+	VEC(struct lstr) *vec = vec_ptr;
+	struct lstr *s;
+
+	if (!*value) {
+		conf_error(ctx->d, loc, "empty command");
+		return 0;
+	}
+	s = vec_push(ctx->a, vec);
+	OOM_IF_NULL(s);
+	OOM_IF_NULL(s->s = arena_strdup(ctx->a, value));
+	s->loc = loc;
+	return 0;
+}
+
+static int key_pre_up(struct parse_ctx *ctx, char *value, struct loc loc)
+{
+	return add_hook(ctx, &ctx->iface->pre_up, value, loc);
+}
+
+static int key_post_up(struct parse_ctx *ctx, char *value, struct loc loc)
+{
+	return add_hook(ctx, &ctx->iface->post_up, value, loc);
+}
+
+static int key_pre_down(struct parse_ctx *ctx, char *value, struct loc loc)
+{
+	return add_hook(ctx, &ctx->iface->pre_down, value, loc);
+}
+
+static int key_post_down(struct parse_ctx *ctx, char *value, struct loc loc)
+{
+	return add_hook(ctx, &ctx->iface->post_down, value, loc);
+}
+
+static int key_save_config(struct parse_ctx *ctx, char *value, struct loc loc)
+{
+	/* wg-quick compares with "true" and ignores anything else; we accept its two words only. */
+	if (strcmp(value, "true") && strcmp(value, "false"))
+		return report_value(ctx, loc, "SaveConfig", value, "expected true or false");
+	SET_OPT(ctx, ctx->iface->save_config, !strcmp(value, "true"), loc, "SaveConfig");
+	return 0;
+}
+
+static int key_underlay(struct parse_ctx *ctx, char *value, struct loc loc)
+{
+	const char *name;
+
+	if (!conf_valid_ifname(value))
+		return report_value(ctx, loc, "Underlay", value, "not a valid interface name");
+	OOM_IF_NULL(name = arena_strdup(ctx->a, value));
+	SET_OPT(ctx, ctx->iface->underlay, name, loc, "Underlay");
+	return 0;
+}
+
+static int key_backend(struct parse_ctx *ctx, char *value, struct loc loc)
+{
+	struct backend_sel b = { 0 };
+
+	if (!*value)
+		return report_value(ctx, loc, "Backend", value,
+				    "expected auto, kernel, userspace or a program");
+	if (!strcasecmp(value, "auto"))
+		b.kind = BACKEND_AUTO;
+	else if (!strcasecmp(value, "kernel"))
+		b.kind = BACKEND_KERNEL;
+	else if (!strcasecmp(value, "userspace"))
+		b.kind = BACKEND_USERSPACE;
+	else {
+		b.kind = BACKEND_USERSPACE;
+		OOM_IF_NULL(b.program = arena_strdup(ctx->a, value));
+	}
+	SET_OPT(ctx, ctx->iface->backend, b, loc, "Backend");
+	return 0;
+}
+
+const struct key_def interface_keys[] = {
+	{ "PrivateKey", key_private_key },
+	{ "ListenPort", key_listen_port },
+	{ "FwMark", key_fwmark },
+	{ "Address", key_address },
+	{ "DNS", key_dns },
+	{ "MTU", key_mtu },
+	{ "Table", key_table },
+	{ "PreUp", key_pre_up },
+	{ "PostUp", key_post_up },
+	{ "PreDown", key_pre_down },
+	{ "PostDown", key_post_down },
+	{ "SaveConfig", key_save_config },
+	{ "Underlay", key_underlay },
+	{ "Backend", key_backend },
+	{ NULL, NULL },
+};
+
+static int key_public_key(struct parse_ctx *ctx, char *value, struct loc loc)
+{
+	struct wg_key k;
+	const char *err = parse_key(value, &k);
+
+	if (err)
+		return report_value(ctx, loc, "PublicKey", value, err);
+	SET_OPT(ctx, ctx->peer->public_key, k, loc, "PublicKey");
+	return 0;
+}
+
+static int key_preshared_key(struct parse_ctx *ctx, char *value, struct loc loc)
+{
+	struct wg_key k;
+	const char *err = parse_key(value, &k);
+
+	if (err) {
+		conf_error(ctx->d, loc, "invalid PresharedKey: %s", err);
+		return 0;
+	}
+	SET_OPT(ctx, ctx->peer->preshared_key, k, loc, "PresharedKey");
+	return 0;
+}
+
+static int allowed_ip_item(struct parse_ctx *ctx, char *item, struct loc loc, void *unused)
+{
+	struct prefix p;
+	const char *err = prefix_parse(item, &p, NULL);
+
+	(void)unused;
+	if (err)
+		return report_value(ctx, loc, "AllowedIPs", item, err);
+	return add_prefix(ctx, &ctx->peer->allowed_ips, &p, loc);
+}
+
+static int key_allowed_ips(struct parse_ctx *ctx, char *value, struct loc loc)
+{
+	if (!*value) /* as in wg: no addresses */
+		return 0;
+	return parse_list(ctx, value, loc, false, allowed_ip_item, NULL);
+}
+
+static int key_endpoint(struct parse_ctx *ctx, char *value, struct loc loc)
+{
+	struct endpoint ep;
+	const char *err = parse_endpoint(ctx->a, value, &ep);
+
+	if (err)
+		return report_value(ctx, loc, "Endpoint", value, err);
+	SET_OPT(ctx, ctx->peer->endpoint, ep, loc, "Endpoint");
+	return 0;
+}
+
+static int key_keepalive(struct parse_ctx *ctx, char *value, struct loc loc)
+{
+	uint32_t secs = 0;
+
+	if (strcasecmp(value, "off") && parse_uint(value, 0, 65535, &secs))
+		return report_value(ctx, loc, "PersistentKeepalive", value,
+				    "expected off or seconds in 0-65535");
+	SET_OPT(ctx, ctx->peer->keepalive, secs, loc, "PersistentKeepalive");
+	return 0;
+}
+
+static int key_peer_name(struct parse_ctx *ctx, char *value, struct loc loc)
+{
+	const char *name;
+
+	if (!*value || strspn(value, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+				     "0123456789_.-") != strlen(value) ||
+	    strlen(value) > 63)
+		return report_value(ctx, loc, "Name", value,
+				    "use 1-63 characters of a-z A-Z 0-9 _ . -");
+	OOM_IF_NULL(name = arena_strdup(ctx->a, value));
+	SET_OPT(ctx, ctx->peer->name, name, loc, "Name");
+	return 0;
+}
+
+static int key_probe(struct parse_ctx *ctx, char *value, struct loc loc)
+{
+	struct prefix p;
+
+	if (addr_parse(value, &p))
+		return report_value(ctx, loc, "Probe", value, "expected an IP address");
+	SET_OPT(ctx, ctx->peer->probe, p, loc, "Probe");
+	return 0;
+}
+
+const struct key_def peer_keys[] = {
+	{ "PublicKey", key_public_key },
+	{ "PresharedKey", key_preshared_key },
+	{ "AllowedIPs", key_allowed_ips },
+	{ "Endpoint", key_endpoint },
+	{ "PersistentKeepalive", key_keepalive },
+	{ "Name", key_peer_name },
+	{ "Probe", key_probe },
+	{ NULL, NULL },
+};

@@ -1,0 +1,209 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#ifndef WGP_CONF_MODEL_H
+#define WGP_CONF_MODEL_H
+
+/*
+ * The configuration model: what the files say, after parsing and checking,
+ * before anything is compiled. Every value keeps the file and line it came
+ * from; a scalar is "set" when its loc.line is not zero.
+ */
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "conf/diag.h"
+#include "util/arena.h"
+#include "util/cidr.h"
+
+#define OPT(type)                                                                                  \
+	struct {                                                                                   \
+		type v;                                                                            \
+		struct loc loc;                                                                    \
+	}
+#define IS_SET(opt) ((opt).loc.line != 0)
+
+#define WG_KEY_LEN 32
+#define IFNAME_MAX 15
+
+struct wg_key {
+	uint8_t b[WG_KEY_LEN];
+};
+
+struct lstr {
+	const char *s;
+	struct loc loc;
+};
+
+struct lprefix {
+	struct prefix p;
+	struct loc loc;
+};
+
+/* An address selector item: a prefix, or a reference to a [Set] (set != NULL). */
+struct addr_sel {
+	struct prefix p;
+	const char *set;
+	struct loc loc;
+};
+
+struct lu32 {
+	uint32_t v;
+	struct loc loc;
+};
+
+struct range32 {
+	uint32_t lo, hi;
+	struct loc loc;
+};
+
+struct mark_sel {
+	uint32_t value, mask;
+	struct loc loc;
+};
+
+struct endpoint {
+	const char *host; /* a literal address or a DNS name, resolved at apply time */
+	uint16_t port;
+};
+
+enum table_kind { TABLE_AUTO, TABLE_OFF, TABLE_ID };
+
+struct table_sel {
+	enum table_kind kind;
+	uint32_t id;
+};
+
+struct mtu_sel {
+	bool is_auto;
+	uint32_t value;
+};
+
+struct conf_iface;
+
+struct conf_peer {
+	struct loc loc; /* the [Peer] line */
+	struct conf_iface *iface;
+	unsigned index; /* position in the interface */
+	OPT(const char *) name;
+	OPT(struct wg_key) public_key;
+	OPT(struct wg_key) preshared_key;
+	OPT(struct endpoint) endpoint;
+	VEC(struct lprefix) allowed_ips;
+	OPT(uint32_t) keepalive; /* 0: off */
+	OPT(struct prefix) probe;
+};
+
+enum backend_kind { BACKEND_AUTO, BACKEND_KERNEL, BACKEND_USERSPACE };
+
+struct backend_sel {
+	enum backend_kind kind;
+	const char *program; /* userspace implementation; NULL for the default */
+};
+
+struct conf_iface {
+	const char *name;
+	const char *file;
+	struct loc loc; /* the first [Interface] line */
+	bool world_accessible; /* the file (and its directory) can be read by others */
+	OPT(struct wg_key) private_key;
+	OPT(uint32_t) listen_port; /* 0: random */
+	OPT(uint32_t) fwmark;      /* 0: off */
+	VEC(struct lprefix) addresses;
+	VEC(struct lprefix) dns;
+	VEC(struct lstr) dns_search;
+	OPT(struct mtu_sel) mtu;
+	OPT(struct table_sel) table;
+	VEC(struct lstr) pre_up, post_up, pre_down, post_down;
+	OPT(bool) save_config;
+	OPT(const char *) underlay;
+	OPT(struct backend_sel) backend;
+	VEC(struct conf_peer *) peers;
+};
+
+enum family_sel { FAMILY_BOTH, FAMILY_ONLY_V4, FAMILY_ONLY_V6 };
+enum policy_mode { MODE_FAILOVER, MODE_BALANCE };
+enum conntrack_mode { CONNTRACK_FLUSH, CONNTRACK_KEEP };
+enum target_kind { TARGET_IFACE, TARGET_PEER, TARGET_DIRECT, TARGET_BLACKHOLE };
+
+struct target {
+	enum target_kind kind;
+	const char *iface_name, *peer_name;
+	struct loc loc;
+	/* resolved by validation; NULL for direct and blackhole */
+	struct conf_iface *iface;
+	struct conf_peer *peer;
+};
+
+struct probe_check {
+	struct prefix addr;
+	uint32_t interval_ms, timeout_ms;
+	uint32_t down, up;
+};
+
+#define CHECK_DEFAULT_INTERVAL_MS 200
+#define CHECK_DEFAULT_TIMEOUT_MS 200
+#define CHECK_DEFAULT_DOWN 3
+#define CHECK_DEFAULT_UP 5
+
+struct conf_policy {
+	const char *name;
+	struct loc loc;
+	unsigned index; /* configuration order, files in name order */
+	VEC(struct addr_sel) from, to;
+	VEC(struct lstr) iif;
+	VEC(struct range32) users, groups;
+	VEC(struct lstr) cgroups;
+	VEC(struct mark_sel) fwmarks;
+	VEC(struct lu32) protocols;
+	VEC(struct range32) sports, dports;
+	OPT(enum family_sel) family;
+	VEC(struct target) via;
+	OPT(enum policy_mode) mode;
+	VEC(struct lu32) weights; /* one per Via target */
+	OPT(bool) killswitch;
+	OPT(bool) mssclamp;
+	OPT(enum conntrack_mode) conntrack;
+	OPT(uint32_t) priority;
+	OPT(uint32_t) table;
+	OPT(struct probe_check) check;
+};
+
+struct conf_set {
+	const char *name;
+	struct loc loc;
+	VEC(struct lprefix) prefixes; /* from Address lines and from Files, each with its own loc */
+	VEC(struct lstr) files;
+};
+
+struct conf_global {
+	struct loc loc;
+	OPT(struct range32) priorities;
+	OPT(struct range32) tables;
+	OPT(uint32_t) mark_mask;
+	OPT(uint32_t) protocol;
+	OPT(const char *) metrics;
+};
+
+/* Defaults of [Global]: the ranges wgpolicy owns unless told otherwise. */
+#define GLOBAL_DEFAULT_PRIORITY_LO 10000
+#define GLOBAL_DEFAULT_PRIORITY_HI 10999
+#define GLOBAL_DEFAULT_TABLE_LO 52000
+#define GLOBAL_DEFAULT_TABLE_HI 52999
+#define GLOBAL_DEFAULT_MARK_MASK 0xff000000u
+#define GLOBAL_DEFAULT_PROTOCOL 87
+
+struct conf {
+	struct arena arena;
+	struct diags diags;
+	VEC(struct conf_iface *) ifaces;
+	VEC(struct conf_policy *) policies;
+	VEC(struct conf_set *) sets;
+	struct conf_global global;
+};
+
+struct conf_iface *conf_find_iface(const struct conf *c, const char *name);
+struct conf_peer *conf_find_peer(const struct conf_iface *iface, const char *name);
+struct conf_set *conf_find_set(const struct conf *c, const char *name);
+const char *peer_label(struct arena *a, const struct conf_peer *peer);
+
+#endif

@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#ifndef WGP_CONF_READ_H
+#define WGP_CONF_READ_H
+
+#include <stddef.h>
+
+#include "conf/diag.h"
+
+/*
+ * The line reader: sections and "key = value" lines with their file and
+ * line, read as wg-quick reads them: '#' starts a comment anywhere on a line,
+ * surrounding blanks go, CRLF is accepted, lines have no length limit and
+ * are never joined.
+ */
+
+enum conf_line_kind { LINE_SECTION, LINE_KEY };
+
+struct conf_line {
+	enum conf_line_kind kind;
+	struct loc loc;
+	char *section; /* LINE_SECTION: "Policy" of "[Policy office]" */
+	char *arg;     /* LINE_SECTION: "office", or NULL */
+	char *key;     /* LINE_KEY */
+	char *value;   /* LINE_KEY: may be empty */
+};
+
+/* A non-zero return from the callback stops reading and is returned. */
+typedef int (*conf_line_fn)(void *ctx, const struct conf_line *line);
+
+/*
+ * Feed every line of @data to @fn. Syntax errors are added to @d and the line
+ * skipped; a NUL byte makes the whole file an error. Returns 0, a callback's
+ * non-zero value, or -ENOMEM.
+ */
+int conf_read(const char *file, const char *data, size_t len, struct diags *d, conf_line_fn fn,
+	      void *ctx);
+
+/* Trim blanks (space, tab, CR, VT, FF) at both ends, in place. */
+char *conf_trim(char *s);
+
+#endif

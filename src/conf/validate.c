@@ -1,0 +1,239 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* References and meaning: what no single line shows wrong. */
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "conf/check.h"
+
+unsigned fam_bit(uint8_t family)
+{
+	return family == FAMILY_V4 ? FAM_V4 : FAM_V6;
+}
+
+void sel_foreach(const struct conf *c, const struct addr_sel *v, size_t n, prefix_fn fn, void *arg)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		const struct conf_set *set;
+
+		if (!v[i].set) {
+			fn(arg, &v[i].p, v[i].loc);
+			continue;
+		}
+		set = conf_find_set(c, v[i].set);
+		if (set)
+			vec_foreach(lp, &set->prefixes)
+				fn(arg, &lp->p, lp->loc);
+	}
+}
+
+static void add_family(void *arg, const struct prefix *p, struct loc loc)
+{
+	(void)loc;
+	*(unsigned *)arg |= fam_bit(p->family);
+}
+
+unsigned sel_families(const struct conf *c, const struct addr_sel *v, size_t n)
+{
+	unsigned fams = 0;
+
+	sel_foreach(c, v, n, add_family, &fams);
+	return fams;
+}
+
+unsigned policy_families(const struct conf *c, const struct conf_policy *p)
+{
+	unsigned fams = FAM_ALL;
+
+	if (IS_SET(p->family) && p->family.v != FAMILY_BOTH)
+		fams = p->family.v == FAMILY_ONLY_V4 ? FAM_V4 : FAM_V6;
+	if (p->from.n)
+		fams &= sel_families(c, p->from.v, p->from.n);
+	if (p->to.n)
+		fams &= sel_families(c, p->to.v, p->to.n);
+	return fams;
+}
+
+void capped_add(struct capped *cap, struct loc loc, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (cap->shown >= CAPPED_MAX) {
+		cap->extra++;
+		return;
+	}
+	if (!cap->shown)
+		cap->first = loc;
+	cap->shown++;
+	va_start(ap, fmt);
+	diag_vadd(cap->d, cap->sev, loc, fmt, ap);
+	va_end(ap);
+}
+
+void capped_end(struct capped *cap, const char *what)
+{
+	if (cap->extra)
+		diag_add(cap->d, cap->sev, cap->first, "... and %u more %s", cap->extra, what);
+}
+
+static int cmp_key(const void *a, const void *b)
+{
+	const struct conf_peer *pa = *(struct conf_peer *const *)a;
+	const struct conf_peer *pb = *(struct conf_peer *const *)b;
+	int cmp = memcmp(pa->public_key.v.b, pb->public_key.v.b, WG_KEY_LEN);
+
+	return cmp ? cmp : (pa->index > pb->index) - (pa->index < pb->index);
+}
+
+static void check_peer_keys(struct conf *c, struct conf_iface *iface)
+{
+	struct conf_peer **sorted;
+	size_t n = 0, i;
+
+	sorted = arena_alloc(&c->arena, sizeof(*sorted) * (iface->peers.n + 1));
+	if (!sorted)
+		return;
+	vec_foreach(it, &iface->peers) {
+		if (IS_SET((*it)->public_key))
+			sorted[n++] = *it;
+		else
+			conf_error(&c->diags, (*it)->loc, "[Peer] without PublicKey");
+	}
+	qsort(sorted, n, sizeof(*sorted), cmp_key);
+	for (i = 1; i < n; i++)
+		if (!memcmp(sorted[i]->public_key.v.b, sorted[i - 1]->public_key.v.b, WG_KEY_LEN))
+			conf_error(&c->diags, sorted[i]->public_key.loc,
+				   "this PublicKey is also the peer's at line %u of %s: one key, "
+				   "one peer",
+				   sorted[i - 1]->public_key.loc.line, iface->name);
+	for (i = 0; i < iface->peers.n; i++) {
+		struct conf_peer *p = iface->peers.v[i];
+		struct conf_peer *other = IS_SET(p->name) ? conf_find_peer(iface, p->name.v) : p;
+
+		if (other != p)
+			conf_error(&c->diags, p->name.loc, "peer name %s is already used at line %u",
+				   p->name.v, other->name.loc.line);
+	}
+}
+
+struct owned_prefix {
+	struct prefix net;
+	const struct conf_peer *peer;
+	struct loc loc;
+};
+
+static int cmp_owned(const void *a, const void *b)
+{
+	const struct owned_prefix *x = a, *y = b;
+	int cmp = prefix_cmp(&x->net, &y->net);
+
+	if (cmp)
+		return cmp;
+	if (x->loc.line != y->loc.line)
+		return x->loc.line < y->loc.line ? -1 : 1;
+	return 0;
+}
+
+/* WireGuard silently moves a prefix to the last peer that names it: refuse. */
+static void check_allowed_ips(struct conf *c, struct conf_iface *iface)
+{
+	struct owned_prefix *all;
+	size_t n = 0, i;
+
+	vec_foreach(it, &iface->peers)
+		n += (*it)->allowed_ips.n;
+	all = arena_alloc(&c->arena, sizeof(*all) * (n + 1));
+	if (!all)
+		return;
+	n = 0;
+	vec_foreach(it, &iface->peers)
+		vec_foreach(lp, &(*it)->allowed_ips)
+			all[n++] = (struct owned_prefix){ prefix_network(&lp->p), *it, lp->loc };
+	qsort(all, n, sizeof(*all), cmp_owned);
+	for (i = 1; i < n; i++) {
+		char buf[PREFIX_STRLEN];
+
+		if (!prefix_equal(&all[i].net, &all[i - 1].net))
+			continue;
+		prefix_format(&all[i].net, buf, true);
+		if (all[i].peer == all[i - 1].peer)
+			conf_warn(&c->diags, all[i].loc, "AllowedIPs %s is listed twice for this peer",
+				  buf);
+		else
+			conf_error(&c->diags, all[i].loc,
+				   "AllowedIPs %s is also given to the peer at line %u: WireGuard "
+				   "would silently give it to the later peer only",
+				   buf, all[i - 1].peer->loc.line);
+	}
+}
+
+static void check_mtu(struct conf *c, struct conf_iface *iface)
+{
+	if (!IS_SET(iface->mtu) || iface->mtu.v.is_auto || iface->mtu.v.value >= 1280)
+		return;
+	vec_foreach(lp, &iface->addresses) {
+		if (lp->p.family == FAMILY_V6) {
+			conf_error(&c->diags, iface->mtu.loc,
+				   "MTU %u is below 1280, the minimum for IPv6, and %s has an IPv6 "
+				   "address",
+				   iface->mtu.v.value, iface->name);
+			return;
+		}
+	}
+}
+
+static void check_underlay_cycle(struct conf *c, struct conf_iface *start)
+{
+	struct conf_iface *it = start;
+	size_t steps;
+
+	for (steps = 0; steps <= c->ifaces.n && it && IS_SET(it->underlay); steps++) {
+		it = conf_find_iface(c, it->underlay.v);
+		if (it == start) {
+			conf_error(&c->diags, start->underlay.loc,
+				   "Underlay = %s makes a cycle: %s would carry its own packets",
+				   start->underlay.v, start->name);
+			return;
+		}
+	}
+}
+
+static void check_listen_ports(struct conf *c)
+{
+	size_t i, j;
+
+	for (i = 0; i < c->ifaces.n; i++) {
+		const struct conf_iface *a = c->ifaces.v[i];
+
+		if (!IS_SET(a->listen_port) || a->listen_port.v == 0)
+			continue;
+		for (j = 0; j < i; j++) {
+			const struct conf_iface *b = c->ifaces.v[j];
+
+			if (IS_SET(b->listen_port) && b->listen_port.v == a->listen_port.v)
+				conf_error(&c->diags, a->listen_port.loc,
+					   "ListenPort %u is also %s's (%s:%u)", a->listen_port.v,
+					   b->name, b->listen_port.loc.file, b->listen_port.loc.line);
+		}
+	}
+}
+
+static void validate_iface(struct conf *c, struct conf_iface *iface)
+{
+	check_peer_keys(c, iface);
+	check_allowed_ips(c, iface);
+	check_mtu(c, iface);
+	check_underlay_cycle(c, iface);
+}
+
+void conf_validate(struct conf *c)
+{
+	vec_foreach(it, &c->ifaces)
+		validate_iface(c, *it);
+	check_listen_ports(c);
+	vec_foreach(it, &c->policies)
+		conf_validate_policy(c, *it);
+	conf_check_duplicate_policies(c);
+}

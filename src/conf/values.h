@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#ifndef WGP_CONF_VALUES_H
+#define WGP_CONF_VALUES_H
+
+/*
+ * Parsers for single values. Each returns NULL on success, else a message
+ * saying what is wrong, in words a user can act on.
+ */
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "conf/model.h"
+
+const char *parse_bool(const char *s, bool *out);
+/* Decimal, no sign, no leading zeros beyond "0", within [min, max]. */
+const char *parse_uint(const char *s, uint32_t min, uint32_t max, uint32_t *out);
+/* Decimal or 0x-hexadecimal 32-bit number, as `ip rule fwmark` reads it. */
+const char *parse_u32_any(const char *s, uint32_t *out);
+/* "VALUE" or "VALUE/MASK"; without a mask, the mask is all ones. */
+const char *parse_mark(const char *s, uint32_t *value, uint32_t *mask);
+/* "N" or "LO-HI" with LO <= HI <= max. */
+const char *parse_range(const char *s, uint32_t min, uint32_t max, struct range32 *r);
+/* 32 bytes in base64, exactly as `wg` accepts them. */
+const char *parse_key(const char *s, struct wg_key *key);
+/* "HOST:PORT" or "[IPV6]:PORT"; host copied into @a. */
+const char *parse_endpoint(struct arena *a, const char *s, struct endpoint *ep);
+/* "200ms" or "2s". */
+const char *parse_duration_ms(const char *s, uint32_t *ms);
+/* An IP protocol by name (tcp, udp, icmp, ...) or number. */
+const char *parse_ip_protocol(const char *s, uint32_t *proto);
+const char *ip_protocol_name(uint32_t proto);
+bool valid_hostname(const char *s);
+bool is_number(const char *s);
+
+#endif

@@ -1,0 +1,242 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include "load/load.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <libgen.h>
+#include <limits.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+int read_whole_file(const char *path, char **data, size_t *len)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	size_t cap = 4096, n = 0;
+	char *buf = NULL;
+	struct stat st;
+	int err = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+		close(fd);
+		return -EISDIR;
+	}
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0)
+		cap = (size_t)st.st_size + 1;
+	for (;;) {
+		ssize_t r;
+
+		if (!buf || n + 1 >= cap) {
+			char *nbuf = realloc(buf, buf ? cap * 2 : cap);
+
+			if (!nbuf) {
+				err = -ENOMEM;
+				break;
+			}
+			cap = buf ? cap * 2 : cap;
+			buf = nbuf;
+		}
+		r = read(fd, buf + n, cap - n - 1);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			err = -errno;
+			break;
+		}
+		if (r == 0)
+			break;
+		n += (size_t)r;
+	}
+	close(fd);
+	if (err) {
+		free(buf);
+		return err;
+	}
+	buf[n] = '\0';
+	*data = buf;
+	*len = n;
+	return 0;
+}
+
+static int env_read_file(void *ctx, const char *path, char **data, size_t *len)
+{
+	(void)ctx;
+	return read_whole_file(path, data, len);
+}
+
+static int lookup_user(void *ctx, const char *name, uint32_t *uid)
+{
+	struct passwd *pw;
+
+	(void)ctx;
+	errno = 0;
+	pw = getpwnam(name);
+	if (!pw)
+		return -ENOENT;
+	*uid = pw->pw_uid;
+	return 0;
+}
+
+static int lookup_group(void *ctx, const char *name, uint32_t *gid)
+{
+	struct group *gr;
+
+	(void)ctx;
+	gr = getgrnam(name);
+	if (!gr)
+		return -ENOENT;
+	*gid = gr->gr_gid;
+	return 0;
+}
+
+/* iproute2's table names: "ID NAME" lines, '#' comments. */
+static int table_in_file(const char *path, const char *name, uint32_t *id)
+{
+	FILE *f = fopen(path, "re");
+	char line[512], word[256];
+	unsigned long v;
+	int ret = -ENOENT;
+
+	if (!f)
+		return -ENOENT;
+	while (ret && fgets(line, sizeof(line), f)) {
+		char *hash = strchr(line, '#');
+
+		if (hash)
+			*hash = '\0';
+		if (sscanf(line, "%lu %255s", &v, word) == 2 && !strcmp(word, name) &&
+		    v <= UINT32_MAX) {
+			*id = (uint32_t)v;
+			ret = 0;
+		}
+	}
+	fclose(f);
+	return ret;
+}
+
+static int lookup_table(void *ctx, const char *name, uint32_t *id)
+{
+	static const char *const files[] = { "/etc/iproute2/rt_tables",
+					     "/usr/share/iproute2/rt_tables",
+					     "/usr/lib/iproute2/rt_tables" };
+	size_t i;
+
+	(void)ctx;
+	for (i = 0; i < sizeof(files) / sizeof(*files); i++)
+		if (!table_in_file(files[i], name, id))
+			return 0;
+	return -ENOENT;
+}
+
+/* As wg-quick: warn when both the file and its folder let others in. */
+static bool world_accessible(void *ctx, const char *path)
+{
+	char copy[PATH_MAX];
+	struct stat file, dir;
+
+	(void)ctx;
+	if (stat(path, &file))
+		return false;
+	snprintf(copy, sizeof(copy), "%s", path);
+	if (stat(dirname(copy), &dir))
+		return false;
+	return (file.st_mode & dir.st_mode & 0007) != 0;
+}
+
+static const struct conf_env system_env = {
+	.lookup_user = lookup_user,
+	.lookup_group = lookup_group,
+	.lookup_table = lookup_table,
+	.read_file = env_read_file,
+	.world_accessible = world_accessible,
+};
+
+static void load_file(struct conf *c, const char *path, const struct conf_env *env)
+{
+	struct conf_source src = { .path = path };
+	char *data;
+	size_t len;
+	int err = read_whole_file(path, &data, &len);
+
+	if (err) {
+		conf_error(&c->diags, ((struct loc){ arena_strdup(&c->arena, path), 0 }),
+			   "cannot read: %s", strerror(-err));
+		return;
+	}
+	src.data = data;
+	src.len = len;
+	src.world_accessible = env->world_accessible && env->world_accessible(env->ctx, path);
+	conf_parse(c, &src, env);
+	free(data);
+}
+
+static int by_name(const struct dirent **a, const struct dirent **b)
+{
+	return strcmp((*a)->d_name, (*b)->d_name);
+}
+
+static int conf_entry(const struct dirent *e)
+{
+	size_t n = strlen(e->d_name);
+
+	return e->d_name[0] != '.' && n > 5 && !strcmp(e->d_name + n - 5, ".conf");
+}
+
+/* Files in name order, so that policies keep a stable order across directories. */
+static void load_dir(struct conf *c, const char *dir, const struct conf_env *env)
+{
+	struct dirent **list;
+	int n = scandir(dir, &list, conf_entry, by_name), i;
+	struct loc where = { arena_strdup(&c->arena, dir), 0 };
+
+	if (n < 0) {
+		conf_error(&c->diags, where, "cannot read configuration folder: %s",
+			   strerror(errno));
+		return;
+	}
+	if (n == 0)
+		conf_error(&c->diags, where, "no *.conf files in this folder");
+	for (i = 0; i < n; i++) {
+		char *path;
+
+		if (asprintf(&path, "%s/%s", dir, list[i]->d_name) >= 0) {
+			load_file(c, path, env);
+			free(path);
+		}
+		free(list[i]);
+	}
+	free(list);
+}
+
+int load_config(const char *dir, char *const *files, int nfiles, struct conf **out)
+{
+	return load_config_env(dir, files, nfiles, &system_env, out);
+}
+
+int load_config_env(const char *dir, char *const *files, int nfiles, const struct conf_env *env,
+		    struct conf **out)
+{
+	struct conf *c = conf_new();
+	int i;
+
+	if (!c)
+		return -ENOMEM;
+	if (nfiles == 0)
+		load_dir(c, dir ? dir : DEFAULT_CONFIG_DIR, env);
+	for (i = 0; i < nfiles; i++)
+		load_file(c, files[i], env);
+	conf_finish(c);
+	if (c->diags.oom) {
+		conf_free(c);
+		return -ENOMEM;
+	}
+	*out = c;
+	return 0;
+}

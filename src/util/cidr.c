@@ -1,0 +1,153 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include "util/cidr.h"
+
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+unsigned prefix_max_len(uint8_t family)
+{
+	return family == FAMILY_V4 ? 32 : 128;
+}
+
+static unsigned addr_bytes(uint8_t family)
+{
+	return family == FAMILY_V4 ? 4 : 16;
+}
+
+const char *addr_parse(const char *s, struct prefix *p)
+{
+	memset(p, 0, sizeof(*p));
+	if (strchr(s, ':')) {
+		if (inet_pton(AF_INET6, s, p->addr) != 1)
+			return "not a valid IPv6 address";
+		p->family = FAMILY_V6;
+	} else {
+		if (inet_pton(AF_INET, s, p->addr) != 1)
+			return "not a valid IPv4 address";
+		p->family = FAMILY_V4;
+	}
+	p->len = (uint8_t)prefix_max_len(p->family);
+	return NULL;
+}
+
+static const char *parse_len(const char *s, unsigned max, uint8_t *len)
+{
+	unsigned v = 0;
+
+	if (!*s)
+		return "empty prefix length";
+	if (s[0] == '0' && s[1])
+		return "prefix length with a leading zero";
+	for (; *s; s++) {
+		if (*s < '0' || *s > '9')
+			return "prefix length is not a number";
+		v = v * 10 + (unsigned)(*s - '0');
+		if (v > max)
+			return max == 32 ? "prefix length above 32 for IPv4"
+					 : "prefix length above 128 for IPv6";
+	}
+	*len = (uint8_t)v;
+	return NULL;
+}
+
+const char *prefix_parse(const char *s, struct prefix *p, bool *had_len)
+{
+	char buf[INET6_ADDRSTRLEN + 8];
+	const char *slash = strchr(s, '/');
+	size_t alen = slash ? (size_t)(slash - s) : strlen(s);
+	const char *err;
+
+	if (had_len)
+		*had_len = slash != NULL;
+	if (alen == 0)
+		return "missing address";
+	if (alen >= sizeof(buf))
+		return "address too long";
+	memcpy(buf, s, alen);
+	buf[alen] = '\0';
+	err = addr_parse(buf, p);
+	if (err)
+		return err;
+	if (slash)
+		return parse_len(slash + 1, prefix_max_len(p->family), &p->len);
+	return NULL;
+}
+
+static bool bits_equal(const uint8_t *a, const uint8_t *b, unsigned len)
+{
+	unsigned bytes = len / 8, rest = len % 8;
+
+	if (memcmp(a, b, bytes))
+		return false;
+	if (!rest)
+		return true;
+	return ((a[bytes] ^ b[bytes]) & (uint8_t)(0xff << (8 - rest))) == 0;
+}
+
+struct prefix prefix_network(const struct prefix *p)
+{
+	struct prefix n = *p;
+	unsigned i, nbytes = addr_bytes(p->family);
+
+	for (i = 0; i < nbytes; i++) {
+		unsigned lo = i * 8;
+
+		if (lo >= p->len)
+			n.addr[i] = 0;
+		else if (p->len - lo < 8)
+			n.addr[i] &= (uint8_t)(0xff << (8 - (p->len - lo)));
+	}
+	return n;
+}
+
+bool prefix_has_host_bits(const struct prefix *p)
+{
+	struct prefix n = prefix_network(p);
+
+	return memcmp(n.addr, p->addr, sizeof(n.addr)) != 0;
+}
+
+bool prefix_contains(const struct prefix *outer, const struct prefix *inner)
+{
+	return outer->family == inner->family && outer->len <= inner->len &&
+	       bits_equal(outer->addr, inner->addr, outer->len);
+}
+
+bool prefix_equal(const struct prefix *a, const struct prefix *b)
+{
+	return prefix_cmp(a, b) == 0;
+}
+
+int prefix_cmp(const struct prefix *a, const struct prefix *b)
+{
+	int c;
+
+	if (a->family != b->family)
+		return a->family < b->family ? -1 : 1;
+	c = memcmp(a->addr, b->addr, addr_bytes(a->family));
+	if (c)
+		return c < 0 ? -1 : 1;
+	if (a->len != b->len)
+		return a->len < b->len ? -1 : 1;
+	return 0;
+}
+
+char *prefix_format(const struct prefix *p, char buf[PREFIX_STRLEN], bool always_len)
+{
+	char addr[INET6_ADDRSTRLEN];
+
+	if (!inet_ntop(p->family == FAMILY_V4 ? AF_INET : AF_INET6, p->addr, addr, sizeof(addr)))
+		snprintf(addr, sizeof(addr), "?");
+	if (!always_len && p->len == prefix_max_len(p->family))
+		snprintf(buf, PREFIX_STRLEN, "%s", addr);
+	else
+		snprintf(buf, PREFIX_STRLEN, "%s/%u", addr, p->len);
+	return buf;
+}
+
+const char *family_name(uint8_t family)
+{
+	return family == FAMILY_V4 ? "IPv4" : "IPv6";
+}

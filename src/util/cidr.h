@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#ifndef WGP_UTIL_CIDR_H
+#define WGP_UTIL_CIDR_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+/* Address families, numerically equal to AF_INET / AF_INET6. */
+enum { FAMILY_V4 = 2, FAMILY_V6 = 10 };
+
+struct prefix {
+	uint8_t family;
+	uint8_t len;
+	uint8_t addr[16];
+};
+
+#define PREFIX_STRLEN 64
+
+/*
+ * Parse "ADDR" or "ADDR/LEN". Without a length the prefix is a host route
+ * (/32 or /128), as `ip address add` treats it. Returns NULL on success, else
+ * a message explaining what is wrong; *had_len tells whether "/LEN" was given.
+ */
+const char *prefix_parse(const char *s, struct prefix *p, bool *had_len);
+/* Parse a plain address, no "/LEN". */
+const char *addr_parse(const char *s, struct prefix *p);
+unsigned prefix_max_len(uint8_t family);
+bool prefix_has_host_bits(const struct prefix *p);
+/* A copy of @p with the host bits cleared. */
+struct prefix prefix_network(const struct prefix *p);
+/* Does @outer contain all of @inner (same family, shorter or equal, same bits)? */
+bool prefix_contains(const struct prefix *outer, const struct prefix *inner);
+bool prefix_equal(const struct prefix *a, const struct prefix *b);
+/* Total order: family, then address, then length. */
+int prefix_cmp(const struct prefix *a, const struct prefix *b);
+/* "10.0.0.0/8"; with @always_len false, host prefixes are printed bare. */
+char *prefix_format(const struct prefix *p, char buf[PREFIX_STRLEN], bool always_len);
+const char *family_name(uint8_t family);
+
+#endif

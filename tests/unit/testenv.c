@@ -1,0 +1,100 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include "testenv.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "load/load.h"
+
+static int lookup(const char *name, uint32_t *id, const char *const *names, const uint32_t *ids,
+		  size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (!strcmp(name, names[i])) {
+			*id = ids[i];
+			return 0;
+		}
+	}
+	return -ENOENT;
+}
+
+static int user(void *ctx, const char *name, uint32_t *id)
+{
+	static const char *const names[] = { "root", "alice", "bob", "backup-user" };
+	static const uint32_t ids[] = { 0, 1001, 1002, 1003 };
+
+	(void)ctx;
+	return lookup(name, id, names, ids, 4);
+}
+
+static int group(void *ctx, const char *name, uint32_t *id)
+{
+	static const char *const names[] = { "root", "staff", "backup" };
+	static const uint32_t ids[] = { 0, 50, 34 };
+
+	(void)ctx;
+	return lookup(name, id, names, ids, 3);
+}
+
+static int table(void *ctx, const char *name, uint32_t *id)
+{
+	static const char *const names[] = { "custom", "vpn" };
+	static const uint32_t ids[] = { 100, 200 };
+
+	(void)ctx;
+	return lookup(name, id, names, ids, 2);
+}
+
+static int read_file(void *ctx, const char *path, char **data, size_t *len)
+{
+	(void)ctx;
+	return read_whole_file(path, data, len);
+}
+
+static bool not_world_accessible(void *ctx, const char *path)
+{
+	(void)ctx;
+	(void)path;
+	return false;
+}
+
+const struct conf_env test_env = {
+	.lookup_user = user,
+	.lookup_group = group,
+	.lookup_table = table,
+	.read_file = read_file,
+	.world_accessible = not_world_accessible,
+};
+
+struct conf *parse_text(const char *path, const char *text)
+{
+	struct conf *c = conf_new();
+	struct conf_source src = { .path = path, .data = text, .len = strlen(text) };
+
+	if (!c || conf_parse(c, &src, &test_env) < 0) {
+		conf_free(c);
+		return NULL;
+	}
+	conf_finish(c);
+	return c;
+}
+
+size_t count_diags(const struct conf *c, enum severity sev, const char *needle)
+{
+	size_t n = 0;
+
+	vec_foreach(g, &c->diags.list)
+		n += g->sev == sev && strstr(g->msg, needle) != NULL;
+	return n;
+}
+
+void dump_diags(const struct conf *c)
+{
+	vec_foreach(g, &c->diags.list)
+		fprintf(stderr, "# %s:%u: %s: %s\n", g->loc.file, g->loc.line,
+			severity_name(g->sev), g->msg);
+}
