@@ -1,0 +1,90 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "compile/compile_internal.h"
+
+#define WG_OVERHEAD_V4 60 /* IPv4 20 + UDP 8 + WireGuard 32 */
+#define WG_OVERHEAD_V6 80 /* IPv6 40 + UDP 8 + WireGuard 32 */
+#define DEFAULT_LINK_MTU 1500
+
+void copy_ifname(char dst[ST_IFNAMSIZ], const char *src)
+{
+	snprintf(dst, ST_IFNAMSIZ, "%s", src);
+}
+
+uint8_t compile_protocol(const struct conf *c)
+{
+	return IS_SET(c->global.protocol) ? (uint8_t)c->global.protocol.v : GLOBAL_DEFAULT_PROTOCOL;
+}
+
+const struct endpoint_fact *facts_endpoint(const struct facts *f, const char *host, uint16_t port)
+{
+	size_t i;
+
+	for (i = 0; i < f->n_endpoints; i++)
+		if (f->endpoints[i].port == port && !strcmp(f->endpoints[i].host, host))
+			return &f->endpoints[i];
+	return NULL;
+}
+
+static uint32_t path_mtu(const struct facts *f, const struct st_endpoint *ep)
+{
+	size_t i;
+
+	for (i = 0; i < f->n_mtus; i++)
+		if (f->mtus[i].addr.family == ep->family &&
+		    !memcmp(f->mtus[i].addr.addr, ep->addr, ep->family == FAMILY_V4 ? 4 : 16))
+			return f->mtus[i].mtu;
+	return 0;
+}
+
+/*
+ * Without MTU, wg-quick's rule exactly: the largest path MTU towards any
+ * endpoint (else the default route's device MTU, else 1500), minus 80.
+ * MTU = auto: the smallest per endpoint, minus the overhead of its family.
+ */
+uint32_t compile_mtu(struct compile_ctx *ctx, const struct conf_iface *iface)
+{
+	bool is_auto = IS_SET(iface->mtu) && iface->mtu.v.is_auto;
+	uint32_t best = 0, fallback;
+
+	if (IS_SET(iface->mtu) && !is_auto)
+		return iface->mtu.v.value;
+	vec_foreach(peer, &iface->peers) {
+		const struct endpoint_fact *ef;
+		uint32_t m, room;
+
+		if (!IS_SET((*peer)->endpoint))
+			continue;
+		ef = facts_endpoint(ctx->f, (*peer)->endpoint.v.host, (*peer)->endpoint.v.port);
+		m = ef && ef->ep.family ? path_mtu(ctx->f, &ef->ep) : 0;
+		if (!m)
+			continue;
+		if (!is_auto) {
+			best = m > best ? m : best;
+			continue;
+		}
+		room = m - (ef->ep.family == FAMILY_V4 ? WG_OVERHEAD_V4 : WG_OVERHEAD_V6);
+		best = !best || room < best ? room : best;
+	}
+	if (best)
+		return is_auto ? best : best - WG_OVERHEAD_V6;
+	fallback = ctx->f->default_mtu ? ctx->f->default_mtu : DEFAULT_LINK_MTU;
+	return fallback - WG_OVERHEAD_V6;
+}
+
+int compile_state(const struct conf *c, const struct facts *f, struct state *out, struct diags *d)
+{
+	struct compile_ctx ctx = { c, f, out, d, compile_protocol(c), 0 };
+	size_t errors = d->errors;
+
+	vec_foreach(iface, &c->ifaces) {
+		compile_iface(&ctx, *iface);
+		if (ctx.err)
+			return ctx.err;
+	}
+	state_sort(out);
+	return d->errors > errors ? -EINVAL : 0;
+}

@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#ifndef WGP_COMPILE_COMPILE_H
+#define WGP_COMPILE_COMPILE_H
+
+/*
+ * The compiler: (model, facts) → desired state. Pure: everything it needs to
+ * know about the system comes in as facts, gathered beforehand by
+ * reconcile/facts.c (resolved endpoints, path MTUs, what the live kernel
+ * already uses), so that the same inputs always give the same state.
+ */
+
+#include "conf/conf.h"
+#include "state/state.h"
+
+struct endpoint_fact {
+	const char *host;
+	uint16_t port;
+	struct st_endpoint ep; /* family 0: could not be resolved */
+	const char *error;     /* why, when not resolved */
+};
+
+struct mtu_fact {
+	struct prefix addr; /* an endpoint address */
+	uint32_t mtu;       /* the path MTU towards it; 0: unknown */
+};
+
+struct facts {
+	bool kernel_wireguard;         /* the kernel can create WireGuard links */
+	const char *userspace_program; /* $WGPOLICY_USERSPACE_IMPLEMENTATION, or NULL */
+	const struct endpoint_fact *endpoints;
+	size_t n_endpoints;
+	const struct mtu_fact *mtus;
+	size_t n_mtus;
+	uint32_t default_mtu; /* MTU of the IPv4 default route's device; 0: none */
+	const struct state *live; /* sorted; for allocations that must not collide */
+};
+
+/* wg-quick's first table for full tunnels, and its fwmark. */
+#define WGQUICK_TABLE_BASE 51820
+#define RT_TABLE_MAIN_ID 254
+#define IPV6_DEFAULT_METRIC 1024
+
+/*
+ * Compile @c into @out (which must be empty). Problems that only show with
+ * facts (an endpoint that does not resolve, no free table) are added to @d as
+ * errors and the function returns -EINVAL. The result is sorted.
+ */
+int compile_state(const struct conf *c, const struct facts *f, struct state *out, struct diags *d);
+
+/* The rtnetlink protocol wgpolicy tags its routes and rules with. */
+uint8_t compile_protocol(const struct conf *c);
+
+/* Look up a resolved endpoint. */
+const struct endpoint_fact *facts_endpoint(const struct facts *f, const char *host, uint16_t port);
+
+#endif

@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#ifndef WGP_COMPILE_INTERNAL_H
+#define WGP_COMPILE_INTERNAL_H
+
+#include "compile/compile.h"
+
+struct compile_ctx {
+	const struct conf *c;
+	const struct facts *f;
+	struct state *out;
+	struct diags *d;
+	uint8_t protocol;
+	int err;
+};
+
+/* Push a zeroed object of the given list; sets ctx->err on failure. */
+#define EMIT(ctx, list)                                                                            \
+	({                                                                                         \
+		__typeof__(&(ctx)->out->list.v[0]) _o = vec_push(&(ctx)->out->arena,             \
+								  &(ctx)->out->list);             \
+		if (!_o)                                                                           \
+			(ctx)->err = -ENOMEM;                                                      \
+		_o;                                                                                \
+	})
+
+void compile_iface(struct compile_ctx *ctx, const struct conf_iface *iface);
+void compile_full_tunnel(struct compile_ctx *ctx, const struct conf_iface *iface,
+			 struct st_wgdev *dev, const struct prefix *defaults, size_t n);
+void emit_dev_route(struct compile_ctx *ctx, const char *ifname, const struct prefix *dst,
+		    uint32_t table);
+uint32_t compile_mtu(struct compile_ctx *ctx, const struct conf_iface *iface);
+void copy_ifname(char dst[ST_IFNAMSIZ], const char *src);
+
+#endif

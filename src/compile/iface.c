@@ -1,0 +1,233 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* A WireGuard interface as wg-quick brings it up: link, device, peers, addresses, routes, DNS. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "compile/compile_internal.h"
+
+#define RT_SCOPE_LINK_ID 253
+
+static const char *const *hooks(struct compile_ctx *ctx, const struct conf_iface *iface,
+				const struct lstr *v, size_t n, unsigned *count)
+{
+	const char **out = arena_alloc(&ctx->out->arena, sizeof(*out) * (n + 1));
+	size_t i;
+
+	*count = 0;
+	if (!out) {
+		ctx->err = -ENOMEM;
+		return NULL;
+	}
+	/* wg-quick substitutes %i with the interface name, nothing else. */
+	for (i = 0; i < n; i++) {
+		const char *s = v[i].s;
+		size_t cap = strlen(s) * ST_IFNAMSIZ + 1, w = 0;
+		char *cmd = arena_alloc(&ctx->out->arena, cap);
+
+		if (!cmd) {
+			ctx->err = -ENOMEM;
+			return NULL;
+		}
+		for (; *s; s++) {
+			if (s[0] == '%' && s[1] == 'i') {
+				w += (size_t)snprintf(cmd + w, cap - w, "%s", iface->name);
+				s++;
+			} else {
+				cmd[w++] = *s;
+			}
+		}
+		out[i] = cmd;
+	}
+	*count = (unsigned)n;
+	return out;
+}
+
+static void emit_link(struct compile_ctx *ctx, const struct conf_iface *iface)
+{
+	struct st_link *l = EMIT(ctx, links);
+	enum backend_kind want = IS_SET(iface->backend) ? iface->backend.v.kind : BACKEND_AUTO;
+
+	if (!l)
+		return;
+	copy_ifname(l->name, iface->name);
+	l->backend = want == BACKEND_KERNEL || (want == BACKEND_AUTO && ctx->f->kernel_wireguard)
+			     ? WG_BACKEND_KERNEL
+			     : WG_BACKEND_USERSPACE;
+	l->allow_fallback = want == BACKEND_AUTO;
+	l->program = IS_SET(iface->backend) && iface->backend.v.program ? iface->backend.v.program
+									  : ctx->f->userspace_program;
+	l->mtu = compile_mtu(ctx, iface);
+	l->up = true;
+	l->owned = true;
+	l->pre_up = hooks(ctx, iface, iface->pre_up.v, iface->pre_up.n, &l->n_pre_up);
+	l->post_up = hooks(ctx, iface, iface->post_up.v, iface->post_up.n, &l->n_post_up);
+	l->pre_down = hooks(ctx, iface, iface->pre_down.v, iface->pre_down.n, &l->n_pre_down);
+	l->post_down = hooks(ctx, iface, iface->post_down.v, iface->post_down.n, &l->n_post_down);
+}
+
+static void set_endpoint(struct compile_ctx *ctx, const struct conf_peer *peer,
+			 struct st_wgpeer *p)
+{
+	const struct endpoint_fact *ef;
+
+	if (!IS_SET(peer->endpoint))
+		return;
+	ef = facts_endpoint(ctx->f, peer->endpoint.v.host, peer->endpoint.v.port);
+	if (ef && ef->ep.family) {
+		p->endpoint = ef->ep;
+		return;
+	}
+	conf_error(ctx->d, peer->endpoint.loc, "cannot resolve endpoint %s:%u: %s",
+		   peer->endpoint.v.host, peer->endpoint.v.port,
+		   ef && ef->error ? ef->error : "not looked up");
+}
+
+static int cmp_prefix(const void *a, const void *b)
+{
+	return prefix_cmp(a, b);
+}
+
+static void emit_peer(struct compile_ctx *ctx, const struct conf_iface *iface,
+		      const struct conf_peer *peer)
+{
+	struct st_wgpeer *p = EMIT(ctx, wgpeers);
+	uint32_t i, n = (uint32_t)peer->allowed_ips.n;
+
+	if (!p)
+		return;
+	copy_ifname(p->ifname, iface->name);
+	memcpy(p->public_key.b, peer->public_key.v.b, ST_KEY_LEN);
+	p->has_preshared_key = IS_SET(peer->preshared_key);
+	memcpy(p->preshared_key.b, peer->preshared_key.v.b, ST_KEY_LEN);
+	p->keepalive = IS_SET(peer->keepalive) ? (uint16_t)peer->keepalive.v : 0;
+	p->name = IS_SET(peer->name) ? peer->name.v : NULL;
+	set_endpoint(ctx, peer, p);
+	p->allowed_ips = arena_alloc(&ctx->out->arena, sizeof(*p->allowed_ips) * (n + 1));
+	if (!p->allowed_ips) {
+		ctx->err = -ENOMEM;
+		return;
+	}
+	/* The kernel keeps AllowedIPs masked; compare as it will show them. */
+	for (i = 0; i < n; i++)
+		p->allowed_ips[i] = prefix_network(&peer->allowed_ips.v[i].p);
+	qsort(p->allowed_ips, n, sizeof(*p->allowed_ips), cmp_prefix);
+	p->n_allowed_ips = n;
+}
+
+static void emit_addrs(struct compile_ctx *ctx, const struct conf_iface *iface)
+{
+	vec_foreach(lp, &iface->addresses) {
+		struct st_addr *a = EMIT(ctx, addrs);
+
+		if (!a)
+			return;
+		copy_ifname(a->ifname, iface->name);
+		a->addr = lp->p;
+	}
+}
+
+static void emit_dns(struct compile_ctx *ctx, const struct conf_iface *iface)
+{
+	struct st_dns *d;
+	const char **search;
+	size_t i;
+
+	if (!iface->dns.n && !iface->dns_search.n)
+		return;
+	d = EMIT(ctx, dns);
+	if (!d)
+		return;
+	copy_ifname(d->ifname, iface->name);
+	d->servers = arena_alloc(&ctx->out->arena, sizeof(*d->servers) * (iface->dns.n + 1));
+	search = arena_alloc(&ctx->out->arena, sizeof(*search) * (iface->dns_search.n + 1));
+	if (!d->servers || !search) {
+		ctx->err = -ENOMEM;
+		return;
+	}
+	for (i = 0; i < iface->dns.n; i++)
+		d->servers[i] = iface->dns.v[i].p;
+	for (i = 0; i < iface->dns_search.n; i++)
+		search[i] = iface->dns_search.v[i].s;
+	d->n_servers = (uint32_t)iface->dns.n;
+	d->search = search;
+	d->n_search = (uint32_t)iface->dns_search.n;
+}
+
+void emit_dev_route(struct compile_ctx *ctx, const char *ifname, const struct prefix *dst,
+		    uint32_t table)
+{
+	struct st_route *r = EMIT(ctx, routes);
+
+	if (!r)
+		return;
+	r->table = table;
+	r->dst = prefix_network(dst);
+	r->metric = dst->family == FAMILY_V6 ? IPV6_DEFAULT_METRIC : 0;
+	r->type = ROUTE_UNICAST;
+	copy_ifname(r->ifname, ifname);
+	r->protocol = ctx->protocol;
+	r->scope = dst->family == FAMILY_V4 ? RT_SCOPE_LINK_ID : 0;
+}
+
+/* wg-quick skips a prefix that a main-table route via the interface already covers. */
+static bool covered_by_address(const struct conf_iface *iface, const struct prefix *p)
+{
+	vec_foreach(lp, &iface->addresses) {
+		struct prefix net = prefix_network(&lp->p);
+
+		if (lp->p.len < prefix_max_len(lp->p.family) && prefix_contains(&net, p))
+			return true;
+	}
+	return false;
+}
+
+static void emit_routes(struct compile_ctx *ctx, const struct conf_iface *iface,
+			struct st_wgdev *dev)
+{
+	const struct table_sel *t = IS_SET(iface->table) ? &iface->table.v : NULL;
+	struct prefix defaults[2];
+	size_t n_defaults = 0;
+
+	if (t && t->kind == TABLE_OFF)
+		return;
+	vec_foreach(peer, &iface->peers) {
+		vec_foreach(lp, &(*peer)->allowed_ips) {
+			struct prefix net = prefix_network(&lp->p);
+
+			if (t && t->kind == TABLE_ID) {
+				if (t->id != RT_TABLE_MAIN_ID || !covered_by_address(iface, &net))
+					emit_dev_route(ctx, iface->name, &net, t->id);
+			} else if (net.len == 0) {
+				if (n_defaults < 2)
+					defaults[n_defaults++] = net;
+			} else if (!covered_by_address(iface, &net)) {
+				emit_dev_route(ctx, iface->name, &net, RT_TABLE_MAIN_ID);
+			}
+		}
+	}
+	if (n_defaults)
+		compile_full_tunnel(ctx, iface, dev, defaults, n_defaults);
+}
+
+void compile_iface(struct compile_ctx *ctx, const struct conf_iface *iface)
+{
+	struct st_wgdev *dev;
+
+	emit_link(ctx, iface);
+	dev = EMIT(ctx, wgdevs);
+	if (!dev)
+		return;
+	copy_ifname(dev->ifname, iface->name);
+	dev->has_private_key = IS_SET(iface->private_key);
+	memcpy(dev->private_key.b, iface->private_key.v.b, ST_KEY_LEN);
+	dev->has_listen_port = IS_SET(iface->listen_port);
+	dev->listen_port = (uint16_t)iface->listen_port.v;
+	dev->fwmark = IS_SET(iface->fwmark) ? iface->fwmark.v : 0;
+	vec_foreach(peer, &iface->peers)
+		emit_peer(ctx, iface, *peer);
+	emit_addrs(ctx, iface);
+	emit_routes(ctx, iface, dev);
+	emit_dns(ctx, iface);
+}

@@ -1,0 +1,289 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* Ops as the ip/wg/sysctl/resolvconf lines that would make them (wg-quick's "[#]" lines). */
+#include <arpa/inet.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "state/plan.h"
+
+struct out {
+	char *buf;
+	size_t len, used;
+};
+
+static void put(struct out *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void put(struct out *o, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (o->used >= o->len)
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(o->buf + o->used, o->len - o->used, fmt, ap);
+	va_end(ap);
+	if (n > 0)
+		o->used += (size_t)n < o->len - o->used ? (size_t)n : o->len - o->used - 1;
+}
+
+static const char *fam_flag(uint8_t family)
+{
+	return family == FAMILY_V4 ? "-4" : "-6";
+}
+
+static void put_key(struct out *o, const struct st_key *k)
+{
+	static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	char s[45];
+	unsigned i, j = 0;
+
+	for (i = 0; i < 30; i += 3) {
+		uint32_t v = (uint32_t)k->b[i] << 16 | (uint32_t)k->b[i + 1] << 8 | k->b[i + 2];
+
+		s[j++] = b64[v >> 18];
+		s[j++] = b64[(v >> 12) & 63];
+		s[j++] = b64[(v >> 6) & 63];
+		s[j++] = b64[v & 63];
+	}
+	uint32_t v = (uint32_t)k->b[30] << 16 | (uint32_t)k->b[31] << 8;
+	s[j++] = b64[v >> 18];
+	s[j++] = b64[(v >> 12) & 63];
+	s[j++] = b64[(v >> 6) & 63];
+	s[j++] = '=';
+	s[j] = '\0';
+	put(o, "%s", s);
+}
+
+static void put_prefix(struct out *o, const struct prefix *p)
+{
+	char buf[PREFIX_STRLEN];
+
+	put(o, "%s", prefix_format(p, buf, true));
+}
+
+static void put_endpoint(struct out *o, const struct st_endpoint *e)
+{
+	char a[INET6_ADDRSTRLEN];
+
+	inet_ntop(e->family == FAMILY_V4 ? AF_INET : AF_INET6, e->addr, a, sizeof(a));
+	put(o, e->family == FAMILY_V4 ? "%s:%u" : "[%s]:%u", a, e->port);
+}
+
+static void render_link(struct out *o, enum op_kind kind, const struct st_link *l)
+{
+	if (kind == OP_DEL) {
+		put(o, "ip link delete dev %s", l->name);
+		return;
+	}
+	if (kind == OP_ADD) {
+		if (l->backend == WG_BACKEND_USERSPACE)
+			put(o, "%s %s; ", l->program ? l->program : "wireguard-go", l->name);
+		else
+			put(o, "ip link add %s type wireguard; ", l->name);
+	}
+	put(o, "ip link set mtu %u %s dev %s", l->mtu, l->up ? "up" : "down", l->name);
+}
+
+static void render_wgdev(struct out *o, const struct st_wgdev *d)
+{
+	put(o, "wg set %s", d->ifname);
+	if (d->has_private_key)
+		put(o, " private-key (hidden)");
+	if (d->has_listen_port)
+		put(o, " listen-port %u", d->listen_port);
+	if (d->fwmark)
+		put(o, " fwmark 0x%x", d->fwmark);
+	else
+		put(o, " fwmark off");
+}
+
+static void render_peer(struct out *o, enum op_kind kind, const struct st_wgpeer *p)
+{
+	uint32_t i;
+
+	put(o, "wg set %s peer ", p->ifname);
+	put_key(o, &p->public_key);
+	if (kind == OP_DEL) {
+		put(o, " remove");
+		return;
+	}
+	if (p->has_preshared_key)
+		put(o, " preshared-key (hidden)");
+	if (p->endpoint.family) {
+		put(o, " endpoint ");
+		put_endpoint(o, &p->endpoint);
+	}
+	if (p->keepalive)
+		put(o, " persistent-keepalive %u", p->keepalive);
+	else
+		put(o, " persistent-keepalive off");
+	put(o, " allowed-ips ");
+	for (i = 0; i < p->n_allowed_ips; i++) {
+		put(o, i ? "," : "");
+		put_prefix(o, &p->allowed_ips[i]);
+	}
+}
+
+static void render_addr(struct out *o, enum op_kind kind, const struct st_addr *a)
+{
+	put(o, "ip %s address %s ", fam_flag(a->addr.family), kind == OP_DEL ? "del" : "add");
+	put_prefix(o, &a->addr);
+	put(o, " dev %s", a->ifname);
+}
+
+static const char *route_type_name(enum route_type t)
+{
+	static const char *const names[] = { "", "unreachable ", "blackhole ", "prohibit ",
+					     "throw " };
+	return names[t];
+}
+
+static void put_table(struct out *o, uint32_t table)
+{
+	if (table == 254)
+		put(o, " table main");
+	else
+		put(o, " table %u", table);
+}
+
+static void render_route(struct out *o, enum op_kind kind, const struct st_route *r)
+{
+	put(o, "ip %s route %s %s", fam_flag(r->dst.family),
+	    kind == OP_DEL ? "del" : kind == OP_CHANGE ? "replace" : "add",
+	    route_type_name(r->type));
+	put_prefix(o, &r->dst);
+	if (r->ifname[0])
+		put(o, " dev %s", r->ifname);
+	put_table(o, r->table);
+	if (r->metric)
+		put(o, " metric %u", r->metric);
+	put(o, " proto %u", r->protocol);
+}
+
+static void render_rule_match(struct out *o, const struct st_rule *r)
+{
+	if (r->invert)
+		put(o, " not");
+	if (r->src.family) {
+		put(o, " from ");
+		put_prefix(o, &r->src);
+	}
+	if (r->dst.family) {
+		put(o, " to ");
+		put_prefix(o, &r->dst);
+	}
+	if (r->fwmask)
+		put(o, r->fwmask == UINT32_MAX ? " fwmark 0x%x" : " fwmark 0x%x/0x%x", r->fwmark,
+		    r->fwmask);
+	if (r->iif[0])
+		put(o, " iif %s", r->iif);
+	if (r->oif[0])
+		put(o, " oif %s", r->oif);
+	if (r->has_uidrange)
+		put(o, " uidrange %u-%u", r->uid_lo, r->uid_hi);
+	if (r->ipproto)
+		put(o, " ipproto %u", r->ipproto);
+	if (r->sport.lo)
+		put(o, r->sport.lo == r->sport.hi ? " sport %u" : " sport %u-%u", r->sport.lo,
+		    r->sport.hi);
+	if (r->dport.lo)
+		put(o, r->dport.lo == r->dport.hi ? " dport %u" : " dport %u-%u", r->dport.lo,
+		    r->dport.hi);
+}
+
+static void render_rule(struct out *o, enum op_kind kind, const struct st_rule *r)
+{
+	static const char *const actions[] = { "", "unreachable", "blackhole", "prohibit" };
+
+	put(o, "ip %s rule %s", fam_flag(r->family), kind == OP_DEL ? "del" : "add");
+	render_rule_match(o, r);
+	if (r->action == RULE_TO_TABLE)
+		put_table(o, r->table);
+	else
+		put(o, " %s", actions[r->action]);
+	if (r->suppress_prefixlen >= 0)
+		put(o, " suppress_prefixlength %d", r->suppress_prefixlen);
+	put(o, " pref %u proto %u", r->priority, r->protocol);
+}
+
+static void render_dns(struct out *o, enum op_kind kind, const struct st_dns *d)
+{
+	uint32_t i;
+
+	if (kind == OP_DEL) {
+		put(o, "resolvconf -d tun.%s -f", d->ifname);
+		return;
+	}
+	put(o, "resolvconf -a tun.%s -m 0 -x <<<'", d->ifname);
+	for (i = 0; i < d->n_servers; i++) {
+		char buf[PREFIX_STRLEN];
+
+		put(o, "%snameserver %s", i ? "\\n" : "", prefix_format(&d->servers[i], buf, false));
+	}
+	for (i = 0; i < d->n_search; i++)
+		put(o, "%s%s", i ? " " : "\\nsearch ", d->search[i]);
+	put(o, "'");
+}
+
+static void render_hook(struct out *o, const struct op *op)
+{
+	const struct st_link *l = op->obj;
+	const char *const *cmds[] = { l->pre_up, l->post_up, l->pre_down, l->post_down };
+	unsigned counts[] = { l->n_pre_up, l->n_post_up, l->n_pre_down, l->n_post_down };
+	unsigned i;
+
+	for (i = 0; i < counts[op->hook]; i++)
+		put(o, "%s%s", i ? "; " : "", cmds[op->hook][i]);
+}
+
+char *obj_render(enum obj_type type, const void *obj, char *buf, size_t len)
+{
+	struct op op = { .kind = OP_ADD, .type = type, .obj = obj };
+
+	return op_render(&op, buf, len);
+}
+
+char *op_render(const struct op *op, char *buf, size_t len)
+{
+	struct out o = { buf, len, 0 };
+
+	buf[0] = '\0';
+	if (op->kind == OP_HOOK) {
+		render_hook(&o, op);
+		return buf;
+	}
+	switch (op->type) {
+	case OBJ_LINK:
+		render_link(&o, op->kind, op->obj);
+		break;
+	case OBJ_WGDEV:
+		render_wgdev(&o, op->obj);
+		break;
+	case OBJ_WGPEER:
+		render_peer(&o, op->kind, op->obj);
+		break;
+	case OBJ_ADDR:
+		render_addr(&o, op->kind, op->obj);
+		break;
+	case OBJ_ROUTE:
+		render_route(&o, op->kind, op->obj);
+		break;
+	case OBJ_RULE:
+		render_rule(&o, op->kind, op->obj);
+		break;
+	case OBJ_SYSCTL: {
+		const struct st_sysctl *s = op->obj;
+
+		put(&o, "sysctl -w %s=%s", s->path,
+		    op->kind == OP_DEL && s->original ? s->original : s->value);
+		break;
+	}
+	case OBJ_DNS:
+		render_dns(&o, op->kind, op->obj);
+		break;
+	default:
+		break;
+	}
+	return buf;
+}

@@ -1,0 +1,227 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include "state/state.h"
+
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct state *state_new(void)
+{
+	struct state *s = calloc(1, sizeof(*s));
+
+	if (s)
+		arena_init(&s->arena);
+	return s;
+}
+
+void state_free(struct state *s)
+{
+	if (!s)
+		return;
+	arena_free(&s->arena);
+	free(s);
+}
+
+#define CMP(a, b)                                                                                  \
+	do {                                                                                       \
+		if ((a) != (b))                                                                    \
+			return (a) < (b) ? -1 : 1;                                                 \
+	} while (0)
+
+static int cmp_prefix_any(const struct prefix *a, const struct prefix *b)
+{
+	CMP(a->family, b->family);
+	if (!a->family)
+		return 0;
+	return prefix_cmp(a, b);
+}
+
+int st_link_key_cmp(const struct st_link *a, const struct st_link *b)
+{
+	return strcmp(a->name, b->name);
+}
+
+int st_wgdev_key_cmp(const struct st_wgdev *a, const struct st_wgdev *b)
+{
+	return strcmp(a->ifname, b->ifname);
+}
+
+int st_wgpeer_key_cmp(const struct st_wgpeer *a, const struct st_wgpeer *b)
+{
+	int c = strcmp(a->ifname, b->ifname);
+
+	return c ? c : memcmp(a->public_key.b, b->public_key.b, ST_KEY_LEN);
+}
+
+int st_addr_key_cmp(const struct st_addr *a, const struct st_addr *b)
+{
+	int c = strcmp(a->ifname, b->ifname);
+
+	return c ? c : prefix_cmp(&a->addr, &b->addr);
+}
+
+/* The kernel's identity of a route: family, table, destination and metric (tos is unused). */
+int st_route_key_cmp(const struct st_route *a, const struct st_route *b)
+{
+	CMP(a->dst.family, b->dst.family);
+	CMP(a->table, b->table);
+	int c = prefix_cmp(&a->dst, &b->dst);
+
+	if (c)
+		return c;
+	CMP(a->metric, b->metric);
+	return 0;
+}
+
+int st_rule_key_cmp(const struct st_rule *a, const struct st_rule *b)
+{
+	int c;
+
+	CMP(a->family, b->family);
+	CMP(a->priority, b->priority);
+	CMP(a->invert, b->invert);
+	if ((c = cmp_prefix_any(&a->src, &b->src)) || (c = cmp_prefix_any(&a->dst, &b->dst)))
+		return c;
+	if ((c = strcmp(a->iif, b->iif)) || (c = strcmp(a->oif, b->oif)))
+		return c;
+	CMP(a->fwmark, b->fwmark);
+	CMP(a->fwmask, b->fwmask);
+	CMP(a->has_uidrange, b->has_uidrange);
+	CMP(a->uid_lo, b->uid_lo);
+	CMP(a->uid_hi, b->uid_hi);
+	CMP(a->ipproto, b->ipproto);
+	CMP(a->sport.lo, b->sport.lo);
+	CMP(a->sport.hi, b->sport.hi);
+	CMP(a->dport.lo, b->dport.lo);
+	CMP(a->dport.hi, b->dport.hi);
+	CMP(a->action, b->action);
+	CMP(a->table, b->table);
+	CMP(a->suppress_prefixlen, b->suppress_prefixlen);
+	return 0;
+}
+
+int st_sysctl_key_cmp(const struct st_sysctl *a, const struct st_sysctl *b)
+{
+	return strcmp(a->path, b->path);
+}
+
+int st_dns_key_cmp(const struct st_dns *a, const struct st_dns *b)
+{
+	return strcmp(a->ifname, b->ifname);
+}
+
+bool st_link_equal(const struct st_link *a, const struct st_link *b)
+{
+	return !st_link_key_cmp(a, b) && a->mtu == b->mtu && a->up == b->up;
+}
+
+bool st_wgdev_equal(const struct st_wgdev *a, const struct st_wgdev *b)
+{
+	return !st_wgdev_key_cmp(a, b) && a->has_private_key == b->has_private_key &&
+	       (!a->has_private_key || !memcmp(&a->private_key, &b->private_key, ST_KEY_LEN)) &&
+	       (!a->has_listen_port || !b->has_listen_port || a->listen_port == b->listen_port) &&
+	       a->fwmark == b->fwmark;
+}
+
+static bool same_endpoint(const struct st_endpoint *a, const struct st_endpoint *b)
+{
+	return a->family == b->family &&
+	       (!a->family || (a->port == b->port && !memcmp(a->addr, b->addr, 16)));
+}
+
+bool st_wgpeer_equal(const struct st_wgpeer *a, const struct st_wgpeer *b)
+{
+	uint32_t i;
+
+	if (st_wgpeer_key_cmp(a, b) || a->has_preshared_key != b->has_preshared_key ||
+	    (a->has_preshared_key && memcmp(&a->preshared_key, &b->preshared_key, ST_KEY_LEN)) ||
+	    !same_endpoint(&a->endpoint, &b->endpoint) || a->keepalive != b->keepalive ||
+	    a->n_allowed_ips != b->n_allowed_ips)
+		return false;
+	for (i = 0; i < a->n_allowed_ips; i++)
+		if (prefix_cmp(&a->allowed_ips[i], &b->allowed_ips[i]))
+			return false;
+	return true;
+}
+
+bool st_route_equal(const struct st_route *a, const struct st_route *b)
+{
+	return !st_route_key_cmp(a, b) && a->type == b->type && !strcmp(a->ifname, b->ifname) &&
+	       a->protocol == b->protocol && a->scope == b->scope;
+}
+
+bool st_sysctl_equal(const struct st_sysctl *a, const struct st_sysctl *b)
+{
+	return !st_sysctl_key_cmp(a, b) && !strcmp(a->value, b->value);
+}
+
+bool st_dns_equal(const struct st_dns *a, const struct st_dns *b)
+{
+	uint32_t i;
+
+	if (st_dns_key_cmp(a, b) || a->n_servers != b->n_servers || a->n_search != b->n_search)
+		return false;
+	for (i = 0; i < a->n_servers; i++)
+		if (prefix_cmp(&a->servers[i], &b->servers[i]))
+			return false;
+	for (i = 0; i < a->n_search; i++)
+		if (strcmp(a->search[i], b->search[i]))
+			return false;
+	return true;
+}
+
+#define OPS(type, tname, eq)                                                                       \
+	{                                                                                          \
+		.name = tname, .size = sizeof(struct st_##type),                                   \
+		.key_cmp = (int (*)(const void *, const void *))st_##type##_key_cmp,              \
+		.equal = (bool (*)(const void *, const void *))(eq),                               \
+	}
+
+const struct obj_ops obj_ops[OBJ_TYPE_COUNT] = {
+	[OBJ_LINK] = OPS(link, "link", st_link_equal),
+	[OBJ_WGDEV] = OPS(wgdev, "wireguard device", st_wgdev_equal),
+	[OBJ_WGPEER] = OPS(wgpeer, "peer", st_wgpeer_equal),
+	[OBJ_ADDR] = OPS(addr, "address", NULL),
+	[OBJ_ROUTE] = OPS(route, "route", st_route_equal),
+	[OBJ_RULE] = OPS(rule, "rule", NULL),
+	[OBJ_SYSCTL] = OPS(sysctl, "sysctl", st_sysctl_equal),
+	[OBJ_DNS] = OPS(dns, "dns", st_dns_equal),
+};
+
+static const size_t list_offset[OBJ_TYPE_COUNT] = {
+	[OBJ_LINK] = offsetof(struct state, links),
+	[OBJ_WGDEV] = offsetof(struct state, wgdevs),
+	[OBJ_WGPEER] = offsetof(struct state, wgpeers),
+	[OBJ_ADDR] = offsetof(struct state, addrs),
+	[OBJ_ROUTE] = offsetof(struct state, routes),
+	[OBJ_RULE] = offsetof(struct state, rules),
+	[OBJ_SYSCTL] = offsetof(struct state, sysctls),
+	[OBJ_DNS] = offsetof(struct state, dns),
+};
+
+struct obj_list *state_list(struct state *s, enum obj_type t)
+{
+	return (struct obj_list *)((char *)s + list_offset[t]);
+}
+
+const struct obj_list *state_list_const(const struct state *s, enum obj_type t)
+{
+	return (const struct obj_list *)((const char *)s + list_offset[t]);
+}
+
+void *obj_at(const struct obj_list *l, enum obj_type t, size_t i)
+{
+	return (char *)l->v + i * obj_ops[t].size;
+}
+
+void state_sort(struct state *s)
+{
+	int t;
+
+	for (t = 0; t < OBJ_TYPE_COUNT; t++) {
+		struct obj_list *l = state_list(s, (enum obj_type)t);
+
+		if (l->n > 1)
+			qsort(l->v, l->n, obj_ops[t].size, obj_ops[t].key_cmp);
+	}
+}

@@ -1,0 +1,206 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#ifndef WGP_STATE_STATE_H
+#define WGP_STATE_STATE_H
+
+/*
+ * The kernel object model, shared by the compiler (desired state), the
+ * dumpers (live state), the diff and the executors. One struct per kernel
+ * object type; each type has one identity comparison (what makes two objects
+ * "the same object") and one equality (same object, same attributes), and
+ * the diff, dedup and ownership checks all use those two and nothing else.
+ */
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "util/arena.h"
+#include "util/cidr.h"
+
+#define ST_IFNAMSIZ 16
+#define ST_KEY_LEN 32
+
+enum obj_type {
+	OBJ_LINK,
+	OBJ_WGDEV,
+	OBJ_WGPEER,
+	OBJ_ADDR,
+	OBJ_ROUTE,
+	OBJ_RULE,
+	OBJ_SYSCTL,
+	OBJ_DNS,
+	OBJ_TYPE_COUNT,
+};
+
+enum wg_backend { WG_BACKEND_KERNEL, WG_BACKEND_USERSPACE };
+
+/* A WireGuard interface. Identity: name. */
+struct st_link {
+	char name[ST_IFNAMSIZ];
+	enum wg_backend backend;
+	const char *program; /* userspace implementation to start; NULL: the default */
+	bool allow_fallback; /* may fall back to userspace when the kernel has no WireGuard */
+	uint32_t mtu;
+	bool up;
+	bool owned; /* live: carries wgpolicy's mark (see kernel/link.c) */
+	int ifindex; /* live only */
+	/* Hooks run around creation and removal, wg-quick's Pre/PostUp and Pre/PostDown. */
+	const char *const *pre_up, *const *post_up, *const *pre_down, *const *post_down;
+	unsigned n_pre_up, n_post_up, n_pre_down, n_post_down;
+};
+
+struct st_key {
+	uint8_t b[ST_KEY_LEN];
+};
+
+/* A WireGuard device's own settings. Identity: ifname. */
+struct st_wgdev {
+	char ifname[ST_IFNAMSIZ];
+	bool has_private_key;
+	struct st_key private_key;
+	bool has_listen_port; /* without one the device picks a port: any is fine */
+	uint16_t listen_port;
+	uint32_t fwmark;
+};
+
+struct st_endpoint {
+	uint8_t family; /* 0: none */
+	uint8_t addr[16];
+	uint16_t port;
+};
+
+/* A WireGuard peer. Identity: (ifname, public key). */
+struct st_wgpeer {
+	char ifname[ST_IFNAMSIZ];
+	struct st_key public_key;
+	bool has_preshared_key;
+	struct st_key preshared_key;
+	struct st_endpoint endpoint;
+	uint16_t keepalive;
+	struct prefix *allowed_ips; /* sorted by prefix_cmp, host bits cleared */
+	uint32_t n_allowed_ips;
+	/* live only */
+	int64_t last_handshake_sec;
+	uint64_t rx_bytes, tx_bytes;
+	const char *name; /* the config's Name, for display */
+};
+
+/* An interface address. Identity: (ifname, family, address, prefix length). */
+struct st_addr {
+	char ifname[ST_IFNAMSIZ];
+	struct prefix addr; /* address with its prefix length; host bits kept */
+};
+
+enum route_type { ROUTE_UNICAST, ROUTE_UNREACHABLE, ROUTE_BLACKHOLE, ROUTE_PROHIBIT, ROUTE_THROW };
+
+/* A route. Identity: (family, table, destination, metric); the rest can be replaced in place. */
+struct st_route {
+	uint32_t table;
+	struct prefix dst;
+	uint32_t metric;
+	enum route_type type;
+	char ifname[ST_IFNAMSIZ];
+	uint8_t protocol;
+	uint8_t scope;
+};
+
+enum rule_action { RULE_TO_TABLE, RULE_UNREACHABLE, RULE_BLACKHOLE, RULE_PROHIBIT };
+
+struct port_range {
+	uint16_t lo, hi; /* 0/0: any */
+};
+
+/* A routing policy rule. Identity: every field but the protocol (as the kernel compares them). */
+struct st_rule {
+	uint8_t family;
+	uint32_t priority;
+	bool invert;
+	struct prefix src, dst; /* len 0 with family 0: any */
+	char iif[ST_IFNAMSIZ], oif[ST_IFNAMSIZ];
+	uint32_t fwmark, fwmask; /* fwmask 0: no fwmark match */
+	bool has_uidrange;
+	uint32_t uid_lo, uid_hi;
+	uint8_t ipproto;
+	struct port_range sport, dport;
+	enum rule_action action;
+	uint32_t table;
+	int32_t suppress_prefixlen; /* -1: none */
+	uint8_t protocol;
+};
+
+/*
+ * A sysctl value. Identity: path under /proc/sys. Live state holds only the
+ * sysctls wgpolicy changed, with the value they had before, to restore.
+ */
+struct st_sysctl {
+	const char *path;
+	const char *value;
+	const char *original; /* live only */
+};
+
+/* Resolver settings for an interface. Identity: ifname. */
+struct st_dns {
+	char ifname[ST_IFNAMSIZ];
+	struct prefix *servers;
+	uint32_t n_servers;
+	const char *const *search;
+	uint32_t n_search;
+};
+
+struct state {
+	struct arena arena;
+	VEC(struct st_link) links;
+	VEC(struct st_wgdev) wgdevs;
+	VEC(struct st_wgpeer) wgpeers;
+	VEC(struct st_addr) addrs;
+	VEC(struct st_route) routes;
+	VEC(struct st_rule) rules;
+	VEC(struct st_sysctl) sysctls;
+	VEC(struct st_dns) dns;
+};
+
+struct state *state_new(void);
+void state_free(struct state *s);
+
+/* Identity: <0, 0, >0 like strcmp; 0 means "the same kernel object". */
+int st_link_key_cmp(const struct st_link *a, const struct st_link *b);
+int st_wgdev_key_cmp(const struct st_wgdev *a, const struct st_wgdev *b);
+int st_wgpeer_key_cmp(const struct st_wgpeer *a, const struct st_wgpeer *b);
+int st_addr_key_cmp(const struct st_addr *a, const struct st_addr *b);
+int st_route_key_cmp(const struct st_route *a, const struct st_route *b);
+int st_rule_key_cmp(const struct st_rule *a, const struct st_rule *b);
+int st_sysctl_key_cmp(const struct st_sysctl *a, const struct st_sysctl *b);
+int st_dns_key_cmp(const struct st_dns *a, const struct st_dns *b);
+
+/* Same identity and same attributes: nothing to change. */
+bool st_link_equal(const struct st_link *a, const struct st_link *b);
+bool st_wgdev_equal(const struct st_wgdev *a, const struct st_wgdev *b);
+bool st_wgpeer_equal(const struct st_wgpeer *a, const struct st_wgpeer *b);
+bool st_route_equal(const struct st_route *a, const struct st_route *b);
+bool st_sysctl_equal(const struct st_sysctl *a, const struct st_sysctl *b);
+bool st_dns_equal(const struct st_dns *a, const struct st_dns *b);
+
+/*
+ * The same, generically: one descriptor per type, so that diff and sort are
+ * written once. Every VEC in struct state has the layout of struct obj_list.
+ */
+struct obj_ops {
+	const char *name;
+	size_t size;
+	int (*key_cmp)(const void *a, const void *b);
+	bool (*equal)(const void *a, const void *b); /* NULL: identity is everything */
+};
+
+struct obj_list {
+	void *v;
+	size_t n, cap;
+};
+
+extern const struct obj_ops obj_ops[OBJ_TYPE_COUNT];
+struct obj_list *state_list(struct state *s, enum obj_type t);
+const struct obj_list *state_list_const(const struct state *s, enum obj_type t);
+void *obj_at(const struct obj_list *l, enum obj_type t, size_t i);
+
+/* Sort every list by identity, so diff is a merge walk and output is stable. */
+void state_sort(struct state *s);
+
+#endif
