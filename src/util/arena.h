@@ -45,6 +45,8 @@ int vec_reserve_(struct arena *a, void **v, size_t *cap, size_t need, size_t els
 		 ? NULL                                                                            \
 		 : &(vec)->v[(vec)->n++])
 
-#define vec_foreach(it, vec) for (__typeof__((vec)->v[0]) *it = (vec)->v; it < (vec)->v + (vec)->n; it++)
+/* An empty vector may have no storage: NULL + 0 is undefined in C, so test it first. */
+#define vec_foreach(it, vec)                                                                       \
+	for (__typeof__((vec)->v[0]) *it = (vec)->v; it && it < (vec)->v + (vec)->n; it++)
 
 #endif
