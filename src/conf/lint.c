@@ -16,9 +16,21 @@ static void lint_key_file(struct conf *c, const struct conf_iface *iface)
 			  iface->file);
 }
 
+/*
+ * wg-quick makes a /0 the default route only with Table = auto (or main); with
+ * another table the route goes there (wg-quick(8)'s ssh example), with off nowhere.
+ */
+static bool default_route_in_main(const struct conf_iface *iface)
+{
+	const struct table_sel *t = &iface->table.v;
+
+	return !IS_SET(iface->table) || t->kind == TABLE_AUTO ||
+	       (t->kind == TABLE_ID && t->id == 254);
+}
+
 static void lint_full_tunnel_dns(struct conf *c, const struct conf_iface *iface)
 {
-	if (iface->dns.n || (IS_SET(iface->table) && iface->table.v.kind == TABLE_OFF))
+	if (iface->dns.n || !default_route_in_main(iface))
 		return;
 	vec_foreach(peer, &iface->peers) {
 		vec_foreach(lp, &(*peer)->allowed_ips) {

@@ -37,10 +37,13 @@ struct expectations {
 	size_t n;
 };
 
-static void add_expect(struct expectations *e, const char *file, unsigned line, char *mark)
+/* @text ends at the line's end or at the next announcement on the same line. */
+static void add_expect(struct expectations *e, const char *file, unsigned line, char *mark,
+		       char *next)
 {
 	enum severity sev = strncmp(mark, "error:", 6) ? SEV_WARNING : SEV_ERROR;
 	char *text = strchr(mark, ':');
+	size_t n;
 
 	assert_non_null(text);
 	if (sev == SEV_WARNING)
@@ -48,7 +51,10 @@ static void add_expect(struct expectations *e, const char *file, unsigned line, 
 	text++;
 	while (*text == ' ')
 		text++;
-	text[strcspn(text, "\r\n")] = '\0';
+	n = next ? (size_t)(next - text) : strcspn(text, "\r\n");
+	while (n && text[n - 1] == ' ')
+		n--;
+	text[n] = '\0';
 	e->v = realloc(e->v, sizeof(*e->v) * (e->n + 1));
 	assert_non_null(e->v);
 	e->v[e->n++] = (struct expect){ strdup(file), line, sev, strdup(text), false };
@@ -63,13 +69,13 @@ static void scan_expectations(struct expectations *e, const char *path)
 
 	assert_non_null(f);
 	while (getline(&line, &cap, f) > 0) {
-		char *mark = line;
+		char *mark, *next;
 
 		lineno++;
-		while ((mark = strstr(mark, "#! "))) {
-			mark += 3;
-			add_expect(e, path, lineno, mark);
-			break;
+		/* A line may announce several diagnostics: "#! error: a #! warning: b". */
+		for (mark = strstr(line, "#! "); mark; mark = next) {
+			next = strstr(mark + 3, "#! ");
+			add_expect(e, path, lineno, mark + 3, next);
 		}
 	}
 	free(line);
