@@ -89,13 +89,17 @@ const struct key_def set_keys[] = {
 	{ NULL, NULL },
 };
 
+/* @check, when given, vets a well-formed range before it is kept. */
 static int global_range(struct parse_ctx *ctx, const char *key, char *value, struct loc loc,
-			uint32_t min, uint32_t max, void *opt_ptr)
+			uint32_t min, uint32_t max, const char *(*check)(const struct range32 *r),
+			void *opt_ptr)
 {
 	OPT(struct range32) *opt = opt_ptr;
 	struct range32 r = { .loc = loc };
 	const char *err = parse_range(value, min, max, &r);
 
+	if (!err && check)
+		err = check(&r);
 	if (err)
 		return report_value(ctx, loc, key, value, err);
 	SET_OPT(ctx, *opt, r, loc, key);
@@ -104,21 +108,21 @@ static int global_range(struct parse_ctx *ctx, const char *key, char *value, str
 
 static int key_priority_range(struct parse_ctx *ctx, char *value, struct loc loc)
 {
-	return global_range(ctx, "PriorityRange", value, loc, 1, 32765,
+	return global_range(ctx, "PriorityRange", value, loc, 1, 32765, NULL,
 			    &ctx->c->global.priorities);
+}
+
+static const char *not_kernel_tables(const struct range32 *r)
+{
+	if (r->lo <= 255 && r->hi >= 253)
+		return "it includes the kernel's tables 253-255 (default, main, local)";
+	return NULL;
 }
 
 static int key_table_range(struct parse_ctx *ctx, char *value, struct loc loc)
 {
-	struct conf_global *g = &ctx->c->global;
-	int ret = global_range(ctx, "TableRange", value, loc, 1, UINT32_MAX - 1, &g->tables);
-
-	if (!ret && g->tables.loc.line == loc.line && g->tables.v.lo <= 255 && g->tables.v.hi >= 253)
-		conf_error(ctx->d, loc,
-			   "TableRange %u-%u includes the kernel's tables 253-255 (default, main, "
-			   "local)",
-			   g->tables.v.lo, g->tables.v.hi);
-	return ret;
+	return global_range(ctx, "TableRange", value, loc, 1, UINT32_MAX - 1, not_kernel_tables,
+			    &ctx->c->global.tables);
 }
 
 static int key_mark_mask(struct parse_ctx *ctx, char *value, struct loc loc)

@@ -123,6 +123,19 @@ static void unknown_key(struct parse_ctx *ctx, const struct section_def *sec, co
 		conf_error(ctx->d, loc, "unknown key '%s' in [%s]", key, sec->name);
 }
 
+/*
+ * Key names are a few short words. Anything else may be a secret pasted with or
+ * without its key name (a base64 key ends in '=', where the reader splits the
+ * line; it is 43 characters before that): never echo it.
+ */
+static bool plausible_key_name(const char *key)
+{
+	static const char word[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_- \t";
+	size_t n = strlen(key);
+
+	return n <= 32 && strspn(key, word) == n;
+}
+
 static const struct section_def *find_section(const char *name)
 {
 	size_t i;
@@ -205,15 +218,21 @@ int push_lstr(struct parse_ctx *ctx, void *vec_ptr, const char *s, struct loc lo
 	return 0;
 }
 
+static const char *file_base(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+
+	return slash ? slash + 1 : path;
+}
+
 static struct conf_iface *file_iface(struct parse_ctx *ctx, struct loc loc)
 {
-	const char *base = strrchr(ctx->file, '/');
+	const char *base = file_base(ctx->file);
 	size_t n;
 	struct conf_iface *iface, **slot;
 
 	if (ctx->iface)
 		return ctx->iface;
-	base = base ? base + 1 : ctx->file;
 	n = strlen(base);
 	if (n > 5 && !strcmp(base + n - 5, ".conf"))
 		n -= 5;
@@ -229,11 +248,6 @@ static struct conf_iface *file_iface(struct parse_ctx *ctx, struct loc loc)
 	iface->world_accessible = ctx->src->world_accessible;
 	*slot = iface;
 	ctx->iface = iface;
-	if (!conf_valid_ifname(iface->name))
-		conf_error(ctx->d, loc,
-			   "file name '%s' does not make a valid interface name: it must be 1-15 "
-			   "characters of a-z A-Z 0-9 _ = + . - followed by .conf",
-			   base);
 	return iface;
 }
 
@@ -244,16 +258,20 @@ static int open_interface(struct parse_ctx *ctx, struct loc loc)
 	if (ctx->seen_interface_section) /* wg-quick merges a repeated [Interface] */
 		return 0;
 	ctx->seen_interface_section = true;
-	if (!ctx->iface) {
-		OOM_IF_NULL(file_iface(ctx, loc));
-		vec_foreach(it, &ctx->c->ifaces) {
-			other = *it;
-			if (other != ctx->iface && !strcmp(other->name, ctx->iface->name))
-				conf_error(ctx->d, loc, "interface %s is already defined in %s:%u",
-					   other->name, other->file, other->loc.line);
-		}
-	}
+	/* A [Peer] above may have made the interface already: check it here all the same. */
+	OOM_IF_NULL(file_iface(ctx, loc));
 	ctx->iface->loc = loc;
+	if (!conf_valid_ifname(ctx->iface->name))
+		conf_error(ctx->d, loc,
+			   "file name '%s' does not make a valid interface name: it must be 1-15 "
+			   "characters of a-z A-Z 0-9 _ = + . - followed by .conf",
+			   file_base(ctx->file));
+	vec_foreach(it, &ctx->c->ifaces) {
+		other = *it;
+		if (other != ctx->iface && !strcmp(other->name, ctx->iface->name))
+			conf_error(ctx->d, loc, "interface %s is already defined in %s:%u",
+				   other->name, other->file, other->loc.line);
+	}
 	return 0;
 }
 
@@ -390,8 +408,18 @@ static int on_line(void *arg, const struct conf_line *line)
 
 	if (line->kind == LINE_SECTION)
 		return open_section(ctx, line);
+	if (line->kind == LINE_BAD_SECTION) {
+		ctx->section = SEC_BAD;
+		return 0;
+	}
 	if (ctx->section == SEC_BAD) /* the section's header was already reported */
 		return 0;
+	if (!plausible_key_name(line->key)) {
+		conf_error(ctx->d, line->loc,
+			   "the text before '=' is not a key name (not shown: it may hold a key, "
+			   "as in 'PrivateKey KEY=' without its '=')");
+		return 0;
+	}
 	sec = current_section(ctx);
 	if (!sec) {
 		conf_error(ctx->d, line->loc, "'%s' is outside any section; put it under a section "

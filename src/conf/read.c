@@ -25,14 +25,15 @@ char *conf_trim(char *s)
 static int read_section(char *s, struct conf_line *line, struct diags *d)
 {
 	char *end = strchr(s, ']');
-	char *name, *arg;
+	char *name, *arg, *junk;
 
 	if (!end) {
 		conf_error(d, line->loc, "section header '%s' is missing its closing ']'", s);
 		return -1;
 	}
-	if (*conf_trim(end + 1)) {
-		conf_error(d, line->loc, "unexpected text '%s' after section header", end + 1);
+	junk = conf_trim(end + 1);
+	if (*junk) {
+		conf_error(d, line->loc, "unexpected text '%s' after section header", junk);
 		return -1;
 	}
 	*end = '\0';
@@ -81,7 +82,12 @@ static int read_line(char *s, struct conf_line *line, struct diags *d, conf_line
 	s = conf_trim(s);
 	if (!*s)
 		return 0;
-	if (*s == '[' ? read_section(s, line, d) : read_key(s, line, d))
+	if (*s == '[') {
+		if (read_section(s, line, d))
+			line->kind = LINE_BAD_SECTION;
+		return fn(ctx, line);
+	}
+	if (read_key(s, line, d))
 		return 0;
 	return fn(ctx, line);
 }

@@ -13,7 +13,11 @@
  * are never joined.
  */
 
-enum conf_line_kind { LINE_SECTION, LINE_KEY };
+/*
+ * LINE_BAD_SECTION: a header the reader rejected (and reported); the keys
+ * below it must not fall into the section before it.
+ */
+enum conf_line_kind { LINE_SECTION, LINE_BAD_SECTION, LINE_KEY };
 
 struct conf_line {
 	enum conf_line_kind kind;
@@ -29,7 +33,8 @@ typedef int (*conf_line_fn)(void *ctx, const struct conf_line *line);
 
 /*
  * Feed every line of @data to @fn. Syntax errors are added to @d and the line
- * skipped; a NUL byte makes the whole file an error. Returns 0, a callback's
+ * skipped, except a broken section header, which comes as LINE_BAD_SECTION;
+ * a NUL byte makes the whole file an error. Returns 0, a callback's
  * non-zero value, or -ENOMEM.
  */
 int conf_read(const char *file, const char *data, size_t len, struct diags *d, conf_line_fn fn,

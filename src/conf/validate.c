@@ -38,7 +38,12 @@ static void add_family(void *arg, const struct prefix *p, struct loc loc)
 unsigned sel_families(const struct conf *c, const struct addr_sel *v, size_t n)
 {
 	unsigned fams = 0;
+	size_t i;
 
+	/* A missing set is reported where it is named; it must not also empty the policy. */
+	for (i = 0; i < n; i++)
+		if (v[i].set && !conf_find_set(c, v[i].set))
+			return FAM_ALL;
 	sel_foreach(c, v, n, add_family, &fams);
 	return fams;
 }
