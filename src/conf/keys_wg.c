@@ -192,10 +192,10 @@ static int key_post_down(struct parse_ctx *ctx, char *value, struct loc loc)
 
 static int key_save_config(struct parse_ctx *ctx, char *value, struct loc loc)
 {
-	/* wg-quick compares with "true" and ignores anything else; we accept its two words only. */
-	if (strcmp(value, "true") && strcmp(value, "false"))
+	/* wg-quick's read_bool: true or false, case-insensitive (nocasematch), else it dies. */
+	if (strcasecmp(value, "true") && strcasecmp(value, "false"))
 		return report_value(ctx, loc, "SaveConfig", value, "expected true or false");
-	SET_OPT(ctx, ctx->iface->save_config, !strcmp(value, "true"), loc, "SaveConfig");
+	SET_OPT(ctx, ctx->iface->save_config, !strcasecmp(value, "true"), loc, "SaveConfig");
 	return 0;
 }
 
