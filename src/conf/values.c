@@ -265,8 +265,10 @@ const char *parse_duration_ms(const char *s, uint32_t *ms)
 		return "missing unit: write e.g. 200ms or 2s";
 	else
 		return "expected a time such as 200ms or 2s";
-	if (digits == 0 || digits >= sizeof(buf))
+	if (digits == 0)
 		return "expected a time such as 200ms or 2s";
+	if (digits >= sizeof(buf))
+		return "time out of range (at most one day)";
 	memcpy(buf, s, digits);
 	buf[digits] = '\0';
 	if (parse_uint(buf, 0, 86400000 / scale, &v))

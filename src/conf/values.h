@@ -13,7 +13,7 @@
 #include "conf/model.h"
 
 const char *parse_bool(const char *s, bool *out);
-/* Decimal, no sign, no leading zeros beyond "0", within [min, max]. */
+/* Decimal, no sign, within [min, max]; leading zeros are read as decimal, as wg reads ports. */
 const char *parse_uint(const char *s, uint32_t min, uint32_t max, uint32_t *out);
 /* Decimal or 0x-hexadecimal 32-bit number, as `ip rule fwmark` reads it. */
 const char *parse_u32_any(const char *s, uint32_t *out);

@@ -3,57 +3,184 @@
 #include <setjmp.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 #include <cmocka.h>
 
+#include "testenv.h"
 #include "util/cidr.h"
+
+#define N(a) (sizeof(a) / sizeof(*(a)))
+
+static struct prefix P(const char *s)
+{
+	struct prefix p;
+
+	assert_null(prefix_parse(s, &p, NULL));
+	return p;
+}
 
 static void parses_v4_and_v6(void **state)
 {
-	struct prefix p;
+	static const struct {
+		const char *in;
+		uint8_t family, len;
+		bool had_len;
+		const char *full, *bare; /* prefix_format with and without always_len */
+	} cases[] = {
+		{ "10.0.1.0/24", FAMILY_V4, 24, true, "10.0.1.0/24", "10.0.1.0/24" },
+		{ "10.0.1.7", FAMILY_V4, 32, false, "10.0.1.7/32", "10.0.1.7" },
+		{ "10.0.1.7/32", FAMILY_V4, 32, true, "10.0.1.7/32", "10.0.1.7" },
+		{ "0.0.0.0/0", FAMILY_V4, 0, true, "0.0.0.0/0", "0.0.0.0/0" },
+		{ "255.255.255.255", FAMILY_V4, 32, false, "255.255.255.255/32", "255.255.255.255" },
+		{ "2001:db8::1", FAMILY_V6, 128, false, "2001:db8::1/128", "2001:db8::1" },
+		{ "2001:DB8:0:0::/64", FAMILY_V6, 64, true, "2001:db8::/64", "2001:db8::/64" },
+		{ "::/0", FAMILY_V6, 0, true, "::/0", "::/0" },
+		{ "::", FAMILY_V6, 128, false, "::/128", "::" },
+		{ "::ffff:192.0.2.1/128", FAMILY_V6, 128, true, "::ffff:192.0.2.1/128",
+		  "::ffff:192.0.2.1" },
+		{ "fe80::1/10", FAMILY_V6, 10, true, "fe80::1/10", "fe80::1/10" },
+	};
 	char buf[PREFIX_STRLEN];
-	bool had_len;
+	size_t i;
 
 	(void)state;
-	assert_null(prefix_parse("10.0.1.0/24", &p, &had_len));
-	assert_true(had_len);
-	assert_int_equal(p.family, FAMILY_V4);
-	assert_string_equal(prefix_format(&p, buf, true), "10.0.1.0/24");
-	assert_null(prefix_parse("2001:db8::1", &p, &had_len));
-	assert_false(had_len);
-	assert_int_equal(p.len, 128);
-	assert_string_equal(prefix_format(&p, buf, false), "2001:db8::1");
+	for (i = 0; i < N(cases); i++) {
+		struct prefix p;
+		bool had_len = !cases[i].had_len;
+
+		assert_verdict(cases[i].in, prefix_parse(cases[i].in, &p, &had_len), NULL);
+		assert_int_equal(p.family, cases[i].family);
+		assert_int_equal(p.len, cases[i].len);
+		assert_int_equal(had_len, cases[i].had_len);
+		assert_string_equal(prefix_format(&p, buf, true), cases[i].full);
+		assert_string_equal(prefix_format(&p, buf, false), cases[i].bare);
+	}
 }
 
 static void rejects_bad_prefixes(void **state)
 {
-	static const char *const bad[] = { "10.0.0.0/33", "::/129", "10.0.0/8", "10.0.0.0/",
-					   "10.0.0.0/08", "/8", "10.0.0.256", "fe80::1::2",
-					   "10.0.0.0/-1", "10.0.0.0/8/8", "" };
+	static const struct {
+		const char *in, *err;
+	} cases[] = {
+		{ "10.0.0.0/33", "prefix length above 32 for IPv4" },
+		{ "::/129", "prefix length above 128 for IPv6" },
+		{ "::/1000000000000", "prefix length above 128 for IPv6" },
+		{ "10.0.0/8", "not a valid IPv4 address" },
+		{ "10.0.0.0.0/8", "not a valid IPv4 address" },
+		{ "10.0.0.256", "not a valid IPv4 address" },
+		{ "010.0.0.1", "not a valid IPv4 address" },
+		{ " 10.0.0.1", "not a valid IPv4 address" },
+		{ "10.0.0.1 ", "not a valid IPv4 address" },
+		{ "10.0.0.0/", "empty prefix length" },
+		{ "10.0.0.0/08", "prefix length with a leading zero" },
+		{ "10.0.0.0/00", "prefix length with a leading zero" },
+		{ "/8", "missing address" },
+		{ "", "missing address" },
+		{ "10.0.0.0/-1", "prefix length is not a number" },
+		{ "10.0.0.0/+8", "prefix length is not a number" },
+		{ "10.0.0.0/8/8", "prefix length is not a number" },
+		{ "10.0.0.0/8 ", "prefix length is not a number" },
+		{ "fe80::1::2", "not a valid IPv6 address" },
+		{ "fe80:::1", "not a valid IPv6 address" },
+		{ "2001:db8::g", "not a valid IPv6 address" },
+		{ "1:2:3:4:5:6:7:8:9", "not a valid IPv6 address" },
+		{ "fe80::1%eth0", "not a valid IPv6 address" },
+		{ "[2001:db8::1]", "not a valid IPv6 address" },
+		{ "example.com", "not a valid IPv4 address" },
+		{ "0123456789012345678901234567890123456789012345678901234567/8", "address too long" },
+	};
 	struct prefix p;
 	size_t i;
 
 	(void)state;
-	for (i = 0; i < sizeof(bad) / sizeof(*bad); i++)
-		assert_non_null(prefix_parse(bad[i], &p, NULL));
+	for (i = 0; i < N(cases); i++)
+		assert_verdict(cases[i].in, prefix_parse(cases[i].in, &p, NULL), cases[i].err);
+	assert_non_null(addr_parse("10.0.0.0/8", &p));
+	assert_null(addr_parse("10.0.0.1", &p));
+	assert_int_equal(p.len, 32);
 }
 
-static void containment_and_host_bits(void **state)
+static void networks_and_host_bits(void **state)
 {
-	struct prefix a, b;
+	static const struct {
+		const char *in, *net;
+	} cases[] = {
+		{ "10.1.2.3/24", "10.1.2.0/24" },   { "10.1.2.3/8", "10.0.0.0/8" },
+		{ "10.1.2.3/0", "0.0.0.0/0" },	    { "10.1.2.3/32", "10.1.2.3/32" },
+		{ "10.1.2.255/25", "10.1.2.128/25" }, { "10.1.2.3/31", "10.1.2.2/31" },
+		{ "2001:db8::1/64", "2001:db8::/64" }, { "2001:db8:ffff::/33", "2001:db8:8000::/33" },
+		{ "::1/127", "::/127" },	    { "ffff::/1", "8000::/1" },
+		{ "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff/65", "ffff:ffff:ffff:ffff:8000::/65" },
+	};
+	char buf[PREFIX_STRLEN];
+	size_t i;
 
 	(void)state;
-	assert_null(prefix_parse("10.0.0.0/8", &a, NULL));
-	assert_null(prefix_parse("10.1.2.0/24", &b, NULL));
-	assert_true(prefix_contains(&a, &b));
-	assert_false(prefix_contains(&b, &a));
-	assert_false(prefix_has_host_bits(&a));
-	assert_null(prefix_parse("10.1.2.3/24", &b, NULL));
-	assert_true(prefix_has_host_bits(&b));
-	b = prefix_network(&b);
-	assert_false(prefix_has_host_bits(&b));
-	assert_null(prefix_parse("::/0", &a, NULL));
-	assert_null(prefix_parse("10.0.0.0/8", &b, NULL));
-	assert_false(prefix_contains(&a, &b));
+	for (i = 0; i < N(cases); i++) {
+		struct prefix p = P(cases[i].in), n = prefix_network(&p);
+
+		assert_string_equal(prefix_format(&n, buf, true), cases[i].net);
+		assert_false(prefix_has_host_bits(&n));
+		assert_int_equal(prefix_has_host_bits(&p), strcmp(cases[i].in, cases[i].net) != 0);
+	}
+}
+
+static void containment(void **state)
+{
+	static const struct {
+		const char *outer, *inner;
+		bool contains;
+	} cases[] = {
+		{ "10.0.0.0/8", "10.1.2.0/24", true },
+		{ "10.1.2.0/24", "10.0.0.0/8", false },
+		{ "10.0.0.0/8", "10.0.0.0/8", true },
+		{ "0.0.0.0/0", "192.0.2.1/32", true },
+		{ "::/0", "10.0.0.0/8", false },
+		{ "0.0.0.0/0", "::/0", false },
+		{ "::/0", "2001:db8::/32", true },
+		{ "10.0.0.0/8", "11.0.0.0/8", false },
+		{ "10.0.0.0/7", "11.0.0.0/8", true },
+		{ "2001:db8::/32", "2001:db9::/48", false },
+		{ "fd00::/8", "fd00:5::/32", true },
+		/* host bits of the outer prefix do not count */
+		{ "10.9.9.9/8", "10.1.0.0/16", true },
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < N(cases); i++) {
+		struct prefix a = P(cases[i].outer), b = P(cases[i].inner);
+
+		if (prefix_contains(&a, &b) != cases[i].contains)
+			fail_msg("%s contains %s: should be %d", cases[i].outer, cases[i].inner,
+				 cases[i].contains);
+	}
+}
+
+/* Sorted as prefix_cmp promises: family, then address, then length. */
+static void total_order(void **state)
+{
+	static const char *const sorted[] = {
+		"0.0.0.0/0", "10.0.0.0/8", "10.0.0.0/16", "10.0.0.1/32", "192.0.2.0/24",
+		"::/0",	     "::1/128",	   "2001:db8::/32", "2001:db8::/64", "fd00::/8",
+	};
+	size_t i, j;
+
+	(void)state;
+	for (i = 0; i < N(sorted); i++) {
+		for (j = 0; j < N(sorted); j++) {
+			struct prefix a = P(sorted[i]), b = P(sorted[j]);
+			int want = i < j ? -1 : i > j;
+
+			if (prefix_cmp(&a, &b) != want)
+				fail_msg("cmp(%s, %s) should be %d", sorted[i], sorted[j], want);
+			assert_int_equal(prefix_equal(&a, &b), i == j);
+		}
+	}
+	assert_string_equal(family_name(FAMILY_V4), "IPv4");
+	assert_string_equal(family_name(FAMILY_V6), "IPv6");
+	assert_int_equal(prefix_max_len(FAMILY_V4), 32);
+	assert_int_equal(prefix_max_len(FAMILY_V6), 128);
 }
 
 int main(void)
@@ -61,7 +188,9 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(parses_v4_and_v6),
 		cmocka_unit_test(rejects_bad_prefixes),
-		cmocka_unit_test(containment_and_host_bits),
+		cmocka_unit_test(networks_and_host_bits),
+		cmocka_unit_test(containment),
+		cmocka_unit_test(total_order),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -2,9 +2,15 @@
 #include "testenv.h"
 
 #include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <cmocka.h>
 
 #include "load/load.h"
 
@@ -97,4 +103,14 @@ void dump_diags(const struct conf *c)
 	vec_foreach(g, &c->diags.list)
 		fprintf(stderr, "# %s:%u: %s: %s\n", g->loc.file, g->loc.line,
 			severity_name(g->sev), g->msg);
+}
+
+void assert_verdict(const char *input, const char *got, const char *want)
+{
+	if (!want && got)
+		fail_msg("'%s': rejected with '%s', should be accepted", input, got);
+	if (want && !got)
+		fail_msg("'%s': accepted, should be rejected with '...%s...'", input, want);
+	if (want && !strstr(got, want))
+		fail_msg("'%s': rejected with '%s', should say '...%s...'", input, got, want);
 }

@@ -18,5 +18,10 @@ struct conf *parse_text(const char *path, const char *text);
 size_t count_diags(const struct conf *c, enum severity sev, const char *needle);
 /* Print every diagnostic, for failing tests. */
 void dump_diags(const struct conf *c);
+/*
+ * The verdict of a parser that returns NULL or a message: with @want NULL, @got
+ * must be NULL (accepted); else @got must contain @want. A failure names @input.
+ */
+void assert_verdict(const char *input, const char *got, const char *want);
 
 #endif
