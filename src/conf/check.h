@@ -12,7 +12,7 @@ enum { FAM_V4 = 1, FAM_V6 = 2, FAM_ALL = 3 };
 unsigned fam_bit(uint8_t family);
 /*
  * Families a list of address selectors names (sets expanded); 0 for an empty
- * list; both when it names a missing set.
+ * list; both when it names a missing set or one with an invalid line.
  */
 unsigned sel_families(const struct conf *c, const struct addr_sel *v, size_t n);
 /* The families a policy can match, from From, To and Family. */

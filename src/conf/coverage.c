@@ -111,6 +111,13 @@ static void check_all_dests(struct conf *c, const struct conf_policy *p, const s
 	static const uint8_t families[] = { FAMILY_V4, FAMILY_V6 };
 	size_t i;
 
+	if (!cv->fams && fams) {
+		conf_error(&c->diags, t->loc,
+			   "policy %s sends its traffic via %s, but no peer it may use there has "
+			   "AllowedIPs: WireGuard would drop all of it",
+			   p->name, t->iface->name);
+		return;
+	}
 	for (i = 0; i < 2; i++) {
 		uint8_t f = families[i];
 

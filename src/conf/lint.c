@@ -101,7 +101,7 @@ static void lint_prefixes(struct conf *c)
 				lint_host_bits(&cap, &s->p, s->loc);
 	}
 	vec_foreach(set, &c->sets) {
-		if (!(*set)->prefixes.n)
+		if (!(*set)->prefixes.n && !(*set)->had_errors)
 			conf_warn(&c->diags, (*set)->loc, "set %s is empty", (*set)->name);
 		vec_foreach(lp, &(*set)->prefixes)
 			lint_host_bits(&cap, &lp->p, lp->loc);
@@ -112,7 +112,8 @@ static void lint_prefixes(struct conf *c)
 /* Selectors that say nothing about addresses match both families. */
 static void lint_family(struct conf *c, const struct conf_policy *p)
 {
-	if (!IS_SET(p->family) || p->family.v != FAMILY_ONLY_V4 || p->from.n || p->to.n)
+	if (p->had_errors || !IS_SET(p->family) || p->family.v != FAMILY_ONLY_V4 || p->from.n ||
+	    p->to.n)
 		return;
 	conf_warn(&c->diags, p->family.loc,
 		  "policy %s is for IPv4 only: the IPv6 traffic it would otherwise match leaves "

@@ -166,6 +166,7 @@ struct conf_policy {
 	OPT(uint32_t) priority;
 	OPT(uint32_t) table;
 	OPT(struct probe_check) check;
+	bool had_errors; /* a line of it was invalid, so the whole of it is not judged */
 };
 
 struct conf_set {
@@ -173,6 +174,7 @@ struct conf_set {
 	struct loc loc;
 	VEC(struct lprefix) prefixes; /* from Address lines and from Files, each with its own loc */
 	VEC(struct lstr) files;
+	bool had_errors; /* as conf_policy's */
 };
 
 struct conf_global {

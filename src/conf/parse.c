@@ -400,27 +400,32 @@ static int open_section(struct parse_ctx *ctx, const struct conf_line *line)
 	return ret < 0 ? ret : 0;
 }
 
-static int on_line(void *arg, const struct conf_line *line)
+/*
+ * One mistake, one message: a policy whose selector was dropped matches more,
+ * and judging it whole (duplicates, coverage, contradictions) would report the
+ * mistake again elsewhere. Mark the policy or set, and let validation skip it.
+ */
+static void note_errors(struct parse_ctx *ctx, size_t before)
 {
-	struct parse_ctx *ctx = arg;
-	const struct section_def *sec;
+	if (ctx->d->errors == before)
+		return;
+	if (ctx->section == SEC_POLICY)
+		ctx->policy->had_errors = true;
+	else if (ctx->section == SEC_SET)
+		ctx->set->had_errors = true;
+}
+
+static int on_key(struct parse_ctx *ctx, const struct conf_line *line)
+{
+	const struct section_def *sec = current_section(ctx);
 	const struct key_def *key;
 
-	if (line->kind == LINE_SECTION)
-		return open_section(ctx, line);
-	if (line->kind == LINE_BAD_SECTION) {
-		ctx->section = SEC_BAD;
-		return 0;
-	}
-	if (ctx->section == SEC_BAD) /* the section's header was already reported */
-		return 0;
 	if (!plausible_key_name(line->key)) {
 		conf_error(ctx->d, line->loc,
 			   "the text before '=' is not a key name (not shown: it may hold a key, "
 			   "as in 'PrivateKey KEY=' without its '=')");
 		return 0;
 	}
-	sec = current_section(ctx);
 	if (!sec) {
 		conf_error(ctx->d, line->loc, "'%s' is outside any section; put it under a section "
 					      "header such as [Interface]",
@@ -433,6 +438,25 @@ static int on_line(void *arg, const struct conf_line *line)
 		return 0;
 	}
 	return key->parse(ctx, line->value, line->loc);
+}
+
+static int on_line(void *arg, const struct conf_line *line)
+{
+	struct parse_ctx *ctx = arg;
+	size_t before = ctx->d->errors;
+	int ret;
+
+	if (line->kind == LINE_SECTION)
+		return open_section(ctx, line);
+	if (line->kind == LINE_BAD_SECTION) {
+		ctx->section = SEC_BAD;
+		return 0;
+	}
+	if (ctx->section == SEC_BAD) /* the section's header was already reported */
+		return 0;
+	ret = on_key(ctx, line);
+	note_errors(ctx, before);
+	return ret;
 }
 
 int conf_parse(struct conf *c, const struct conf_source *src, const struct conf_env *env)

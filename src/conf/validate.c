@@ -40,10 +40,13 @@ unsigned sel_families(const struct conf *c, const struct addr_sel *v, size_t n)
 	unsigned fams = 0;
 	size_t i;
 
-	/* A missing set is reported where it is named; it must not also empty the policy. */
-	for (i = 0; i < n; i++)
-		if (v[i].set && !conf_find_set(c, v[i].set))
+	/* A missing or broken set is reported already; it must not also empty the policy. */
+	for (i = 0; i < n; i++) {
+		const struct conf_set *set = v[i].set ? conf_find_set(c, v[i].set) : NULL;
+
+		if (v[i].set && (!set || set->had_errors))
 			return FAM_ALL;
+	}
 	sel_foreach(c, v, n, add_family, &fams);
 	return fams;
 }

@@ -69,8 +69,9 @@ static void check_via(struct conf *c, struct conf_policy *p)
 	size_t i, j;
 
 	if (!p->via.n) {
-		conf_error(&c->diags, p->loc, "policy %s has no Via: say where its traffic goes",
-			   p->name);
+		if (!p->had_errors) /* an invalid Via line is reported already */
+			conf_error(&c->diags, p->loc,
+				   "policy %s has no Via: say where its traffic goes", p->name);
 		return;
 	}
 	for (i = 0; i < p->via.n; i++) {
@@ -167,9 +168,12 @@ void conf_validate_policy(struct conf *c, struct conf_policy *p)
 	check_set_refs(c, p->from.v, p->from.n);
 	check_set_refs(c, p->to.v, p->to.n);
 	check_via(c, p);
+	check_probe(c, p);
+	/* What an invalid line left out would make these report it again, elsewhere. */
+	if (p->had_errors)
+		return;
 	check_mode(c, p);
 	check_contradictions(c, p);
-	check_probe(c, p);
 	conf_check_coverage(c, p);
 }
 
@@ -291,7 +295,7 @@ void conf_check_duplicate_policies(struct conf *c)
 	for (i = 0; i < n; i++) {
 		const struct conf_policy *p = c->policies.v[i];
 
-		keys[i] = selector_key(c, p);
+		keys[i] = p->had_errors ? NULL : selector_key(c, p);
 		for (j = 0; j < i && keys[i]; j++) {
 			const struct conf_policy *q = c->policies.v[j];
 
