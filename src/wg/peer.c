@@ -1,0 +1,71 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* Building the live peers of a dump: what the UAPI and genl decoders share. Pure. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "wg/internal.h"
+
+int wg_ips_push(struct wg_ips *ips, const struct prefix *p)
+{
+	if (ips->n == ips->cap) {
+		size_t cap = ips->cap ? 2 * ips->cap : 16;
+		struct prefix *v = realloc(ips->v, cap * sizeof(*v));
+
+		if (!v)
+			return -ENOMEM;
+		ips->v = v;
+		ips->cap = cap;
+	}
+	ips->v[ips->n++] = prefix_network(p);
+	return 0;
+}
+
+static int cmp_prefix(const void *a, const void *b)
+{
+	return prefix_cmp(a, b);
+}
+
+int wg_ips_take(struct wg_ips *ips, struct state *live, struct st_wgpeer *peer)
+{
+	size_t i, n = ips->n;
+
+	ips->n = 0;
+	if (!n)
+		return 0;
+	qsort(ips->v, n, sizeof(*ips->v), cmp_prefix);
+	for (i = 1; i < n; i++)
+		if (!prefix_cmp(&ips->v[i - 1], &ips->v[i]))
+			return -EEXIST;
+	peer->allowed_ips = arena_alloc(&live->arena, n * sizeof(*ips->v));
+	if (!peer->allowed_ips)
+		return -ENOMEM;
+	memcpy(peer->allowed_ips, ips->v, n * sizeof(*ips->v));
+	peer->n_allowed_ips = (uint32_t)n;
+	return 0;
+}
+
+void wg_ips_free(struct wg_ips *ips)
+{
+	free(ips->v);
+	memset(ips, 0, sizeof(*ips));
+}
+
+static int cmp_peer(const void *a, const void *b)
+{
+	return st_wgpeer_key_cmp(a, b);
+}
+
+bool wg_peers_unique(struct state *live, size_t from)
+{
+	struct st_wgpeer *v = live->wgpeers.v + from;
+	size_t n = live->wgpeers.n - from, i;
+
+	if (n < 2)
+		return true;
+	qsort(v, n, sizeof(*v), cmp_peer);
+	for (i = 1; i < n; i++)
+		if (!st_wgpeer_key_cmp(&v[i - 1], &v[i]))
+			return false;
+	return true;
+}

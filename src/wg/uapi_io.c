@@ -1,0 +1,157 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* The UAPI socket exchange around the pure codec of uapi.c. */
+#include "wg/uapi.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "wg/internal.h"
+#include "wg/wg.h"
+
+int wg_uapi_path(const char *ifname, char *buf, size_t len)
+{
+	int n;
+
+	if (!*ifname || strlen(ifname) >= ST_IFNAMSIZ || strchr(ifname, '/') || ifname[0] == '.')
+		return -ENAMETOOLONG;
+	n = snprintf(buf, len, "%s/%s.sock", WG_UAPI_DIR, ifname);
+	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
+}
+
+static int wait_fd(int fd, short events, int timeout_ms)
+{
+	struct pollfd pfd = {.fd = fd, .events = events};
+	int n;
+
+	do
+		n = poll(&pfd, 1, timeout_ms);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return -errno;
+	return n ? 0 : -ETIMEDOUT;
+}
+
+static bool answer_complete(const struct wg_text *a)
+{
+	return a->len >= 2 && a->p[a->len - 1] == '\n' && a->p[a->len - 2] == '\n';
+}
+
+/*
+ * Write everything, then read to the blank line. A daemon that rejects a set
+ * stops reading and answers at once; a write failing with EPIPE is then
+ * followed by reading that answer.
+ */
+static int exchange(int fd, const char *req, size_t len, struct wg_text *answer, int timeout_ms,
+		    const char **what)
+{
+	size_t off = 0;
+	ssize_t n;
+	int err;
+
+	*what = "write";
+	while (off < len) {
+		if ((err = wait_fd(fd, POLLOUT, timeout_ms)))
+			return err;
+		n = send(fd, req + off, len - off, MSG_NOSIGNAL | MSG_DONTWAIT);
+		if (n < 0 && (errno == EINTR || errno == EAGAIN))
+			continue;
+		if (n < 0 && (errno == EPIPE || errno == ECONNRESET))
+			break;
+		if (n < 0)
+			return -errno;
+		off += (size_t)n;
+	}
+	*what = "read";
+	while (!answer_complete(answer)) {
+		if ((err = wait_fd(fd, POLLIN, timeout_ms)))
+			return err;
+		if (!wg_text_reserve(answer, 4096 + 1))
+			return -ENOMEM;
+		n = recv(fd, answer->p + answer->len, 4096, MSG_DONTWAIT);
+		if (n < 0 && (errno == EINTR || errno == EAGAIN))
+			continue;
+		if (n < 0)
+			return -errno;
+		if (n == 0)
+			return -ECONNRESET; /* closed before the blank line */
+		answer->len += (size_t)n;
+		answer->p[answer->len] = '\0';
+	}
+	return 0;
+}
+
+int wg_uapi_exchange(const char *ifname, const char *req, size_t len, struct wg_text *answer,
+		     int timeout_ms, char *errmsg, size_t errlen)
+{
+	struct sockaddr_un sun = {.sun_family = AF_UNIX};
+	const char *what = "connect to";
+	int fd, err;
+
+	err = wg_uapi_path(ifname, sun.sun_path, sizeof(sun.sun_path));
+	if (err) {
+		wg_errf(errmsg, errlen, "%s: not an interface name", ifname);
+		return err;
+	}
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0) {
+		err = -errno;
+		goto out;
+	}
+	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0)
+		err = -errno;
+	else
+		err = exchange(fd, req, len, answer, timeout_ms, &what);
+	close(fd);
+out:
+	if (err)
+		wg_errf(errmsg, errlen, "%s %s: %s", what, sun.sun_path,
+			err == -ETIMEDOUT ? "no answer in time" : strerror(-err));
+	return err;
+}
+
+int wg_uapi_get(const char *ifname, struct state *live, char *errmsg, size_t errlen)
+{
+	static const char req[] = "get=1\n\n";
+	struct wg_text answer = {0};
+	int err;
+
+	err = wg_uapi_exchange(ifname, req, sizeof(req) - 1, &answer, WG_UAPI_TIMEOUT_MS, errmsg,
+			       errlen);
+	if (!err)
+		err = wg_uapi_decode_get(answer.p, answer.len, ifname, live, errmsg, errlen);
+	wg_text_free(&answer);
+	return err;
+}
+
+int wg_uapi_set(const char *ifname, const struct st_wgdev *dev, const struct op *ops, size_t n,
+		char *errmsg, size_t errlen)
+{
+	struct wg_text req = {0}, answer = {0};
+	int err;
+
+	if (!dev && !n)
+		return 0;
+	err = wg_uapi_encode_set(&req, dev, ops, n);
+	if (err) {
+		wg_errf(errmsg, errlen, "%s: %s", ifname, strerror(-err));
+		goto out;
+	}
+	err = wg_uapi_exchange(ifname, req.p, req.len, &answer, WG_UAPI_TIMEOUT_MS, errmsg, errlen);
+	if (err)
+		goto out;
+	err = wg_uapi_decode_errno(answer.p, answer.len);
+	if (err == -EPROTO)
+		wg_errf(errmsg, errlen, "%s: malformed answer to set", ifname);
+	else if (err)
+		wg_errf(errmsg, errlen, "%s: the userspace implementation refused the settings: %s",
+			ifname, strerror(-err));
+out:
+	wg_text_free(&req);
+	wg_text_free(&answer);
+	return err;
+}
