@@ -368,10 +368,13 @@ static struct st_wgpeer *last_peer(struct wg_genl_dump *d)
 
 static int end_peer(struct wg_genl_dump *d)
 {
+	int err;
+
 	if (!d->in_peer)
 		return 0;
 	d->in_peer = false;
-	return wg_ips_take(&d->ips, d->live, last_peer(d)) == -ENOMEM ? -ENOMEM : 0;
+	err = wg_ips_take(&d->ips, d->live, last_peer(d));
+	return err == -EEXIST ? -EBADMSG : err;
 }
 
 static void fill_peer(struct st_wgpeer *p, const struct nlattr *const *tb)
