@@ -27,7 +27,10 @@ struct conf_env {
 	int (*lookup_user)(void *ctx, const char *name, uint32_t *uid);
 	int (*lookup_group)(void *ctx, const char *name, uint32_t *gid);
 	int (*lookup_table)(void *ctx, const char *name, uint32_t *id);
-	/* Read a whole file into memory the caller frees with free(); negative errno on failure. */
+	/*
+	 * Read a whole file into memory the caller frees with free(), with a NUL after its
+	 * *len bytes (the [Set] File reader splits lines in place); negative errno on failure.
+	 */
 	int (*read_file)(void *ctx, const char *path, char **data, size_t *len);
 	/* Can others than the owner read @path (wg-quick's "world accessible")? */
 	bool (*world_accessible)(void *ctx, const char *path);
