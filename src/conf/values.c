@@ -51,6 +51,7 @@ const char *parse_uint(const char *s, uint32_t min, uint32_t max, uint32_t *out)
 	return NULL;
 }
 
+/* strtoul's base 0, as wg reads FwMark and `ip rule` reads fwmark: 0x hex, leading 0 octal. */
 const char *parse_u32_any(const char *s, uint32_t *out)
 {
 	uint64_t v = 0;
@@ -59,20 +60,23 @@ const char *parse_u32_any(const char *s, uint32_t *out)
 	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
 		base = 16;
 		s += 2;
+	} else if (s[0] == '0' && s[1]) {
+		base = 8;
 	}
 	if (!*s)
 		return "not a number";
 	for (; *s; s++) {
-		int d;
+		int d = -1;
 
 		if (*s >= '0' && *s <= '9')
 			d = *s - '0';
-		else if (base == 16 && *s >= 'a' && *s <= 'f')
+		else if (*s >= 'a' && *s <= 'f')
 			d = *s - 'a' + 10;
-		else if (base == 16 && *s >= 'A' && *s <= 'F')
+		else if (*s >= 'A' && *s <= 'F')
 			d = *s - 'A' + 10;
-		else
-			return "not a decimal or 0x-hexadecimal number";
+		if (d < 0 || d >= base)
+			return base == 8 ? "a leading 0 makes an octal number, and this is not one"
+					 : "not a decimal, 0x-hexadecimal or 0-octal number";
 		v = v * (uint64_t)base + (uint64_t)d;
 		if (v > UINT32_MAX)
 			return "larger than 32 bits";
