@@ -1,0 +1,69 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#ifndef WGP_KERNEL_KERNEL_H
+#define WGP_KERNEL_KERNEL_H
+
+/*
+ * rtnetlink through libmnl: dump links, addresses, routes and rules into the
+ * state model, and execute plan ops on them. Only kernel/nl.c sends.
+ */
+
+#include <stddef.h>
+
+#include "state/plan.h"
+
+/* The alias wgpolicy gives the links it creates: how it knows them again (own by tag). */
+#define WGPOLICY_LINK_ALIAS "wgpolicy"
+
+struct nl;
+
+/* A NETLINK_ROUTE socket with extended acks on. NULL with errno set on failure. */
+struct nl *nl_open_route(void);
+void nl_close(struct nl *nl);
+
+/*
+ * Append to @live: every WireGuard link (kind "wireguard", or a tun device
+ * with a UAPI socket under /var/run/wireguard) with owned = alias matches;
+ * the addresses of those links; every route of every table whose type is
+ * unicast, unreachable, blackhole, prohibit or throw and whose protocol is
+ * not the kernel's (RTPROT_KERNEL) — foreign ones included, so the diff can
+ * see conflicts; every rule of both families. Sorts nothing.
+ */
+int kernel_dump(struct nl *nl, struct state *live);
+
+/*
+ * Execute @n ops on links (create kernel WireGuard link, set MTU/up/alias,
+ * delete), addresses, routes and rules, in order, batching consecutive
+ * messages into one sendmsg and checking every acknowledgement.
+ * status[i] is 0 or a negative errno for ops[i]; on failure, errmsg (if not
+ * NULL, @errlen bytes) gets the kernel's extended ack text for the first
+ * failed op. Returns 0 when all succeeded, else the first error.
+ * Link creation of a userspace backend is not done here (wg/spawn.c).
+ *
+ * Execution stops after the batch (or link op) in which an op failed: the
+ * ops after it that were never sent get -ECANCELED; those sent with it were
+ * executed by the kernel and have their own status, so a rollback undoes
+ * exactly the ops whose status is 0. A link ADD (kernel backend) creates the
+ * link, then sets MTU, up and the alias; if the set fails the new link is
+ * deleted again. ADD of a userspace link and CHANGE only set. A route's
+ * scope 0 means the one `ip route add` chooses (link for IPv4 device
+ * routes), and kernel_dump reads such a scope back as 0.
+ */
+int kernel_exec(struct nl *nl, const struct op *ops, size_t n, int *status, char *errmsg,
+		size_t errlen);
+
+/* Create a kernel WireGuard link; -EOPNOTSUPP when the kernel has no WireGuard. */
+int kernel_link_create_wireguard(struct nl *nl, const char *name);
+
+/*
+ * The path MTU towards @dst as `ip route get DST mark MARK` would find it:
+ * the route's mtu metric, else the MTU of its output device. The mark is the
+ * tunnel's own fwmark, so that a full tunnel already up does not route the
+ * lookup into itself. With @dst NULL: the MTU of the device of the IPv4
+ * default route in the main table (wg-quick's fallback). *mtu = 0 if none.
+ */
+int kernel_route_mtu(struct nl *nl, const struct prefix *dst, uint32_t mark, uint32_t *mtu);
+
+/* Whether this kernel can create WireGuard links (genl family known or module present). */
+bool kernel_has_wireguard(void);
+
+#endif

@@ -1,0 +1,91 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* Questions to the kernel's routing: the path MTU towards an address, as wg-quick asks it. */
+#include <errno.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include <linux/rtnetlink.h>
+
+#include "kernel/codec.h"
+#include "kernel/kernel.h"
+#include "kernel/nl.h"
+
+struct path {
+	bool found;
+	int oif;
+	uint32_t mtu;
+	uint32_t metric;
+};
+
+/* The answer to RTM_GETROUTE: one route, a clone or a local one. */
+static int get_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct path *p = data;
+	struct route_msg rm;
+	int err = route_decode(nlh, &rm);
+
+	if (err < 0)
+		return err;
+	*p = (struct path){.found = true, .oif = rm.oif, .mtu = rm.mtu};
+	return 0;
+}
+
+/* `ip route show default`: the main table's IPv4 default routes, the best metric first. */
+static int default_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct path *p = data;
+	struct route_msg rm;
+	int err = route_decode(nlh, &rm);
+
+	if (err)
+		return err < 0 ? err : 0;
+	if (rm.route.table != RT_TABLE_MAIN || rm.route.dst.len || rm.route.type != ROUTE_UNICAST ||
+	    !rm.oif || (p->found && rm.route.metric >= p->metric))
+		return 0;
+	*p = (struct path){.found = true, .oif = rm.oif, .mtu = rm.mtu, .metric = rm.route.metric};
+	return 0;
+}
+
+static int link_mtu_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct link_msg lm;
+	int err = link_decode(nlh, &lm);
+
+	if (err)
+		return err < 0 ? err : 0;
+	*(uint32_t *)data = lm.link.mtu;
+	return 0;
+}
+
+static int find_path(struct nl *nl, const struct prefix *dst, uint32_t mark, struct path *p)
+{
+	uint8_t buf[KMSG_MAX];
+	int len = dst ? route_encode_get(buf, sizeof(buf), dst, mark)
+		      : dump_encode(buf, sizeof(buf), RTM_GETROUTE, AF_INET);
+	int err;
+
+	if (len < 0)
+		return len;
+	err = nl_call(nl, (struct nlmsghdr *)buf, dst ? get_cb : default_cb, p, NULL);
+	/* No route at all is an answer, not a failure: wg-quick then falls back to 1500. */
+	if (err == -ENETUNREACH || err == -EHOSTUNREACH)
+		return 0;
+	return err;
+}
+
+int kernel_route_mtu(struct nl *nl, const struct prefix *dst, uint32_t mark, uint32_t *mtu)
+{
+	uint8_t buf[KMSG_MAX];
+	struct path p = {0};
+	int err = find_path(nl, dst, mark, &p);
+
+	*mtu = 0;
+	if (err < 0 || !p.found)
+		return err;
+	if (p.mtu || !p.oif) {
+		*mtu = p.mtu;
+		return 0;
+	}
+	err = link_encode_get(buf, sizeof(buf), p.oif);
+	return err < 0 ? err : nl_call(nl, (struct nlmsghdr *)buf, link_mtu_cb, mtu, NULL);
+}
