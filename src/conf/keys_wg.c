@@ -50,7 +50,7 @@ static int key_fwmark(struct parse_ctx *ctx, char *value, struct loc loc)
 	const char *err = NULL;
 
 	if (strcasecmp(value, "off"))
-		err = parse_u32_any(value, &mark);
+		err = parse_wg_fwmark(value, &mark);
 	if (err)
 		return report_value(ctx, loc, "FwMark", value, err);
 	SET_OPT(ctx, ctx->iface->fwmark, mark, loc, "FwMark");

@@ -51,18 +51,10 @@ const char *parse_uint(const char *s, uint32_t min, uint32_t max, uint32_t *out)
 	return NULL;
 }
 
-/* strtoul's base 0, as wg reads FwMark and `ip rule` reads fwmark: 0x hex, leading 0 octal. */
-const char *parse_u32_any(const char *s, uint32_t *out)
+static const char *parse_u32_base(const char *s, int base, uint32_t *out)
 {
 	uint64_t v = 0;
-	int base = 10;
 
-	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
-		base = 16;
-		s += 2;
-	} else if (s[0] == '0' && s[1]) {
-		base = 8;
-	}
 	if (!*s)
 		return "not a number";
 	for (; *s; s++) {
@@ -83,6 +75,23 @@ const char *parse_u32_any(const char *s, uint32_t *out)
 	}
 	*out = (uint32_t)v;
 	return NULL;
+}
+
+/* strtoul's base 0, as `ip rule fwmark` reads marks: 0x hex, leading 0 octal. */
+const char *parse_u32_any(const char *s, uint32_t *out)
+{
+	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X'))
+		return parse_u32_base(s + 2, 16, out);
+	return parse_u32_base(s, s[0] == '0' && s[1] ? 8 : 10, out);
+}
+
+/* wg's parse_fwmark: hexadecimal after a lower-case "0x", else decimal (010 is ten). */
+const char *parse_wg_fwmark(const char *s, uint32_t *out)
+{
+	const char *err = s[0] == '0' && s[1] == 'x' ? parse_u32_base(s + 2, 16, out)
+						       : parse_u32_base(s, 10, out);
+
+	return err && strstr(err, "octal") ? "not a decimal or 0x-hexadecimal number" : err;
 }
 
 const char *parse_mark(const char *s, uint32_t *value, uint32_t *mask)

@@ -15,9 +15,11 @@
 const char *parse_bool(const char *s, bool *out);
 /* Decimal, no sign, within [min, max]; leading zeros are read as decimal, as wg reads ports. */
 const char *parse_uint(const char *s, uint32_t min, uint32_t max, uint32_t *out);
-/* A 32-bit number read as strtoul(s, 0) does: decimal, 0x hex or 0-prefixed octal, as wg
- * reads FwMark and `ip rule fwmark` reads marks. */
+/* A 32-bit number read as strtoul(s, 0) does, as `ip rule fwmark` reads marks: decimal,
+ * 0x hexadecimal or 0-prefixed octal. */
 const char *parse_u32_any(const char *s, uint32_t *out);
+/* An interface FwMark as wg reads it: hexadecimal after "0x", else decimal. */
+const char *parse_wg_fwmark(const char *s, uint32_t *out);
 /* "VALUE" or "VALUE/MASK"; without a mask, the mask is all ones. */
 const char *parse_mark(const char *s, uint32_t *value, uint32_t *mask);
 /* "N" or "LO-HI" with LO <= HI <= max. */

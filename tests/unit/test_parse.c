@@ -304,6 +304,8 @@ static void interface_values(void **state)
 		{ "FwMark = 0", offsetof(struct conf_iface, fwmark), 0 },
 		{ "FwMark = 51820", offsetof(struct conf_iface, fwmark), 51820 },
 		{ "FwMark = 0xFFFFFFFF", offsetof(struct conf_iface, fwmark), UINT32_MAX },
+		{ "FwMark = 010", offsetof(struct conf_iface, fwmark), 10 }, /* wg: decimal */
+		{ "SaveConfig = TRUE", offsetof(struct conf_iface, save_config), 1 },
 		{ "MTU = 68", offsetof(struct conf_iface, mtu), 68 },
 		{ "MTU = 65535", offsetof(struct conf_iface, mtu), 65535 },
 		{ "MTU = auto", offsetof(struct conf_iface, mtu), 0, true },
