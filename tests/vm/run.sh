@@ -42,27 +42,32 @@ case $rc in
 esac
 kdir="$cache/$(cat "$cache/current")"
 
-# copy_bin FILE: FILE and the shared libraries ldd names, at the same paths.
-copy_bin() {
+# copy_libs FILE: the shared libraries ldd names for FILE, at the same paths.
+copy_libs() {
 	local f
-	cp -L --parents "$1" "$root"
 	for f in $(ldd "$1" 2>/dev/null | grep -o '/[^ ]*'); do
 		[ -e "$root$f" ] || cp -L --parents "$f" "$root"
 	done
 }
 
+# copy_bin FILE: FILE at the same path, and its libraries.
+copy_bin() {
+	cp -L --parents "$1" "$root"
+	copy_libs "$1"
+}
+
 build_initramfs() {
 	local b f
 	root="$tmp/root"
-	mkdir -p "$root"/{bin,sbin,usr/bin,usr/sbin,dev,proc,sys,run,tmp,etc,var/lib,modules}
+	mkdir -p "$root"/{bin,sbin,usr/bin,usr/sbin,dev,proc,sys,run,tmp,var/lib,modules}
+	mkdir -p "$root"/etc/{wgpolicy,wireguard}
 	ln -s ../run "$root/var/run"
 	for b in ip wg; do
 		f=$(command -v "$b") || bail "no $b on the host (tests/vm/prepare installs it)"
 		copy_bin "$f"
 	done
 	cp -L "$W" "$root/usr/bin/wgpolicy"
-	copy_bin "$root/usr/bin/wgpolicy"
-	rm -f "$root$root/usr/bin/wgpolicy"
+	copy_libs "$W"
 	b=$(command -v busybox) || bail "no busybox on the host"
 	copy_bin "$b"
 	[ -e "$root/bin/busybox" ] || cp -L "$b" "$root/bin/busybox"

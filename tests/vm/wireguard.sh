@@ -25,11 +25,14 @@ n() {
 	ip netns exec "$ns" "$@"
 }
 
-# run a check with the command's output on the console too.
+# n under tap.sh's run, then the output on the console too.
 nrun() {
-	run n "$@"
-	[ -z "$stdout" ] || printf '%s\n' "$stdout" >&2
+	ns=$1
+	shift
+	echo "[$ns] $*" >&2
+	run ip netns exec "$ns" "$@"
 	[ -z "$stderr" ] || printf '%s\n' "$stderr" >&2
+	[ -z "$stdout" ] || printf '%s\n' "$stdout" >&2
 }
 
 handshake() { n "$1" wg show "$2" latest-handshakes | awk '$2 > 0 { ok = 1 } END { exit !ok }'; }
@@ -86,23 +89,26 @@ if [ -n "$missing" ]; then
 	exit
 fi
 
-conf() { # NS NAME ADDR4 ADDR6 PEER PEER4 PEER6 ENDPOINT
+conf() { # NS NAME ADDRESSES PEER ALLOWEDIPS ENDPOINT
 	mkdir -p "/tmp/wgp-$1"
 	cat >"/tmp/wgp-$1/$2.conf" <<-CONF
 		[Interface]
 		PrivateKey = $(cat "/tmp/$1.key")
-		Address = $3/24, $4/64
+		Address = $3
 		ListenPort = 51821
 
 		[Peer]
-		PublicKey = $(cat "/tmp/$5.pub")
-		AllowedIPs = $6/32, $7/128
-		Endpoint = $8:51821
+		PublicKey = $(cat "/tmp/$4.pub")
+		AllowedIPs = $5
+		Endpoint = $6:51821
 	CONF
 	chmod 600 "/tmp/wgp-$1/$2.conf"
 }
-conf a wga 198.51.100.1 2001:db8:2::1 b 198.51.100.2 2001:db8:2::2 192.0.2.2
-conf b wgb 198.51.100.2 2001:db8:2::2 a 198.51.100.1 2001:db8:2::1 192.0.2.1
+# 203.0.113.0/24 lies outside wga's addresses, so wgpolicy must route it (as wg-quick).
+conf a wga "198.51.100.1/24, 2001:db8:2::1/64" b \
+	"198.51.100.2/32, 2001:db8:2::2/128, 203.0.113.0/24" 192.0.2.2
+conf b wgb "198.51.100.2/24, 2001:db8:2::2/64" a "198.51.100.1/32, 2001:db8:2::1/128" 192.0.2.1
+n b ip addr add 203.0.113.1/32 dev lo
 
 nrun a "$W" up /tmp/wgp-a/wga.conf
 is "$status" 0 "wgpolicy up FILE (namespace a)"
@@ -110,13 +116,17 @@ nrun b "$W" apply -C /tmp/wgp-b
 is "$status" 0 "wgpolicy apply -C DIR (namespace b)"
 run n a ip -d link show wga
 like "$stdout" "wireguard" "wga is a kernel wireguard link"
+run n a ip route show dev wga
+like "$stdout" "^203\.0\.113\.0/24 proto " "wgpolicy routed 203.0.113.0/24 into wga, with a protocol tag"
 nrun a "$W" status -C /tmp/wgp-a
 like "$stdout" "interface: wga \(wgpolicy, kernel\)" "wgpolicy status: wga, owned, backend kernel"
+like "$stdout" "203\.0\.113\.0/24" "wgpolicy status lists its route"
 nrun b "$W" status -C /tmp/wgp-b
 like "$stdout" "interface: wgb \(wgpolicy, kernel\)" "wgpolicy status: wgb, owned, backend kernel"
 
 ok "ping over wgpolicy's kernel WireGuard, IPv4" n a ping -c 1 -W 5 198.51.100.2
 ok "ping over wgpolicy's kernel WireGuard, IPv6" n b ping -c 1 -W 5 2001:db8:2::1
+ok "ping over wgpolicy's route, to 203.0.113.1 behind wgb" n a ping -c 1 -W 5 203.0.113.1
 ok "wg show: wga has a handshake" handshake a wga
 nrun a "$W" status -C /tmp/wgp-a
 like "$stdout" "latest handshake: [0-9]+ seconds ago" "wgpolicy status shows the handshake"
@@ -141,7 +151,7 @@ run n b ip link show wgb
 is "$status" 1 "wgb is gone"
 for s in a b; do
 	run n "$s" sh -c 'for f in 4 6; do /usr/sbin/ip -$f route show table all; /usr/sbin/ip -$f rule; done'
-	unlike "$stdout" "wg[ab]|198\.51\.100\.|2001:db8:2:" "no route or rule of wgpolicy's left (namespace $s)"
+	unlike "$stdout" "wg[ab]|198\.51\.100\.|2001:db8:2:|203\.0\.113\.0/24" "no route or rule of wgpolicy's left (namespace $s)"
 done
 
 done_testing
