@@ -499,15 +499,16 @@ int wg_genl_dump_end(struct wg_genl_dump *d, int err)
 /* A dump marked inconsistent (peers changed meanwhile) is read again, this many times. */
 #define DUMP_TRIES 5
 
-static struct nl *open_family(const char *ifname, struct nl_genl_family *fam, char *errmsg,
-			      size_t errlen)
+static int open_family(const char *ifname, struct nl **out, struct nl_genl_family *fam,
+		       char *errmsg, size_t errlen)
 {
 	struct nl *nl = nl_open(NETLINK_GENERIC);
 	int err;
 
 	if (!nl) {
-		wg_errf(errmsg, errlen, "%s: generic netlink: %s", ifname, strerror(errno));
-		return NULL;
+		err = -errno;
+		wg_errf(errmsg, errlen, "%s: generic netlink: %s", ifname, strerror(-err));
+		return err;
 	}
 	err = nl_genl_family(nl, WG_GENL_NAME, fam);
 	if (err) {
@@ -515,10 +516,10 @@ static struct nl *open_family(const char *ifname, struct nl_genl_family *fam, ch
 			err == -ENOENT ? "the kernel has no WireGuard (module not loaded)"
 				       : strerror(-err));
 		nl_close(nl);
-		errno = -err;
-		return NULL;
+		return err;
 	}
-	return nl;
+	*out = nl;
+	return 0;
 }
 
 int wg_genl_get(const char *ifname, struct state *live, char *errmsg, size_t errlen)
@@ -532,9 +533,9 @@ int wg_genl_get(const char *ifname, struct state *live, char *errmsg, size_t err
 
 	if (strlen(ifname) >= ST_IFNAMSIZ)
 		return -ENAMETOOLONG;
-	nl = open_family(ifname, &fam, errmsg, errlen);
-	if (!nl)
-		return -errno;
+	err = open_family(ifname, &nl, &fam, errmsg, errlen);
+	if (err)
+		return err;
 	len = wg_genl_get_request(req, sizeof(req), fam.id, ifname);
 	if (len < 0) {
 		nl_close(nl);
@@ -569,11 +570,9 @@ int wg_genl_set(const char *ifname, const struct st_wgdev *dev, const struct op 
 	buf = malloc(WG_GENL_MSG_MAX);
 	if (!buf)
 		return -ENOMEM;
-	nl = open_family(ifname, &fam, errmsg, errlen);
-	if (!nl) {
-		err = -errno;
+	err = open_family(ifname, &nl, &fam, errmsg, errlen);
+	if (err)
 		goto out;
-	}
 	wg_genl_set_init(&s, fam.id, ifname, dev, ops, n);
 	while ((len = wg_genl_set_next(&s, buf, WG_GENL_MSG_MAX)) > 0) {
 		err = nl_call(nl, (struct nlmsghdr *)buf, NULL, NULL, &ack);

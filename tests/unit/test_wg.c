@@ -781,6 +781,31 @@ static void no_socket_no_presence(void **unused)
 	state_free(s);
 }
 
+/* No kernel WireGuard here (or no such device): a clear error either way, nothing appended. */
+static void kernel_backend_without_device(void **unused)
+{
+	struct state *s = state_new();
+	struct st_wgpeer p = {.ifname = "wgpt-none"};
+	struct op op = {.kind = OP_DEL, .type = OBJ_WGPEER, .obj = &p};
+	char err[256] = "";
+	int ret;
+
+	(void)unused;
+	ret = wg_dump_err("wgpt-none", WG_BACKEND_KERNEL, s, err, sizeof(err));
+	if (ret != -ENOENT && ret != -ENODEV && ret != -EPERM)
+		fail_msg("wg_dump: %d (%s)", ret, err);
+	assert_non_null(strstr(err, "wgpt-none"));
+	assert_int_equal(s->wgdevs.n, 0);
+	ret = wg_apply_err("wgpt-none", WG_BACKEND_KERNEL, NULL, &op, 1, err, sizeof(err));
+	if (ret != -ENOENT && ret != -ENODEV && ret != -EPERM)
+		fail_msg("wg_apply: %d (%s)", ret, err);
+	/* An op for another interface is refused before anything is sent. */
+	snprintf(p.ifname, sizeof(p.ifname), "wg1");
+	assert_int_equal(
+	    wg_apply_err("wgpt-none", WG_BACKEND_KERNEL, NULL, &op, 1, err, sizeof(err)), -EINVAL);
+	state_free(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -795,6 +820,7 @@ int main(void)
 	    cmocka_unit_test(spawn_reports_failures),
 	    cmocka_unit_test(userspace_program_choice),
 	    cmocka_unit_test(no_socket_no_presence),
+	    cmocka_unit_test(kernel_backend_without_device),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
