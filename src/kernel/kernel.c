@@ -32,15 +32,19 @@ struct dump_ctx {
 	size_t n_ifs, cap_ifs;
 };
 
+static int ifindex_cmp(const void *a, const void *b)
+{
+	const struct ifname_map *x = a, *y = b;
+
+	return (x->ifindex > y->ifindex) - (x->ifindex < y->ifindex);
+}
+
+/* Asked once per route: many links (containers) times many routes must not go quadratic. */
 static const struct ifname_map *find_if(const struct dump_ctx *d, int ifindex)
 {
-	size_t i;
+	struct ifname_map key = {.ifindex = ifindex};
 
-	/* The kernel dumps links by ifindex; linear is fine for the links of one host. */
-	for (i = 0; i < d->n_ifs; i++)
-		if (d->ifs[i].ifindex == ifindex)
-			return &d->ifs[i];
-	return NULL;
+	return d->n_ifs ? bsearch(&key, d->ifs, d->n_ifs, sizeof(*d->ifs), ifindex_cmp) : NULL;
 }
 
 static bool uapi_socket_exists(const char *ifname)
@@ -186,8 +190,11 @@ int kernel_dump(struct nl *nl, struct state *live)
 	size_t i;
 	int err = 0;
 
-	for (i = 0; !err && i < sizeof(dumps) / sizeof(*dumps); i++)
+	for (i = 0; !err && i < sizeof(dumps) / sizeof(*dumps); i++) {
 		err = dump_one(nl, &dumps[i], &d);
+		if (dumps[i].obj == OBJ_LINK && d.n_ifs > 1)
+			qsort(d.ifs, d.n_ifs, sizeof(*d.ifs), ifindex_cmp);
+	}
 	free(d.ifs);
 	return err;
 }

@@ -28,6 +28,10 @@ if [ "${WGPK_NETNS:-}" != inside ]; then
 fi
 
 # From here on: inside the new namespace only.
+# Under busybox sh (the kernel-WireGuard VM) "ip" is busybox's own applet: WGPK_IP names iproute2.
+if [ -n "${WGPK_IP:-}" ]; then
+	ip() { "$WGPK_IP" "$@"; }
+fi
 say() {
 	echo "# $*"
 	"$@"

@@ -360,6 +360,8 @@ static void many_routes_in_batches(void **unused)
 static void kernel_wireguard_link(void **unused)
 {
 	struct st_link l = {.name = "wgpkk", .backend = WG_BACKEND_KERNEL, .mtu = 1420, .up = true};
+	struct st_addr a[2] = {{.ifname = "wgpkk", .addr = pfx("10.98.0.1/24")},
+			       {.ifname = "wgpkk", .addr = pfx("fd98::1/64")}};
 	struct state *s;
 	int status;
 	char msg[256];
@@ -377,13 +379,22 @@ static void kernel_wireguard_link(void **unused)
 		return;
 	}
 	run_ok(OP_ADD, OBJ_LINK, &l, 1);
+	run_ok(OP_ADD, OBJ_ADDR, a, 2);
 	s = dump();
 	expect_in(s, OBJ_LINK, &l);
 	assert_true(((const struct st_link *)find(s, OBJ_LINK, &l))->owned);
 	assert_int_equal(((const struct st_link *)find(s, OBJ_LINK, &l))->backend,
 			 WG_BACKEND_KERNEL);
+	/* Its addresses, and only those (no veth's, no link-local). */
+	assert_int_equal(s->addrs.n, 2);
+	expect_in(s, OBJ_ADDR, &a[0]);
+	expect_in(s, OBJ_ADDR, &a[1]);
 	state_free(s);
 	run_ok(OP_DEL, OBJ_LINK, &l, 1);
+	s = dump();
+	assert_null(find(s, OBJ_LINK, &l));
+	assert_int_equal(s->addrs.n, 0);
+	state_free(s);
 }
 
 static void userspace_link_and_addresses(void **unused)
