@@ -61,6 +61,26 @@ static int parse_key(const char *s, struct st_key *k)
 	return 0;
 }
 
+/* A key in base64, as wg prints it (44 characters, one '='). */
+static const char *format_key(const struct st_key *k, char out[45])
+{
+	static const char abc[] =
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	unsigned i, j = 0;
+
+	for (i = 0; i < ST_KEY_LEN; i += 3) {
+		uint32_t v = (uint32_t)k->b[i] << 16 | (uint32_t)k->b[i + 1] << 8 |
+			     (i + 2 < ST_KEY_LEN ? k->b[i + 2] : 0);
+
+		out[j++] = abc[v >> 18];
+		out[j++] = abc[(v >> 12) & 63];
+		out[j++] = abc[(v >> 6) & 63];
+		out[j++] = i + 2 < ST_KEY_LEN ? abc[v & 63] : '=';
+	}
+	out[j] = '\0';
+	return out;
+}
+
 static int parse_endpoint(char *s, struct st_endpoint *e)
 {
 	char *port = strrchr(s, ':');
@@ -209,7 +229,7 @@ static void print_endpoint(const struct st_endpoint *e)
 
 static int dump(const char *ifname)
 {
-	char err[512] = "", k[ST_KEY_B64_LEN], buf[PREFIX_STRLEN];
+	char err[512] = "", k[45], buf[PREFIX_STRLEN];
 	int ret = wg_dump_err(ifname, WG_BACKEND_USERSPACE, st, err, sizeof(err));
 	size_t i;
 	uint32_t j;
@@ -227,9 +247,8 @@ static int dump(const char *ifname)
 	for (i = 0; i < st->wgpeers.n; i++) {
 		const struct st_wgpeer *p = &st->wgpeers.v[i];
 
-		printf("%s\t", st_key_format(&p->public_key, k));
-		printf("%s\t",
-		       p->has_preshared_key ? st_key_format(&p->preshared_key, k) : "(none)");
+		printf("%s\t", format_key(&p->public_key, k));
+		printf("%s\t", p->has_preshared_key ? format_key(&p->preshared_key, k) : "(none)");
 		print_endpoint(&p->endpoint);
 		printf("\t");
 		for (j = 0; j < p->n_allowed_ips; j++)
