@@ -32,7 +32,6 @@
 
 struct nl {
 	struct mnl_socket *sock;
-	uint32_t portid;
 	uint32_t seq;
 	uint8_t *rbuf;
 };
@@ -58,7 +57,6 @@ struct nl *nl_open(int bus)
 	nl->sock = mnl_socket_open2(bus, SOCK_CLOEXEC);
 	if (!nl->sock || mnl_socket_bind(nl->sock, 0, MNL_SOCKET_AUTOPID) < 0)
 		goto fail_errno;
-	nl->portid = mnl_socket_get_portid(nl->sock);
 	nl->seq = (uint32_t)time(NULL);
 	/* Without ext acks a failed route is just "Invalid argument"; the text says which part. */
 	if (mnl_socket_setsockopt(nl->sock, NETLINK_EXT_ACK, &(int){1}, sizeof(int)) < 0)
