@@ -117,7 +117,7 @@ static void put_device(struct nl_msg *m, const struct st_wgdev *dev)
 
 	nl_put(m, WGDEVICE_A_PRIVATE_KEY, dev->has_private_key ? dev->private_key.b : zero.b,
 	       ST_KEY_LEN);
-	if (dev->listen_port)
+	if (dev->has_listen_port)
 		nl_put_u16(m, WGDEVICE_A_LISTEN_PORT, dev->listen_port);
 	nl_put_u32(m, WGDEVICE_A_FWMARK, dev->fwmark);
 }
@@ -437,8 +437,10 @@ static int decode_device(struct wg_genl_dump *d, const struct nlattr *const *tb)
 		memcpy(dev->private_key.b, payload(tb[WGDEVICE_A_PRIVATE_KEY]), ST_KEY_LEN);
 		dev->has_private_key = !key_is_zero(dev->private_key.b);
 	}
-	if (tb[WGDEVICE_A_LISTEN_PORT])
+	if (tb[WGDEVICE_A_LISTEN_PORT]) {
 		memcpy(&dev->listen_port, payload(tb[WGDEVICE_A_LISTEN_PORT]), 2);
+		dev->has_listen_port = true;
+	}
 	if (tb[WGDEVICE_A_FWMARK])
 		memcpy(&dev->fwmark, payload(tb[WGDEVICE_A_FWMARK]), 4);
 	return 0;

@@ -36,7 +36,7 @@
  *    when it has none (removal);
  *  - OP_DEL: public key and WGPEER_F_REMOVE_ME.
  * Never WGDEVICE_F_REPLACE_PEERS. The private key is zero when the device has
- * none; listen port 0 is not sent (the device keeps the one it has).
+ * none; without has_listen_port no port is sent (the device keeps its own).
  */
 struct wg_genl_set {
 	uint16_t family;

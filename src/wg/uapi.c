@@ -142,7 +142,7 @@ int wg_uapi_encode_set(struct wg_text *t, const struct st_wgdev *dev, const stru
 	text_put(t, "set=1\n");
 	if (dev) {
 		put_key(t, "private_key", dev->has_private_key ? dev->private_key.b : zero.b);
-		if (dev->listen_port)
+		if (dev->has_listen_port)
 			text_put(t, "listen_port=%u\n", dev->listen_port);
 		text_put(t, "fwmark=%u\n", dev->fwmark);
 	}
@@ -302,6 +302,7 @@ static const char *on_listen_port(struct get_parser *g, char *v)
 	if (!parse_u64(v, 65535, &n))
 		return "listen_port is not a number from 0 to 65535";
 	cur_dev(g)->listen_port = (uint16_t)n;
+	cur_dev(g)->has_listen_port = true;
 	return NULL;
 }
 

@@ -37,7 +37,7 @@ bool wg_text_reserve(struct wg_text *t, size_t more);
  *    not created again; a peer without preshared key gets a zero one (removal);
  *  - OP_DEL: public_key and remove=true.
  * Never replace_peers: peers not named keep their sessions. The device's
- * private key is zero when it has none (removal); listen_port 0 is not sent,
+ * private key is zero when it has none (removal); without has_listen_port
  * the device keeps the port it has. Returns 0, -ENOMEM or -EINVAL (an op that
  * is not about a peer).
  */

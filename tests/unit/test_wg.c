@@ -122,6 +122,7 @@ static void decodes_captured_answer(void **unused)
 	assert_true(s->wgdevs.v[0].has_private_key);
 	assert_memory_equal(s->wgdevs.v[0].private_key.b, key(PRIV).b, ST_KEY_LEN);
 	assert_int_equal(s->wgdevs.v[0].listen_port, 51820);
+	assert_true(s->wgdevs.v[0].has_listen_port);
 	assert_int_equal(s->wgdevs.v[0].fwmark, 4660);
 	assert_int_equal(s->wgpeers.n, 2);
 	state_sort(s);
@@ -205,6 +206,7 @@ static void empty_device_and_unknown_keys(void **unused)
 	assert_int_equal(s->wgdevs.n, 1);
 	assert_false(s->wgdevs.v[0].has_private_key);
 	assert_int_equal(s->wgdevs.v[0].listen_port, 0);
+	assert_false(s->wgdevs.v[0].has_listen_port);
 	assert_int_equal(s->wgpeers.n, 0);
 	assert_int_equal(decode(text, s, NULL, 0), 0);
 	assert_int_equal(s->wgdevs.n, 2);
@@ -355,6 +357,7 @@ static void encodes_incremental_set(void **unused)
 	struct st_wgdev dev = {.ifname = "wg0",
 			       .has_private_key = true,
 			       .private_key = key(PRIV),
+			       .has_listen_port = true,
 			       .listen_port = 51820,
 			       .fwmark = 0x1234};
 	struct st_wgpeer add = peer(PUB1, ips1, 2, b1), change = peer(PUB2, ips2, 1, b2),
@@ -400,15 +403,22 @@ static void encodes_incremental_set(void **unused)
 	assert_null(strstr(t.p, "replace_peers"));
 	wg_text_free(&t);
 
-	/* No private key: a zero one removes it; port 0 is left to the device. */
+	/* No private key: a zero one removes it; no port wanted: the device keeps its own. */
 	dev.has_private_key = false;
-	dev.listen_port = 0;
+	dev.has_listen_port = false;
 	dev.fwmark = 0;
 	assert_int_equal(wg_uapi_encode_set(&t, &dev, NULL, 0), 0);
 	assert_string_equal(
 	    t.p, "set=1\n"
 		 "private_key=0000000000000000000000000000000000000000000000000000000000000000\n"
 		 "fwmark=0\n\n");
+	wg_text_free(&t);
+
+	/* ListenPort = 0 asked for explicitly: sent, the device picks a new random port. */
+	dev.has_listen_port = true;
+	dev.listen_port = 0;
+	assert_int_equal(wg_uapi_encode_set(&t, &dev, NULL, 0), 0);
+	assert_non_null(strstr(t.p, "\nlisten_port=0\n"));
 	wg_text_free(&t);
 
 	/* Peers only. */
@@ -567,6 +577,7 @@ static void round_trips_random_devices(void **unused)
 		if ((d->has_private_key = round % 3))
 			rnd_bytes(d->private_key.b, ST_KEY_LEN);
 		d->listen_port = (uint16_t)rnd();
+		d->has_listen_port = d->listen_port != 0; /* wireguard-go prints no port 0 */
 		d->fwmark = (uint32_t)rnd();
 		for (i = 0; i < n; i++)
 			rnd_peer(want, vec_push(&want->arena, &want->wgpeers));
@@ -576,6 +587,8 @@ static void round_trips_random_devices(void **unused)
 		state_sort(got);
 		assert_int_equal(got->wgdevs.n, 1);
 		assert_true(st_wgdev_equal(&want->wgdevs.v[0], &got->wgdevs.v[0]));
+		assert_int_equal(got->wgdevs.v[0].has_listen_port, d->has_listen_port);
+		assert_int_equal(got->wgdevs.v[0].listen_port, d->listen_port);
 		assert_int_equal(got->wgpeers.n, n);
 		for (i = 0; i < n; i++)
 			live_equal(&want->wgpeers.v[i], &got->wgpeers.v[i]);
@@ -633,6 +646,7 @@ static void fake_set(struct fake_dev *f, char *text)
 			    v, "0000000000000000000000000000000000000000000000000000000000000000");
 		} else if (!strcmp(line, "listen_port")) {
 			f->d.listen_port = (uint16_t)atoi(v);
+			f->d.has_listen_port = true;
 		} else if (!strcmp(line, "fwmark")) {
 			f->d.fwmark = (uint32_t)strtoul(v, NULL, 10);
 		} else if (!strcmp(line, "public_key")) {

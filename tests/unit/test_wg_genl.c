@@ -213,6 +213,7 @@ static void set_bytes(void **unused)
 	struct st_wgdev dev = {.ifname = "wg0",
 			       .has_private_key = true,
 			       .private_key = key_of(1),
+			       .has_listen_port = true,
 			       .listen_port = 51820,
 			       .fwmark = 0x1234};
 	struct st_wgpeer add = mk_peer(2, ips1, 2, b1), change = mk_peer(3, ips2, 1, b2),
@@ -283,9 +284,9 @@ static void set_bytes(void **unused)
 	expect_bytes(buf, t.len, t.b, t.len);
 	assert_int_equal(next(&s, buf, sizeof(buf)), 0);
 
-	/* Device only; no private key: zeros remove it; port 0 is not sent. */
+	/* Device only; no private key: zeros remove it; no port wanted: none sent. */
 	dev.has_private_key = false;
-	dev.listen_port = 0;
+	dev.has_listen_port = false;
 	memset(&t, 0, sizeof(t));
 	t_msg(&t, NLM_F_REQUEST | NLM_F_ACK, WG_CMD_SET_DEVICE);
 	t_attr(&t, WGDEVICE_A_IFNAME, "wg0", 4);
@@ -415,8 +416,11 @@ static void splits_long_lists(void **unused)
 	static struct op ops[PEERS];
 	static struct frag frags[PEERS * 4];
 	static uint8_t msgs[64][WG_GENL_MSG_MAX];
-	struct st_wgdev dev = {
-	    .ifname = "wg0", .has_private_key = true, .private_key = key_of(9), .listen_port = 1};
+	struct st_wgdev dev = {.ifname = "wg0",
+			       .has_private_key = true,
+			       .private_key = key_of(9),
+			       .has_listen_port = true,
+			       .listen_port = 1};
 	struct state *got = state_new();
 	struct wg_genl_dump d;
 	struct wg_genl_set s;

@@ -175,6 +175,7 @@ static int set(const char *ifname)
 				return fprintf(stderr, "bad private key\n"), 2;
 			dev.has_private_key = true;
 			dev.listen_port = (uint16_t)atoi(w[2]);
+			dev.has_listen_port = true;
 			dev.fwmark = (uint32_t)strtoul(w[3], NULL, 0);
 			devp = &dev;
 		} else if ((!strcmp(w[0], "add") || !strcmp(w[0], "change")) && n == 6) {
