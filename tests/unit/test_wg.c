@@ -277,7 +277,8 @@ static char *replace(const char *text, const char *find, const char *with)
 
 	assert_non_null(at);
 	out = malloc(strlen(text) + strlen(with) + 1);
-	assert_non_null(out);
+	if (!out)
+		abort();
 	sprintf(out, "%.*s%s%s", (int)(at - text), text, with, at + strlen(find));
 	return out;
 }
