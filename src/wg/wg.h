@@ -13,7 +13,12 @@
 
 #define WG_UAPI_DIR "/var/run/wireguard"
 
-/* Is there a UAPI socket for @ifname (a userspace implementation serves it)? */
+/*
+ * Is there a UAPI socket for @ifname that accepts connections, and a link of
+ * that name in this network namespace (a userspace implementation serves it)?
+ * The socket directory is shared by all namespaces: the socket alone may be
+ * another namespace's.
+ */
 bool wg_uapi_present(const char *ifname);
 
 /*
@@ -60,8 +65,7 @@ int wg_spawn_err(const char *ifname, const char *program, int timeout_ms, char *
 #define WG_USERSPACE_ENV     "WGPOLICY_USERSPACE_IMPLEMENTATION"
 #define WG_USERSPACE_DEFAULT "wireguard-go"
 
-/* The program wg_spawn runs: @program, else $WGPOLICY_USERSPACE_IMPLEMENTATION, else wireguard-go.
- */
+/* What wg_spawn runs: @program, else $WGPOLICY_USERSPACE_IMPLEMENTATION, else wireguard-go. */
 const char *wg_userspace_program(const char *program);
 
 #endif
