@@ -11,6 +11,11 @@ static const struct {
 	const char *summary;
 } commands[] = {
 	{ "check", check_main, "parse, validate and lint the configuration" },
+	{ "plan", plan_main, "show what apply would change" },
+	{ "apply", apply_main, "make the kernel match the configuration" },
+	{ "up", up_main, "bring up one interface (a name or a wg-quick file)" },
+	{ "down", down_main, "remove what wgpolicy owns, or one interface's part" },
+	{ "status", status_main, "interfaces, peers, owned rules and routes" },
 };
 
 static void usage(FILE *out)

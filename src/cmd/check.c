@@ -109,6 +109,7 @@ int check_main(int argc, char *argv[])
 		return EXIT_ERROR;
 	}
 	print_diags(stdout, &c->diags, json);
+	fflush(stdout); /* the summary on stderr comes last, also through 2>&1 */
 	if (!json)
 		summary(c);
 	ret = c->diags.errors ? EXIT_ERROR : EXIT_OK;

@@ -18,6 +18,24 @@ enum {
 };
 
 int check_main(int argc, char *argv[]);
+int plan_main(int argc, char *argv[]);
+int apply_main(int argc, char *argv[]);
+int up_main(int argc, char *argv[]);
+int down_main(int argc, char *argv[]);
+int status_main(int argc, char *argv[]);
+
+struct cmd_opts {
+	const char *dir;
+	bool json;
+	char **args; /* operands after the options */
+	int nargs;
+};
+
+/* "wg0" or "/etc/wireguard/wg0.conf" → "wg0" in @name; NULL when neither. */
+const char *iface_operand(const char *arg, char *name, size_t len);
+
+/* Parse the shared options; returns -1 to go on, else the exit code (after --help: 0). */
+int cmd_options(int argc, char *argv[], const char *usage, bool allow_json, struct cmd_opts *o);
 
 /* Print diagnostics as "FILE:LINE: severity: message", or as a JSON array. */
 void print_diags(FILE *out, const struct diags *d, bool json);

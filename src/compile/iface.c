@@ -7,8 +7,6 @@
 
 #include "compile/compile_internal.h"
 
-#define RT_SCOPE_LINK_ID 253
-
 static const char *const *hooks(struct compile_ctx *ctx, const struct conf_iface *iface,
 				const struct lstr *v, size_t n, unsigned *count)
 {
@@ -168,7 +166,7 @@ void emit_dev_route(struct compile_ctx *ctx, const char *ifname, const struct pr
 	r->type = ROUTE_UNICAST;
 	copy_ifname(r->ifname, ifname);
 	r->protocol = ctx->protocol;
-	r->scope = dst->family == FAMILY_V4 ? RT_SCOPE_LINK_ID : 0;
+	/* scope 0: what `ip route add` picks, link for a device route (kernel/route.c) */
 }
 
 /* wg-quick skips a prefix that a main-table route via the interface already covers. */

@@ -34,25 +34,9 @@ static const char *fam_flag(uint8_t family)
 
 static void put_key(struct out *o, const struct st_key *k)
 {
-	static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-	char s[45];
-	unsigned i, j = 0;
+	char s[ST_KEY_B64_LEN];
 
-	for (i = 0; i < 30; i += 3) {
-		uint32_t v = (uint32_t)k->b[i] << 16 | (uint32_t)k->b[i + 1] << 8 | k->b[i + 2];
-
-		s[j++] = b64[v >> 18];
-		s[j++] = b64[(v >> 12) & 63];
-		s[j++] = b64[(v >> 6) & 63];
-		s[j++] = b64[v & 63];
-	}
-	uint32_t v = (uint32_t)k->b[30] << 16 | (uint32_t)k->b[31] << 8;
-	s[j++] = b64[v >> 18];
-	s[j++] = b64[(v >> 12) & 63];
-	s[j++] = b64[(v >> 6) & 63];
-	s[j++] = '=';
-	s[j] = '\0';
-	put(o, "%s", s);
+	put(o, "%s", st_key_format(k, s));
 }
 
 static void put_prefix(struct out *o, const struct prefix *p)

@@ -123,10 +123,11 @@ bool st_wgdev_equal(const struct st_wgdev *a, const struct st_wgdev *b)
 	       a->fwmark == b->fwmark;
 }
 
+/* No endpoint on one side means "wherever the peer roams": WireGuard cannot unset one anyway. */
 static bool same_endpoint(const struct st_endpoint *a, const struct st_endpoint *b)
 {
-	return a->family == b->family &&
-	       (!a->family || (a->port == b->port && !memcmp(a->addr, b->addr, 16)));
+	return !a->family || !b->family ||
+	       (a->family == b->family && a->port == b->port && !memcmp(a->addr, b->addr, 16));
 }
 
 bool st_wgpeer_equal(const struct st_wgpeer *a, const struct st_wgpeer *b)
@@ -224,4 +225,27 @@ void state_sort(struct state *s)
 		if (l->n > 1)
 			qsort(l->v, l->n, obj_ops[t].size, obj_ops[t].key_cmp);
 	}
+}
+
+char *st_key_format(const struct st_key *k, char buf[ST_KEY_B64_LEN])
+{
+	static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	unsigned i, j = 0;
+	uint32_t v;
+
+	for (i = 0; i + 2 < ST_KEY_LEN; i += 3) {
+		v = (uint32_t)k->b[i] << 16 | (uint32_t)k->b[i + 1] << 8 | k->b[i + 2];
+		buf[j++] = b64[v >> 18];
+		buf[j++] = b64[(v >> 12) & 63];
+		buf[j++] = b64[(v >> 6) & 63];
+		buf[j++] = b64[v & 63];
+	}
+	/* 32 = 3 * 10 + 2: the last two bytes make three characters and one '='. */
+	v = (uint32_t)k->b[30] << 16 | (uint32_t)k->b[31] << 8;
+	buf[j++] = b64[v >> 18];
+	buf[j++] = b64[(v >> 12) & 63];
+	buf[j++] = b64[(v >> 6) & 63];
+	buf[j++] = '=';
+	buf[j] = '\0';
+	return buf;
 }

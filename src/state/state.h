@@ -52,6 +52,10 @@ struct st_key {
 	uint8_t b[ST_KEY_LEN];
 };
 
+#define ST_KEY_B64_LEN 45
+/* A public key in base64, as wg shows it. Never call it on a private key for output. */
+char *st_key_format(const struct st_key *k, char buf[ST_KEY_B64_LEN]);
+
 /* A WireGuard device's own settings. Identity: ifname. */
 struct st_wgdev {
 	char ifname[ST_IFNAMSIZ];

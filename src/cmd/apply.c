@@ -1,0 +1,100 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* wgpolicy apply, and up: make the kernel match the configuration, or one interface of it. */
+#include <string.h>
+
+#include "cmd/cmd.h"
+#include "cmd/engine.h"
+#include "load/load.h"
+
+static const char apply_usage[] =
+	"Usage: wgpolicy apply [-C DIR]\n"
+	"\n"
+	"Make the kernel match the configuration: create, change and remove what\n"
+	"wgpolicy owns, never anything else. Each change is printed as it is made.\n"
+	"On any failure everything done is undone. Running it again changes nothing.\n"
+	"\n"
+	"  -C, --config DIR  read the configuration from DIR (default " DEFAULT_CONFIG_DIR ")\n"
+	"  -h, --help        show this help\n";
+
+static const char up_usage[] =
+	"Usage: wgpolicy up [-C DIR] INTERFACE|FILE.conf\n"
+	"\n"
+	"Bring up one interface: by name from the configuration, or from a wg-quick\n"
+	"file, so interfaces can move from wg-quick one at a time. Other interfaces\n"
+	"are left as they are.\n"
+	"\n"
+	"  -C, --config DIR  read the configuration from DIR (default " DEFAULT_CONFIG_DIR ")\n"
+	"  -h, --help        show this help\n";
+
+static int run(struct engine_opts *eo)
+{
+	struct engine e;
+	int ret = engine_plan(&e, eo);
+
+	if (!ret && !e.plan.ops.n)
+		fprintf(stderr, "wgpolicy: nothing to change\n");
+	else if (!ret)
+		ret = engine_apply(&e, stderr);
+	engine_free(&e);
+	return ret;
+}
+
+int apply_main(int argc, char *argv[])
+{
+	struct engine_opts eo = { .need_config = true };
+	struct cmd_opts o;
+	int ret = cmd_options(argc, argv, apply_usage, false, &o);
+
+	if (ret >= 0)
+		return ret;
+	if (o.nargs) {
+		fputs(apply_usage, stderr);
+		return EXIT_USAGE;
+	}
+	eo.dir = o.dir;
+	return run(&eo);
+}
+
+/* "wg0" or "/etc/wireguard/wg0.conf" → "wg0"; NULL when neither. */
+const char *iface_operand(const char *arg, char *name, size_t len)
+{
+	const char *base = strrchr(arg, '/');
+	size_t n;
+
+	base = base ? base + 1 : arg;
+	n = strlen(base);
+	if (n > 5 && !strcmp(base + n - 5, ".conf"))
+		n -= 5;
+	else if (base != arg)
+		return NULL;
+	if (n >= len)
+		return NULL;
+	memcpy(name, base, n);
+	name[n] = '\0';
+	return conf_valid_ifname(name) ? name : NULL;
+}
+
+int up_main(int argc, char *argv[])
+{
+	struct engine_opts eo = { .need_config = true };
+	char name[IFNAME_MAX + 1];
+	const char *scope[1];
+	struct cmd_opts o;
+	int ret = cmd_options(argc, argv, up_usage, false, &o);
+
+	if (ret >= 0)
+		return ret;
+	if (o.nargs != 1 || !iface_operand(o.args[0], name, sizeof(name))) {
+		fputs(up_usage, stderr);
+		return EXIT_USAGE;
+	}
+	scope[0] = name;
+	eo.scope = scope;
+	eo.n_scope = 1;
+	eo.dir = o.dir;
+	if (strchr(o.args[0], '/') || strstr(o.args[0], ".conf")) {
+		eo.files = o.args;
+		eo.nfiles = 1;
+	}
+	return run(&eo);
+}

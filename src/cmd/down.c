@@ -1,0 +1,60 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* wgpolicy down: remove what wgpolicy owns, all of it or some interfaces' part. */
+#include <stdlib.h>
+
+#include "cmd/cmd.h"
+#include "cmd/engine.h"
+#include "load/load.h"
+
+static const char usage[] =
+	"Usage: wgpolicy down [-C DIR] [INTERFACE|FILE.conf...]\n"
+	"\n"
+	"Remove what wgpolicy owns: every interface, address, route, rule, sysctl\n"
+	"and resolver entry it made, restoring sysctls and resolvers; or only what\n"
+	"belongs to the interfaces named. Foreign objects are never touched. Works\n"
+	"without a configuration (it reads ownership from the kernel).\n"
+	"\n"
+	"  -C, --config DIR  the configuration (for [Global] Protocol; default " DEFAULT_CONFIG_DIR
+	")\n"
+	"  -h, --help        show this help\n";
+
+int down_main(int argc, char *argv[])
+{
+	struct engine_opts eo = { .down = true };
+	struct cmd_opts o;
+	struct engine e;
+	char (*names)[IFNAME_MAX + 1] = NULL;
+	const char **scope = NULL;
+	int i, ret = cmd_options(argc, argv, usage, false, &o);
+
+	if (ret >= 0)
+		return ret;
+	if (o.nargs) {
+		names = calloc((size_t)o.nargs, sizeof(*names));
+		scope = calloc((size_t)o.nargs, sizeof(*scope));
+		if (!names || !scope)
+			return EXIT_ERROR;
+		for (i = 0; i < o.nargs; i++) {
+			scope[i] = iface_operand(o.args[i], names[i], sizeof(names[i]));
+			if (!scope[i]) {
+				fprintf(stderr, "wgpolicy down: '%s' is not an interface name\n",
+					o.args[i]);
+				ret = EXIT_USAGE;
+				goto out;
+			}
+		}
+		eo.scope = scope;
+		eo.n_scope = (size_t)o.nargs;
+	}
+	eo.dir = o.dir;
+	ret = engine_plan(&e, &eo);
+	if (!ret && !e.plan.ops.n)
+		fprintf(stderr, "wgpolicy: nothing of wgpolicy's to remove\n");
+	else if (!ret)
+		ret = engine_apply(&e, stderr);
+	engine_free(&e);
+out:
+	free(names);
+	free(scope);
+	return ret;
+}

@@ -1,0 +1,303 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Run a plan across backends in order; remember what was done; on the first
+ * failure undo it all in reverse, so that a failed apply leaves the system
+ * as it found it.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dns/dns.h"
+#include "kernel/kernel.h"
+#include "kernel/sysctl.h"
+#include "reconcile/reconcile.h"
+#include "reconcile/saved.h"
+#include "util/run.h"
+#include "wg/wg.h"
+
+struct run {
+	struct reconcile *r;
+	struct arena arena; /* copies of objects made during the run (sysctl originals) */
+	VEC(struct op) done;
+	char *err;
+	size_t errlen;
+	bool rolling_back;
+};
+
+static void log_op(struct run *x, const struct op *op)
+{
+	char line[OP_LINE_MAX];
+
+	if (x->r->log)
+		fprintf(x->r->log, "[#] %s%s\n", x->rolling_back ? "(undo) " : "",
+			op_render(op, line, sizeof(line)));
+}
+
+static int remember(struct run *x, const struct op *op)
+{
+	struct op *slot;
+
+	if (x->rolling_back || op->kind == OP_HOOK)
+		return 0;
+	slot = vec_push(&x->arena, &x->done);
+	if (!slot)
+		return -ENOMEM;
+	*slot = *op;
+	return 0;
+}
+
+static void fail(struct run *x, const struct op *op, int err, const char *detail)
+{
+	char line[OP_LINE_MAX];
+
+	if (x->rolling_back || !x->err || x->err[0])
+		return;
+	snprintf(x->err, x->errlen, "%s: %s%s%s", op_render(op, line, sizeof(line)),
+		 strerror(-err), detail && *detail ? ": " : "", detail ? detail : "");
+}
+
+static bool is_kernel_op(const struct op *op)
+{
+	if (op->kind == OP_HOOK)
+		return false;
+	if (op->type == OBJ_LINK)
+		return op->kind != OP_ADD;
+	return op->type == OBJ_ADDR || op->type == OBJ_ROUTE || op->type == OBJ_RULE;
+}
+
+static const char *wg_ifname(const struct op *op)
+{
+	if (op->kind == OP_HOOK)
+		return NULL;
+	if (op->type == OBJ_WGDEV)
+		return ((const struct st_wgdev *)op->obj)->ifname;
+	if (op->type == OBJ_WGPEER)
+		return ((const struct st_wgpeer *)op->obj)->ifname;
+	return NULL;
+}
+
+/* Consecutive address, route, rule and link-setting ops go to the kernel in one batch. */
+static int exec_kernel(struct run *x, const struct op *ops, size_t n)
+{
+	int *status = calloc(n, sizeof(*status));
+	char msg[512] = "";
+	size_t i;
+	int ret;
+
+	if (!status)
+		return -ENOMEM;
+	ret = kernel_exec(x->r->nl, ops, n, status, msg, sizeof(msg));
+	for (i = 0; i < n; i++) {
+		if (status[i]) {
+			fail(x, &ops[i], status[i], msg);
+			continue;
+		}
+		log_op(x, &ops[i]);
+		if (remember(x, &ops[i]))
+			ret = -ENOMEM;
+	}
+	free(status);
+	return ret;
+}
+
+static int exec_link_add(struct run *x, const struct op *op)
+{
+	const struct st_link *l = op->obj;
+	struct op set = { .kind = OP_CHANGE, .type = OBJ_LINK, .obj = l, .old = l };
+	char msg[512] = "";
+	int err = -EOPNOTSUPP, status;
+
+	if (l->backend == WG_BACKEND_KERNEL)
+		err = kernel_link_create_wireguard(x->r->nl, l->name);
+	if (err == -EOPNOTSUPP && (l->backend == WG_BACKEND_USERSPACE || l->allow_fallback)) {
+		if (l->backend == WG_BACKEND_KERNEL && x->r->log)
+			fprintf(x->r->log, "[!] no WireGuard in this kernel: starting %s for %s\n",
+				l->program ? l->program : "the userspace implementation", l->name);
+		err = wg_spawn(l->name, l->program);
+	}
+	if (err) {
+		fail(x, op, err, NULL);
+		return err;
+	}
+	log_op(x, op);
+	err = remember(x, op);
+	if (err)
+		return err;
+	/* The link exists now: its mark, MTU and state are part of the add (logged above). */
+	err = kernel_exec(x->r->nl, &set, 1, &status, msg, sizeof(msg));
+	if (err)
+		fail(x, op, err, msg);
+	return err;
+}
+
+static int exec_wg(struct run *x, const struct op *ops, size_t n)
+{
+	const char *ifname = wg_ifname(&ops[0]);
+	enum wg_backend backend = wg_uapi_present(ifname) ? WG_BACKEND_USERSPACE : WG_BACKEND_KERNEL;
+	const struct st_wgdev *dev = NULL;
+	size_t first_peer = 0, i;
+	int err;
+
+	if (ops[0].type == OBJ_WGDEV) {
+		if (ops[0].kind == OP_DEL) /* goes with its link */
+			return 0;
+		dev = ops[0].obj;
+		first_peer = 1;
+	}
+	err = wg_apply(ifname, backend, dev, ops + first_peer, n - first_peer);
+	if (err) {
+		fail(x, &ops[0], err, NULL);
+		return err;
+	}
+	for (i = 0; i < n; i++) {
+		log_op(x, &ops[i]);
+		if (remember(x, &ops[i]))
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+static int exec_sysctl(struct run *x, const struct op *op)
+{
+	const struct st_sysctl *s = op->obj;
+	struct st_sysctl *undo;
+	char now[64];
+	int err = sysctl_read(s->path, now, sizeof(now));
+
+	if (!err && op->kind == OP_DEL)
+		err = sysctl_write(s->path, s->original ? s->original : s->value) ?:
+		      saved_sysctl_forget(s->path);
+	else if (!err)
+		err = saved_sysctl_set(s->path, now) ?: sysctl_write(s->path, s->value);
+	if (err) {
+		fail(x, op, err, NULL);
+		return err;
+	}
+	log_op(x, op);
+	/* The undo of an addition restores the value found, so keep it with the op. */
+	undo = arena_alloc(&x->arena, sizeof(*undo));
+	if (!undo)
+		return -ENOMEM;
+	*undo = *s;
+	undo->original = arena_strdup(&x->arena, now);
+	struct op rec = *op;
+	rec.obj = undo;
+	return remember(x, &rec);
+}
+
+static int exec_dns(struct run *x, const struct op *op)
+{
+	const struct st_dns *d = op->obj;
+	int err;
+
+	if (op->kind == OP_DEL)
+		err = dns_remove(d->ifname) ?: saved_dns_forget(d->ifname);
+	else
+		err = dns_set(d) ?: saved_dns_set(d);
+	if (err) {
+		fail(x, op, err, "resolvconf failed (is it installed?)");
+		return err;
+	}
+	log_op(x, op);
+	return remember(x, op);
+}
+
+/* wg-quick runs hooks with bash and stops at the first that fails. */
+static int exec_hook(struct run *x, const struct op *op)
+{
+	const struct st_link *l = op->obj;
+	const char *const *cmds[] = { l->pre_up, l->post_up, l->pre_down, l->post_down };
+	unsigned counts[] = { l->n_pre_up, l->n_post_up, l->n_pre_down, l->n_post_down };
+	unsigned i;
+
+	for (i = 0; i < counts[op->hook]; i++) {
+		const char *argv[] = { "bash", "-c", cmds[op->hook][i], NULL };
+		int status;
+
+		if (x->r->log)
+			fprintf(x->r->log, "[#] %s\n", cmds[op->hook][i]);
+		status = run_program(argv, NULL);
+		if (status) {
+			char why[64];
+
+			snprintf(why, sizeof(why), "exit status %d", status);
+			fail(x, op, status < 0 ? status : -ECANCELED, why);
+			return status < 0 ? status : -ECANCELED;
+		}
+	}
+	return 0;
+}
+
+static size_t run_length(const struct op *ops, size_t n, size_t i)
+{
+	size_t j = i + 1;
+	const char *ifname = wg_ifname(&ops[i]);
+
+	if (is_kernel_op(&ops[i]))
+		while (j < n && is_kernel_op(&ops[j]))
+			j++;
+	else if (ifname)
+		while (j < n && wg_ifname(&ops[j]) && ops[j].type == OBJ_WGPEER &&
+		       !strcmp(wg_ifname(&ops[j]), ifname) && ops[j].kind == ops[i].kind)
+			j++;
+	return j - i;
+}
+
+static int exec_ops(struct run *x, const struct op *ops, size_t n)
+{
+	size_t i = 0;
+	int err = 0;
+
+	while (i < n && !err) {
+		size_t len = run_length(ops, n, i);
+		const struct op *op = &ops[i];
+
+		if (is_kernel_op(op))
+			err = exec_kernel(x, op, len);
+		else if (wg_ifname(op))
+			err = exec_wg(x, op, len);
+		else if (op->kind == OP_HOOK)
+			err = exec_hook(x, op);
+		else if (op->type == OBJ_LINK)
+			err = exec_link_add(x, op);
+		else if (op->type == OBJ_SYSCTL)
+			err = exec_sysctl(x, op);
+		else if (op->type == OBJ_DNS)
+			err = exec_dns(x, op);
+		i += len;
+	}
+	return err;
+}
+
+/* Undo in reverse; keep going past errors (an object may have gone with its link). */
+static void rollback(struct run *x)
+{
+	size_t i, n = x->done.n;
+	struct op *inv = calloc(n + 1, sizeof(*inv));
+
+	if (!inv)
+		return;
+	for (i = 0; i < n; i++)
+		op_inverse(&x->done.v[n - 1 - i], &inv[i]);
+	x->rolling_back = true;
+	for (i = 0; i < n; i++)
+		exec_ops(x, &inv[i], 1);
+	free(inv);
+}
+
+int reconcile_exec(struct reconcile *r, const struct plan *p, char *err, size_t errlen)
+{
+	struct run x = { .r = r, .err = err, .errlen = errlen };
+	int ret;
+
+	if (err && errlen)
+		err[0] = '\0';
+	arena_init(&x.arena);
+	ret = exec_ops(&x, p->ops.v, p->ops.n);
+	if (ret)
+		rollback(&x);
+	arena_free(&x.arena);
+	return ret;
+}

@@ -1,0 +1,101 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* The facts the compiler needs about this system: endpoints, path MTUs, WireGuard support. */
+#include <errno.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kernel/kernel.h"
+#include "reconcile/reconcile.h"
+
+/* As wg does: getaddrinfo, any family, the first answer. */
+static void resolve(struct endpoint_fact *ef, struct arena *a)
+{
+	struct addrinfo hints = { .ai_socktype = SOCK_DGRAM, .ai_protocol = IPPROTO_UDP };
+	struct addrinfo *res = NULL;
+	char port[8];
+	int err;
+
+	snprintf(port, sizeof(port), "%u", ef->port);
+	err = getaddrinfo(ef->host, port, &hints, &res);
+	if (err) {
+		ef->error = arena_strdup(a, err == EAI_SYSTEM ? strerror(errno) : gai_strerror(err));
+		return;
+	}
+	if (res->ai_family == AF_INET) {
+		const struct sockaddr_in *sin = (const void *)res->ai_addr;
+
+		ef->ep.family = FAMILY_V4;
+		memcpy(ef->ep.addr, &sin->sin_addr, 4);
+	} else if (res->ai_family == AF_INET6) {
+		const struct sockaddr_in6 *sin6 = (const void *)res->ai_addr;
+
+		ef->ep.family = FAMILY_V6;
+		memcpy(ef->ep.addr, &sin6->sin6_addr, 16);
+	}
+	ef->ep.port = ef->port;
+	freeaddrinfo(res);
+}
+
+static uint32_t iface_mark(const struct conf_iface *iface, const struct state *live)
+{
+	if (IS_SET(iface->fwmark))
+		return iface->fwmark.v;
+	vec_foreach(d, &live->wgdevs)
+		if (!strcmp(d->ifname, iface->name))
+			return d->fwmark;
+	return 0;
+}
+
+static size_t count_endpoints(const struct conf *c)
+{
+	size_t n = 0;
+
+	vec_foreach(iface, &c->ifaces)
+		vec_foreach(peer, &(*iface)->peers)
+			n += IS_SET((*peer)->endpoint);
+	return n;
+}
+
+int reconcile_facts(struct reconcile *r, const struct conf *c, const struct state *live,
+		    struct facts *f, struct arena *a)
+{
+	size_t n = count_endpoints(c);
+	struct endpoint_fact *eps = arena_alloc(a, sizeof(*eps) * (n + 1));
+	struct mtu_fact *mtus = arena_alloc(a, sizeof(*mtus) * (n + 1));
+
+	if (!eps || !mtus)
+		return -ENOMEM;
+	memset(f, 0, sizeof(*f));
+	f->live = live;
+	f->kernel_wireguard = kernel_has_wireguard();
+	f->userspace_program = getenv("WGPOLICY_USERSPACE_IMPLEMENTATION");
+	f->endpoints = eps;
+	f->mtus = mtus;
+	kernel_route_mtu(r->nl, NULL, 0, &f->default_mtu);
+	vec_foreach(iface, &c->ifaces) {
+		uint32_t mark = iface_mark(*iface, live);
+
+		vec_foreach(peer, &(*iface)->peers) {
+			struct endpoint_fact *ef;
+			struct mtu_fact *mf;
+
+			if (!IS_SET((*peer)->endpoint))
+				continue;
+			ef = &eps[f->n_endpoints++];
+			ef->host = (*peer)->endpoint.v.host;
+			ef->port = (*peer)->endpoint.v.port;
+			resolve(ef, a);
+			if (!ef->ep.family)
+				continue;
+			mf = &mtus[f->n_mtus++];
+			mf->addr.family = ef->ep.family;
+			mf->addr.len = (uint8_t)prefix_max_len(ef->ep.family);
+			memcpy(mf->addr.addr, ef->ep.addr, 16);
+			kernel_route_mtu(r->nl, &mf->addr, mark, &mf->mtu);
+		}
+	}
+	return 0;
+}

@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#ifndef WGP_RECONCILE_RECONCILE_H
+#define WGP_RECONCILE_RECONCILE_H
+
+/*
+ * The one place that knows every backend: gather facts, dump the live state
+ * from the kernel, WireGuard and wgpolicy's own saved records, and execute a
+ * plan across backends, rolling back in reverse on failure.
+ */
+
+#include <stdio.h>
+
+#include "compile/compile.h"
+#include "state/plan.h"
+
+struct nl;
+
+struct reconcile {
+	struct nl *nl;
+	uint8_t protocol;
+	/* Restrict what is ours to some interfaces (see reconcile_scope); NULL: all. */
+	const char *const *scope;
+	size_t n_scope;
+	uint32_t *scope_tables; /* tables holding the scoped interfaces' routes */
+	size_t n_scope_tables;
+	bool scope_has_all_links; /* the scope covers every link wgpolicy owns */
+	const struct state *scope_live, *scope_desired;
+	/* Log each executed op as its command line ("[#] ..."), like wg-quick. */
+	FILE *log;
+};
+
+int reconcile_open(struct reconcile *r, uint8_t protocol);
+void reconcile_close(struct reconcile *r);
+
+/* The live state, sorted: kernel objects, WireGuard devices, saved sysctls and DNS. */
+int reconcile_dump(struct reconcile *r, struct state *live);
+
+/* Facts for compiling @c against @live; allocated in @a. */
+int reconcile_facts(struct reconcile *r, const struct conf *c, const struct state *live,
+		    struct facts *f, struct arena *a);
+
+/*
+ * Limit ownership to @names (NULL: everything wgpolicy owns) and what hangs
+ * on them in @live and @desired (their routing tables); allocated in @a.
+ */
+int reconcile_scope(struct reconcile *r, const struct state *live, const struct state *desired,
+		    const char *const *names, size_t n, struct arena *a);
+
+/* The owned_fn for plan_build: wgpolicy's own objects within r->scope. */
+bool reconcile_owned(void *r, enum obj_type type, const void *live);
+
+/*
+ * Execute @p in order. On failure everything done is undone in reverse and
+ * @err (@errlen bytes) says which op failed and why; returns the error.
+ */
+int reconcile_exec(struct reconcile *r, const struct plan *p, char *err, size_t errlen);
+
+#endif

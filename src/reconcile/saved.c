@@ -1,0 +1,197 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include "reconcile/saved.h"
+
+#include <errno.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "kernel/sysctl.h"
+
+/* One file per network namespace, named by the namespace's inode. */
+static int saved_path(char *buf, size_t len)
+{
+	struct stat st;
+
+	if (stat("/proc/self/ns/net", &st))
+		return -errno;
+	snprintf(buf, len, SAVED_DIR "/netns-%lu-%lu.json", (unsigned long)st.st_dev,
+		 (unsigned long)st.st_ino);
+	return 0;
+}
+
+static json_t *load_json(void)
+{
+	char path[128];
+	json_t *root = NULL;
+
+	if (!saved_path(path, sizeof(path)))
+		root = json_load_file(path, 0, NULL);
+	if (!json_is_object(root)) {
+		json_decref(root);
+		root = json_object();
+	}
+	return root;
+}
+
+/* Written to a temporary file and renamed: never half a record. */
+static int store_json(json_t *root)
+{
+	char path[128], tmp[160];
+	int err;
+
+	if ((err = saved_path(path, sizeof(path))))
+		return err;
+	if (mkdir(SAVED_DIR, 0700) && errno != EEXIST)
+		return -errno;
+	snprintf(tmp, sizeof(tmp), "%s.%d", path, (int)getpid());
+	if (json_dump_file(root, tmp, JSON_INDENT(2)))
+		return -EIO;
+	if (rename(tmp, path)) {
+		err = -errno;
+		unlink(tmp);
+		return err;
+	}
+	return 0;
+}
+
+static json_t *section(json_t *root, const char *name)
+{
+	json_t *s = json_object_get(root, name);
+
+	if (!json_is_object(s)) {
+		s = json_object();
+		json_object_set_new(root, name, s);
+	}
+	return s;
+}
+
+static int load_sysctls(struct state *live, json_t *sysctls)
+{
+	const char *path;
+	json_t *orig;
+
+	json_object_foreach(sysctls, path, orig) {
+		struct st_sysctl *s;
+		char now[64];
+
+		if (!json_is_string(orig) || sysctl_read(path, now, sizeof(now)))
+			continue;
+		s = vec_push(&live->arena, &live->sysctls);
+		if (!s)
+			return -ENOMEM;
+		s->path = arena_strdup(&live->arena, path);
+		s->value = arena_strdup(&live->arena, now);
+		s->original = arena_strdup(&live->arena, json_string_value(orig));
+		if (!s->path || !s->value || !s->original)
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+static int load_prefixes(struct arena *a, json_t *arr, struct prefix **out, uint32_t *n)
+{
+	size_t i;
+	json_t *v;
+
+	*out = arena_alloc(a, sizeof(**out) * (json_array_size(arr) + 1));
+	if (!*out)
+		return -ENOMEM;
+	*n = 0;
+	json_array_foreach(arr, i, v)
+		if (json_is_string(v) && !addr_parse(json_string_value(v), &(*out)[*n]))
+			(*n)++;
+	return 0;
+}
+
+static int load_dns(struct state *live, json_t *dns)
+{
+	const char *ifname;
+	json_t *entry;
+
+	json_object_foreach(dns, ifname, entry) {
+		struct st_dns *d = vec_push(&live->arena, &live->dns);
+		json_t *search = json_object_get(entry, "search");
+		const char **names;
+		size_t i;
+		json_t *v;
+
+		if (!d)
+			return -ENOMEM;
+		snprintf(d->ifname, sizeof(d->ifname), "%s", ifname);
+		if (load_prefixes(&live->arena, json_object_get(entry, "servers"), &d->servers,
+				  &d->n_servers))
+			return -ENOMEM;
+		names = arena_alloc(&live->arena, sizeof(*names) * (json_array_size(search) + 1));
+		if (!names)
+			return -ENOMEM;
+		json_array_foreach(search, i, v)
+			if (json_is_string(v))
+				names[d->n_search++] = arena_strdup(&live->arena, json_string_value(v));
+		d->search = names;
+	}
+	return 0;
+}
+
+int saved_load(struct state *live)
+{
+	json_t *root = load_json();
+	int err = load_sysctls(live, section(root, "sysctl"));
+
+	if (!err)
+		err = load_dns(live, section(root, "dns"));
+	json_decref(root);
+	return err;
+}
+
+static int update(const char *sec, const char *key, json_t *value)
+{
+	json_t *root = load_json();
+	json_t *s = section(root, sec);
+	int err;
+
+	if (value)
+		json_object_set_new(s, key, value);
+	else
+		json_object_del(s, key);
+	err = store_json(root);
+	json_decref(root);
+	return err;
+}
+
+int saved_sysctl_set(const char *path, const char *original)
+{
+	json_t *root = load_json();
+	bool known = json_object_get(section(root, "sysctl"), path) != NULL;
+
+	json_decref(root);
+	return known ? 0 : update("sysctl", path, json_string(original));
+}
+
+int saved_sysctl_forget(const char *path)
+{
+	return update("sysctl", path, NULL);
+}
+
+int saved_dns_set(const struct st_dns *d)
+{
+	json_t *entry = json_object(), *servers = json_array(), *search = json_array();
+	char buf[PREFIX_STRLEN];
+	uint32_t i;
+
+	for (i = 0; i < d->n_servers; i++)
+		json_array_append_new(servers,
+				      json_string(prefix_format(&d->servers[i], buf, false)));
+	for (i = 0; i < d->n_search; i++)
+		json_array_append_new(search, json_string(d->search[i]));
+	json_object_set_new(entry, "servers", servers);
+	json_object_set_new(entry, "search", search);
+	return update("dns", d->ifname, entry);
+}
+
+int saved_dns_forget(const char *ifname)
+{
+	return update("dns", ifname, NULL);
+}

@@ -1,0 +1,24 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#ifndef WGP_RECONCILE_SAVED_H
+#define WGP_RECONCILE_SAVED_H
+
+/*
+ * What the kernel cannot tell: the value a sysctl had before wgpolicy
+ * changed it, and the resolver entries wgpolicy registered. Kept per network
+ * namespace in /run/wgpolicy (tmpfs: it ends with the boot, as the state it
+ * describes does).
+ */
+
+#include "state/state.h"
+
+#define SAVED_DIR "/run/wgpolicy"
+
+/* Append the saved sysctls (with their current values) and DNS entries to @live. */
+int saved_load(struct state *live);
+/* Record @s's original value, unless one is recorded already. */
+int saved_sysctl_set(const char *path, const char *original);
+int saved_sysctl_forget(const char *path);
+int saved_dns_set(const struct st_dns *d);
+int saved_dns_forget(const char *ifname);
+
+#endif
