@@ -29,7 +29,7 @@ _tap_result() {
 is() { [ "$1" = "$2" ] && _tap_result ok "$3" || _tap_result fail "$3" "got '$1', expected '$2'"; }
 like() { printf '%s' "$1" | grep -qE -- "$2" && _tap_result ok "$3" || _tap_result fail "$3" "no match for /$2/ in: $1"; }
 unlike() { printf '%s' "$1" | grep -qE -- "$2" && _tap_result fail "$3" "unexpected /$2/" || _tap_result ok "$3"; }
-ok() { local d=$1; shift; "$@" && _tap_result ok "$d" || _tap_result fail "$d" "command failed: $*"; }
+ok() { local d=$1; shift; "$@" >/dev/null 2>&1 && _tap_result ok "$d" || _tap_result fail "$d" "command failed: $*"; }
 skip() { _tap_n=$((_tap_n + 1)); echo "ok $_tap_n - $1 # SKIP ${2:-}"; }
 done_testing() {
 	echo "1..$_tap_n"
