@@ -7,10 +7,30 @@
 #include "dns/dns.h"
 #include "util/run.h"
 
-/* wg-quick's interface name for resolvconf: "tun." keeps it ordered before others. */
+/*
+ * wg-quick's record name: the interface, behind the first "NAME*" pattern of
+ * resolvconf's interface-order (Debian's gives "tun."), so that the tunnel's
+ * servers are ordered first.
+ */
 static void record_name(char *buf, size_t len, const char *ifname)
 {
-	snprintf(buf, len, "tun.%s", ifname);
+	FILE *f = fopen("/etc/resolvconf/interface-order", "re");
+	char line[256], prefix[64] = "";
+
+	while (f && fgets(line, sizeof(line), f)) {
+		size_t n = strcspn(line, "\n");
+
+		line[n] = '\0';
+		if (n > 1 && n < sizeof(prefix) && line[n - 1] == '*' &&
+		    strspn(line, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-") ==
+			    n - 1) {
+			snprintf(prefix, sizeof(prefix), "%.*s.", (int)(n - 1), line);
+			break;
+		}
+	}
+	if (f)
+		fclose(f);
+	snprintf(buf, len, "%s%s", prefix, ifname);
 }
 
 static char *resolv_text(const struct st_dns *d)
@@ -41,7 +61,7 @@ static int status_to_errno(int status)
 
 int dns_set(const struct st_dns *d)
 {
-	char name[32];
+	char name[96];
 	const char *argv[] = { "resolvconf", "-a", name, "-m", "0", "-x", NULL };
 	char *text = resolv_text(d);
 	int ret;
@@ -56,7 +76,7 @@ int dns_set(const struct st_dns *d)
 
 int dns_remove(const char *ifname)
 {
-	char name[32];
+	char name[96];
 	const char *argv[] = { "resolvconf", "-d", name, "-f", NULL };
 
 	record_name(name, sizeof(name), ifname);

@@ -196,10 +196,10 @@ static void render_dns(struct out *o, enum op_kind kind, const struct st_dns *d)
 	uint32_t i;
 
 	if (kind == OP_DEL) {
-		put(o, "resolvconf -d tun.%s -f", d->ifname);
+		put(o, "resolvconf -d %s -f", d->ifname);
 		return;
 	}
-	put(o, "resolvconf -a tun.%s -m 0 -x <<<'", d->ifname);
+	put(o, "resolvconf -a %s -m 0 -x <<<'", d->ifname);
 	for (i = 0; i < d->n_servers; i++) {
 		char buf[PREFIX_STRLEN];
 

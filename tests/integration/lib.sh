@@ -6,7 +6,6 @@
 
 W=${WGPOLICY:?WGPOLICY must name the wgpolicy binary}
 ID=${ID:-$$}
-NETNS=()
 PIDS=()
 TMP=$(mktemp -d "/tmp/wgp-it-$ID.XXXXXX")
 
@@ -23,7 +22,8 @@ require_root() {
 cleanup() {
 	local ns pid
 	for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null; done
-	for ns in "${NETNS[@]}"; do
+	# netns runs in $(...) subshells, so find ours by name rather than by a list.
+	for ns in $(ip netns list | awk -v p="wgp$ID-" 'index($1, p) == 1 {print $1}'); do
 		# Userspace WireGuard ends when its tun device goes with the namespace.
 		ip netns pids "$ns" 2>/dev/null | while read -r pid; do kill "$pid" 2>/dev/null; done
 		ip netns del "$ns" 2>/dev/null
@@ -36,7 +36,6 @@ trap cleanup EXIT
 netns() {
 	local ns="wgp$ID-$1"
 	ip netns add "$ns" || return 1
-	NETNS+=("$ns")
 	ip -n "$ns" link set lo up
 	# New namespaces inherit rp_filter from the host; strict would drop policy-routed replies.
 	ip netns exec "$ns" sysctl -qw net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.default.rp_filter=0

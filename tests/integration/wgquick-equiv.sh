@@ -85,6 +85,12 @@ AllowedIPs = ::/0"
 PublicKey = $srv_pub
 Endpoint = 192.0.2.1:51820
 AllowedIPs = 10.8.0.0/24"
+"dns|Address = 10.8.0.2/24
+DNS = 10.8.0.1, fd08::1, corp.example, lab.example
+[Peer]
+PublicKey = $srv_pub
+Endpoint = 192.0.2.1:51820
+AllowedIPs = 0.0.0.0/0"
 "mtu-set|Address = 10.8.0.2/24
 MTU = 1280
 [Peer]
@@ -92,6 +98,16 @@ PublicKey = $srv_pub
 Endpoint = 192.0.2.1:51820
 AllowedIPs = 10.8.0.0/16"
 )
+
+# resolvconf would rewrite this machine's /etc/resolv.conf: a recorder stands in for it,
+# and what wg-quick asks of it is compared with what wgpolicy asks.
+mkdir -p "$TMP/bin"
+cat > "$TMP/bin/resolvconf" <<'SH'
+#!/bin/sh
+{ echo "resolvconf $*"; if [ "$1" = -a ]; then cat; fi; } >> "$RESOLVCONF_LOG"
+SH
+chmod +x "$TMP/bin/resolvconf"
+export PATH="$TMP/bin:$PATH"
 
 rules_routes() {
 	for f in -4 -6; do nsx "$1" ip $f rule show; nsx "$1" ip $f route show table all; done
@@ -108,8 +124,10 @@ for c in "${cases[@]}"; do
 		printf '[Interface]\nPrivateKey = %s\n%s\n' "$me_priv" "$body" > "$TMP/$f.conf"
 		chmod 600 "$TMP/$f.conf"
 	done
+	export RESOLVCONF_LOG=$TMP/$qi.dns
 	run nsx "$wq" env WG_QUICK_USERSPACE_IMPLEMENTATION=wireguard-go wg-quick up "$TMP/$qi.conf"
 	is "$status" 0 "$name: wg-quick up"
+	export RESOLVCONF_LOG=$TMP/$pi.dns
 	run nsx "$wp" "$W" up "$TMP/$pi.conf"
 	is "$status" 0 "$name: wgpolicy up"
 	[ "$status" -eq 0 ] || printf '%s\n' "$stderr" | sed 's/^/# /'
@@ -122,8 +140,13 @@ for c in "${cases[@]}"; do
 		_tap_result fail "$name: same rules, routes, addresses, MTU and wg settings as wg-quick" "$(cat "$TMP/$name.diff")"
 	fi
 	run nsx "$wp" "$W" down "$TMP/$pi.conf"
+	[ "$status" -eq 0 ] || printf "%s\n" "$stderr" | sed "s/^/# /"
 	is "$status" 0 "$name: wgpolicy down"
-	nsx "$wq" wg-quick down "$TMP/$qi.conf" >/dev/null 2>&1
+	RESOLVCONF_LOG=$TMP/$qi.dns nsx "$wq" wg-quick down "$TMP/$qi.conf" >/dev/null 2>&1
+	if [ -f "$TMP/$qi.dns" ] || [ -f "$TMP/$pi.dns" ]; then
+		is "$(sed "s/$pi/IFACE/" "$TMP/$pi.dns" 2>&1)" "$(sed "s/$qi/IFACE/" "$TMP/$qi.dns" 2>&1)" \
+			"$name: resolvconf is called as wg-quick calls it, up and down"
+	fi
 	left=$(nsx "$wp" ip -o link show | grep -c "$pi")
 	is "$left" 0 "$name: down removed the interface"
 	is "$(rules_routes "$wp")" "$before" "$name: down left rules and routes as before"
