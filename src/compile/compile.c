@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "compile/compile_internal.h"
+#include "compile/policy.h"
 
 #define WG_OVERHEAD_V4 60 /* IPv4 20 + UDP 8 + WireGuard 32 */
 #define WG_OVERHEAD_V6 80 /* IPv6 40 + UDP 8 + WireGuard 32 */
@@ -85,6 +86,9 @@ int compile_state(const struct conf *c, const struct facts *f, struct state *out
 		if (ctx.err)
 			return ctx.err;
 	}
+	compile_policies(&ctx);
+	if (ctx.err)
+		return ctx.err;
 	state_sort(out);
 	return d->errors > errors ? -EINVAL : 0;
 }

@@ -11,6 +11,7 @@ struct compile_ctx {
 	struct diags *d;
 	uint8_t protocol;
 	int err;
+	uint32_t marks_used; /* values of the mark space taken by tunnels */
 };
 
 /* Push a zeroed object of the given list; sets ctx->err on failure. */

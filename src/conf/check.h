@@ -6,20 +6,7 @@
 
 #include "conf/conf.h"
 
-/* Bit set of address families. */
-enum { FAM_V4 = 1, FAM_V6 = 2, FAM_ALL = 3 };
-
-unsigned fam_bit(uint8_t family);
-/*
- * Families a list of address selectors names (sets expanded); 0 for an empty
- * list; both when it names a missing set or one with an invalid line.
- */
-unsigned sel_families(const struct conf *c, const struct addr_sel *v, size_t n);
-/* The families a policy can match, from From, To and Family. */
-unsigned policy_families(const struct conf *c, const struct conf_policy *p);
-/* Call @fn for each prefix of a selector list, expanding @sets. */
-typedef void (*prefix_fn)(void *arg, const struct prefix *p, struct loc loc);
-void sel_foreach(const struct conf *c, const struct addr_sel *v, size_t n, prefix_fn fn, void *arg);
+#define fam_bit fam_bit_of
 
 /* Reports "and N more" after the first few of a kind, so a 100,000-line set cannot flood. */
 struct capped {

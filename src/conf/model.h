@@ -140,6 +140,15 @@ struct probe_check {
 	uint32_t down, up;
 };
 
+/*
+ * Defaults of a policy. The kill switch is on: a tunnel that dies must not
+ * send its traffic out by the default gateway unless the configuration says
+ * so. MSS clamping is on for tunnels carrying policy traffic.
+ */
+#define POLICY_DEFAULT_KILLSWITCH true
+#define POLICY_DEFAULT_MSSCLAMP true
+#define POLICY_DEFAULT_CONNTRACK CONNTRACK_FLUSH
+
 #define CHECK_DEFAULT_INTERVAL_MS 200
 #define CHECK_DEFAULT_TIMEOUT_MS 200
 #define CHECK_DEFAULT_DOWN 3
@@ -202,6 +211,23 @@ struct conf {
 	VEC(struct conf_set *) sets;
 	struct conf_global global;
 };
+
+/* Questions about the model that the checks and the compiler both ask. */
+
+/* Bit set of address families. */
+enum { FAM_V4 = 1, FAM_V6 = 2, FAM_ALL = 3 };
+
+unsigned fam_bit_of(uint8_t family);
+/*
+ * Families a list of address selectors names (sets expanded); 0 for an empty
+ * list; both when it names a missing set or one with an invalid line.
+ */
+unsigned sel_families(const struct conf *c, const struct addr_sel *v, size_t n);
+/* The families a policy can match, from From, To and Family. */
+unsigned policy_families(const struct conf *c, const struct conf_policy *p);
+/* Call @fn for each prefix of a selector list, expanding @sets. */
+typedef void (*prefix_fn)(void *arg, const struct prefix *p, struct loc loc);
+void sel_foreach(const struct conf *c, const struct addr_sel *v, size_t n, prefix_fn fn, void *arg);
 
 struct conf_iface *conf_find_iface(const struct conf *c, const char *name);
 struct conf_peer *conf_find_peer(const struct conf_iface *iface, const char *name);

@@ -6,7 +6,7 @@
 
 #include "conf/check.h"
 
-unsigned fam_bit(uint8_t family)
+unsigned fam_bit_of(uint8_t family)
 {
 	return family == FAMILY_V4 ? FAM_V4 : FAM_V6;
 }

@@ -16,10 +16,10 @@ static unsigned phase_of(enum op_kind kind, enum obj_type type, enum hook_kind h
 {
 	static const unsigned add_phase[OBJ_TYPE_COUNT] = {
 		[OBJ_LINK] = 1,	 [OBJ_WGDEV] = 2,  [OBJ_WGPEER] = 3, [OBJ_ADDR] = 4,
-		[OBJ_ROUTE] = 6, [OBJ_RULE] = 7, [OBJ_SYSCTL] = 8, [OBJ_DNS] = 9,
+		[OBJ_ROUTE] = 6, [OBJ_NFT] = 6, [OBJ_RULE] = 7, [OBJ_SYSCTL] = 8, [OBJ_DNS] = 9,
 	};
 	static const unsigned del_phase[OBJ_TYPE_COUNT] = {
-		[OBJ_RULE] = 11,   [OBJ_ROUTE] = 12, [OBJ_DNS] = 13,  [OBJ_WGPEER] = 14,
+		[OBJ_RULE] = 11,   [OBJ_NFT] = 12, [OBJ_ROUTE] = 12, [OBJ_DNS] = 13,  [OBJ_WGPEER] = 14,
 		[OBJ_ADDR] = 15,   [OBJ_WGDEV] = 15, [OBJ_LINK] = 17, [OBJ_SYSCTL] = 19,
 	};
 

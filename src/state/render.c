@@ -210,6 +210,17 @@ static void render_dns(struct out *o, enum op_kind kind, const struct st_dns *d)
 	put(o, "'");
 }
 
+static void render_nft(struct out *o, enum op_kind kind, const struct st_nft *n)
+{
+	if (kind == OP_DEL) {
+		put(o, "nft delete table %s", n->name);
+		return;
+	}
+	put(o, "nft -f - # %s table %s: %u rules, %u sets of %u elements (%016llx)",
+	    kind == OP_ADD ? "add" : "replace", n->name, n->n_rules, n->n_sets, n->n_elements,
+	    (unsigned long long)n->hash);
+}
+
 static void render_hook(struct out *o, const struct op *op)
 {
 	const struct st_link *l = op->obj;
@@ -265,6 +276,9 @@ char *op_render(const struct op *op, char *buf, size_t len)
 	}
 	case OBJ_DNS:
 		render_dns(&o, op->kind, op->obj);
+		break;
+	case OBJ_NFT:
+		render_nft(&o, op->kind, op->obj);
 		break;
 	default:
 		break;

@@ -110,6 +110,16 @@ int st_dns_key_cmp(const struct st_dns *a, const struct st_dns *b)
 	return strcmp(a->ifname, b->ifname);
 }
 
+int st_nft_key_cmp(const struct st_nft *a, const struct st_nft *b)
+{
+	return strcmp(a->name, b->name);
+}
+
+bool st_nft_equal(const struct st_nft *a, const struct st_nft *b)
+{
+	return !st_nft_key_cmp(a, b) && a->hash == b->hash;
+}
+
 bool st_link_equal(const struct st_link *a, const struct st_link *b)
 {
 	return !st_link_key_cmp(a, b) && a->mtu == b->mtu && a->up == b->up;
@@ -187,6 +197,7 @@ const struct obj_ops obj_ops[OBJ_TYPE_COUNT] = {
 	[OBJ_RULE] = OPS(rule, "rule", NULL),
 	[OBJ_SYSCTL] = OPS(sysctl, "sysctl", st_sysctl_equal),
 	[OBJ_DNS] = OPS(dns, "dns", st_dns_equal),
+	[OBJ_NFT] = OPS(nft, "nftables table", st_nft_equal),
 };
 
 static const size_t list_offset[OBJ_TYPE_COUNT] = {
@@ -198,6 +209,7 @@ static const size_t list_offset[OBJ_TYPE_COUNT] = {
 	[OBJ_RULE] = offsetof(struct state, rules),
 	[OBJ_SYSCTL] = offsetof(struct state, sysctls),
 	[OBJ_DNS] = offsetof(struct state, dns),
+	[OBJ_NFT] = offsetof(struct state, nft),
 };
 
 struct obj_list *state_list(struct state *s, enum obj_type t)

@@ -28,6 +28,7 @@ enum obj_type {
 	OBJ_RULE,
 	OBJ_SYSCTL,
 	OBJ_DNS,
+	OBJ_NFT,
 	OBJ_TYPE_COUNT,
 };
 
@@ -150,6 +151,21 @@ struct st_dns {
 	uint32_t n_search;
 };
 
+/*
+ * The nftables table wgpolicy owns, replaced whole in one transaction.
+ * Identity: its name. Live state knows only the hash of what was loaded,
+ * which the table carries in its comment.
+ */
+#define NFT_TABLE_NAME "wgpolicy"
+struct st_nft {
+	char name[32];       /* "inet wgpolicy" */
+	const char *ruleset; /* desired: the table's body; live: NULL */
+	uint64_t hash;       /* of the ruleset */
+	const char *const *cgroups; /* cgroup v2 paths the ruleset matches: they must exist */
+	uint32_t n_cgroups;
+	uint32_t n_rules, n_sets, n_elements; /* for the plan's one line */
+};
+
 struct state {
 	struct arena arena;
 	VEC(struct st_link) links;
@@ -160,6 +176,7 @@ struct state {
 	VEC(struct st_rule) rules;
 	VEC(struct st_sysctl) sysctls;
 	VEC(struct st_dns) dns;
+	VEC(struct st_nft) nft;
 };
 
 struct state *state_new(void);
@@ -174,6 +191,7 @@ int st_route_key_cmp(const struct st_route *a, const struct st_route *b);
 int st_rule_key_cmp(const struct st_rule *a, const struct st_rule *b);
 int st_sysctl_key_cmp(const struct st_sysctl *a, const struct st_sysctl *b);
 int st_dns_key_cmp(const struct st_dns *a, const struct st_dns *b);
+int st_nft_key_cmp(const struct st_nft *a, const struct st_nft *b);
 
 /* Same identity and same attributes: nothing to change. */
 bool st_link_equal(const struct st_link *a, const struct st_link *b);
@@ -182,6 +200,7 @@ bool st_wgpeer_equal(const struct st_wgpeer *a, const struct st_wgpeer *b);
 bool st_route_equal(const struct st_route *a, const struct st_route *b);
 bool st_sysctl_equal(const struct st_sysctl *a, const struct st_sysctl *b);
 bool st_dns_equal(const struct st_dns *a, const struct st_dns *b);
+bool st_nft_equal(const struct st_nft *a, const struct st_nft *b);
 
 /*
  * The same, generically: one descriptor per type, so that diff and sort are

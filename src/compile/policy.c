@@ -1,0 +1,225 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * [Policy] sections as routing policy: one table per policy holding its
+ * destinations (a longest-prefix lookup, however many), and rules with the
+ * RPDB's own selectors in front of it, in configuration order, after one rule
+ * per tunnel that lets the tunnel's own encrypted packets through untouched.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "compile/compile_internal.h"
+#include "compile/policy.h"
+
+#define ROUTE_METRIC_LAST UINT32_MAX /* the kill switch's unreachable sits behind everything */
+
+#define RANGE_LO(opt, dflt) (IS_SET(opt) ? (opt).v.lo : (dflt))
+#define RANGE_HI(opt, dflt) (IS_SET(opt) ? (opt).v.hi : (dflt))
+
+uint32_t policy_mark_mask(const struct conf *c)
+{
+	return IS_SET(c->global.mark_mask) ? c->global.mark_mask.v : GLOBAL_DEFAULT_MARK_MASK;
+}
+
+/* The k-th value of the mark space: k times the mask's lowest bit, if it fits the mask. */
+uint32_t policy_mark(const struct conf *c, uint32_t k)
+{
+	uint32_t mask = policy_mark_mask(c), step = mask & -mask;
+	uint64_t v = (uint64_t)k * step;
+
+	return v <= UINT32_MAX && ((uint32_t)v & ~mask) == 0 ? (uint32_t)v : 0;
+}
+
+static struct st_rule *emit_rule(struct compile_ctx *ctx, uint8_t family, uint32_t prio)
+{
+	struct st_rule *r = EMIT(ctx, rules);
+
+	if (!r)
+		return NULL;
+	r->family = family;
+	r->priority = prio;
+	r->action = RULE_TO_TABLE;
+	r->suppress_prefixlen = -1;
+	r->protocol = ctx->protocol;
+	return r;
+}
+
+/*
+ * A tunnel's encrypted packets carry its fwmark; before any policy can send
+ * them anywhere, they go by the main table, so that no policy loops a tunnel
+ * into itself or another. Tunnels get a mark of wgpolicy's space if they have none.
+ */
+static void exempt_tunnels(struct compile_ctx *ctx, uint32_t prio)
+{
+	uint32_t next = 1;
+
+	vec_foreach(dev, &ctx->out->wgdevs) {
+		static const uint8_t fams[] = { FAMILY_V4, FAMILY_V6 };
+		size_t i;
+
+		if (!dev->fwmark)
+			dev->fwmark = policy_mark(ctx->c, next++);
+		if (!dev->fwmark) {
+			conf_error(ctx->d, ctx->c->global.mark_mask.loc,
+				   "FirewallMarkMask has too few values for every tunnel's mark");
+			return;
+		}
+		for (i = 0; i < 2; i++) {
+			struct st_rule *r = emit_rule(ctx, fams[i], prio);
+
+			if (!r)
+				return;
+			r->fwmark = dev->fwmark;
+			r->fwmask = UINT32_MAX;
+			r->table = RT_TABLE_MAIN_ID;
+		}
+	}
+	ctx->marks_used = next - 1;
+}
+
+static bool iface_carries(const struct conf_iface *iface, uint8_t family)
+{
+	vec_foreach(peer, &iface->peers)
+		vec_foreach(lp, &(*peer)->allowed_ips)
+			if (lp->p.family == family)
+				return true;
+	return false;
+}
+
+struct table_ctx {
+	struct compile_ctx *ctx;
+	const struct conf_policy *p;
+	const struct target *t;
+	uint32_t table;
+	uint8_t family;
+	bool killswitch;
+};
+
+static void emit_route(struct table_ctx *tc, const struct prefix *dst, enum route_type type,
+		       uint32_t metric)
+{
+	struct st_route *r = EMIT(tc->ctx, routes);
+
+	if (!r)
+		return;
+	r->table = tc->table;
+	r->dst = prefix_network(dst);
+	r->type = type;
+	r->metric = metric;
+	r->protocol = tc->ctx->protocol;
+	if (type == ROUTE_UNICAST)
+		copy_ifname(r->ifname, tc->t->iface->name);
+}
+
+static void table_dest(void *arg, const struct prefix *dst, struct loc loc)
+{
+	struct table_ctx *tc = arg;
+	uint32_t metric = dst->family == FAMILY_V6 ? IPV6_DEFAULT_METRIC : 0;
+
+	(void)loc;
+	if (dst->family != tc->family)
+		return;
+	if (tc->t->kind == TARGET_BLACKHOLE) {
+		emit_route(tc, dst, ROUTE_BLACKHOLE, metric);
+		return;
+	}
+	/* A tunnel without this family blocks it rather than letting it leak around. */
+	if (!iface_carries(tc->t->iface, dst->family)) {
+		emit_route(tc, dst, ROUTE_UNREACHABLE, metric);
+		return;
+	}
+	emit_route(tc, dst, ROUTE_UNICAST, metric);
+	if (tc->killswitch)
+		emit_route(tc, dst, ROUTE_UNREACHABLE, ROUTE_METRIC_LAST);
+}
+
+/* The policy's table: its destinations (To, or everything) by way of its active target. */
+static void emit_table(struct compile_ctx *ctx, const struct conf_policy *p,
+		       const struct target *t, uint32_t table, unsigned fams)
+{
+	static const uint8_t families[] = { FAMILY_V4, FAMILY_V6 };
+	struct table_ctx tc = { ctx, p, t, table, 0,
+				IS_SET(p->killswitch) ? p->killswitch.v : POLICY_DEFAULT_KILLSWITCH };
+	size_t i;
+
+	for (i = 0; i < 2; i++) {
+		struct prefix all = { .family = families[i] };
+
+		if (!(fams & fam_bit_of(families[i])))
+			continue;
+		tc.family = families[i];
+		if (p->to.n)
+			sel_foreach(ctx->c, p->to.v, p->to.n, table_dest, &tc);
+		else
+			table_dest(&tc, &all, p->loc);
+	}
+}
+
+static uint32_t policy_prio(const struct conf_policy *p, uint32_t base, uint32_t step)
+{
+	if (IS_SET(p->priority))
+		return p->priority.v;
+	return base + 1 + p->index * step;
+}
+
+static uint32_t policy_table(const struct compile_ctx *ctx, const struct conf_policy *p)
+{
+	if (IS_SET(p->table))
+		return p->table.v;
+	return RANGE_LO(ctx->c->global.tables, GLOBAL_DEFAULT_TABLE_LO) + p->index;
+}
+
+static bool check_ranges(struct compile_ctx *ctx, uint32_t step)
+{
+	const struct conf_global *g = &ctx->c->global;
+	uint32_t n = (uint32_t)ctx->c->policies.n;
+	uint64_t prio_need = (uint64_t)RANGE_LO(g->priorities, GLOBAL_DEFAULT_PRIORITY_LO) + 1 +
+			     (uint64_t)n * step;
+	uint64_t table_need = (uint64_t)RANGE_LO(g->tables, GLOBAL_DEFAULT_TABLE_LO) + n;
+
+	if (prio_need > (uint64_t)RANGE_HI(g->priorities, GLOBAL_DEFAULT_PRIORITY_HI) + 1) {
+		conf_error(ctx->d, g->priorities.loc, "PriorityRange is too small for %u policies",
+			   n);
+		return false;
+	}
+	if (table_need > (uint64_t)RANGE_HI(g->tables, GLOBAL_DEFAULT_TABLE_HI) + 1) {
+		conf_error(ctx->d, g->tables.loc, "TableRange is too small for %u policies", n);
+		return false;
+	}
+	return true;
+}
+
+/* Leave room between policies for rules of one's own, when the range allows. */
+static uint32_t prio_step(const struct compile_ctx *ctx)
+{
+	const struct conf_global *g = &ctx->c->global;
+	uint64_t size = (uint64_t)RANGE_HI(g->priorities, GLOBAL_DEFAULT_PRIORITY_HI) -
+			RANGE_LO(g->priorities, GLOBAL_DEFAULT_PRIORITY_LO);
+
+	return (ctx->c->policies.n + 1) * 10 <= size ? 10 : 1;
+}
+
+void compile_policies(struct compile_ctx *ctx)
+{
+	uint32_t base = RANGE_LO(ctx->c->global.priorities, GLOBAL_DEFAULT_PRIORITY_LO);
+	uint32_t step = prio_step(ctx);
+
+	if (!ctx->c->policies.n || !check_ranges(ctx, step))
+		return;
+	exempt_tunnels(ctx, base);
+	vec_foreach(it, &ctx->c->policies) {
+		const struct conf_policy *p = *it;
+		const struct target *active = p->via.n ? &p->via.v[0] : NULL;
+		unsigned fams = policy_families(ctx->c, p);
+		uint32_t table = 0;
+
+		if (!active || ctx->err)
+			continue;
+		if (active->kind != TARGET_DIRECT) {
+			table = policy_table(ctx, p);
+			emit_table(ctx, p, active, table, fams);
+		}
+		compile_policy_rules(ctx, p, fams, policy_prio(p, base, step),
+				     table ? table : RT_TABLE_MAIN_ID);
+	}
+}

@@ -1,0 +1,25 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#ifndef WGP_COMPILE_POLICY_H
+#define WGP_COMPILE_POLICY_H
+
+#include "compile/compile_internal.h"
+
+void compile_policies(struct compile_ctx *ctx);
+/*
+ * The rules of one policy in front of @table, with the RPDB's own selectors:
+ * one rule per combination of selector values, per family. When @table is
+ * the main table (Via = direct), the destinations go into the rules too.
+ */
+void compile_policy_rules(struct compile_ctx *ctx, const struct conf_policy *p, unsigned fams,
+			  uint32_t prio, uint32_t table);
+/* Beyond this many rules per policy, selectors are matched by nftables and one fwmark rule. */
+#define NATIVE_RULES_MAX 64
+
+struct dims;
+size_t policy_rule_count(const struct dims *d);
+bool policy_needs_marks(struct compile_ctx *ctx, const struct conf_policy *p, unsigned fams,
+			bool to_in_rules);
+uint32_t policy_mark_mask(const struct conf *c);
+uint32_t policy_mark(const struct conf *c, uint32_t k);
+
+#endif

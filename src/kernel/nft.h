@@ -1,0 +1,28 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#ifndef WGP_KERNEL_NFT_H
+#define WGP_KERNEL_NFT_H
+
+/*
+ * wgpolicy's nftables table through libnftables: each change is one
+ * transaction that replaces the whole table (or deletes it). The table's
+ * comment carries "wgpolicy:HASH" of the ruleset loaded, so that the next
+ * plan knows, from the kernel alone, whether the table is what it wants.
+ */
+
+#include "state/state.h"
+
+/*
+ * Load @n: "table inet wgpolicy { comment ...; BODY }" after removing any
+ * previous version, in one transaction. Cgroup paths that @n names are
+ * created (mkdir -p) under the cgroup v2 hierarchy first, and the ruleset is
+ * loaded where nft resolves them: in a private mount namespace with cgroup2
+ * mounted on /sys/fs/cgroup when the host has it elsewhere (hybrid layout).
+ * On failure @err gets libnftables' own message.
+ */
+int nft_load(const struct st_nft *n, char *err, size_t errlen);
+/* Delete wgpolicy's table; 0 if it is not there. */
+int nft_delete(const char *name, char *err, size_t errlen);
+/* Append the live table (name and hash from its comment) to @live, if there is one. */
+int nft_dump(struct state *live);
+
+#endif
