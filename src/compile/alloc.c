@@ -141,7 +141,7 @@ static void emit_rule_pair(struct compile_ctx *ctx, uint8_t family, uint32_t pri
 	suppress->protocol = ctx->protocol;
 }
 
-static void emit_sysctl(struct compile_ctx *ctx, const char *path, const char *value)
+void emit_sysctl(struct compile_ctx *ctx, const char *path, const char *value)
 {
 	struct st_sysctl *s;
 

@@ -6,9 +6,11 @@
  * per tunnel that lets the tunnel's own encrypted packets through untouched.
  */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "compile/compile_internal.h"
+#include "compile/nft.h"
 #include "compile/policy.h"
 
 #define ROUTE_METRIC_LAST UINT32_MAX /* the kill switch's unreachable sits behind everything */
@@ -199,27 +201,114 @@ static uint32_t prio_step(const struct compile_ctx *ctx)
 	return (ctx->c->policies.n + 1) * 10 <= size ? 10 : 1;
 }
 
+static void emit_mark_rules(struct compile_ctx *ctx, const struct pol_info *pi, uint32_t table)
+{
+	static const uint8_t fams[] = { FAMILY_V4, FAMILY_V6 };
+	size_t i;
+
+	for (i = 0; i < 2; i++) {
+		struct st_rule *r;
+
+		if (!(pi->fams & fam_bit_of(fams[i])))
+			continue;
+		r = emit_rule(ctx, fams[i], pi->prio);
+		if (!r)
+			return;
+		r->fwmark = pi->mark;
+		r->fwmask = policy_mark_mask(ctx->c);
+		r->table = table;
+	}
+}
+
+/*
+ * A mark re-routes a tunnel's replies' reverse path away from what the main
+ * table says: validate sources with the mark and loosely, on that tunnel only.
+ */
+static void tunnel_sysctls(struct compile_ctx *ctx, const struct pol_info *pi)
+{
+	static const char *const knobs[][2] = { { "src_valid_mark", "1" }, { "rp_filter", "2" } };
+	size_t i;
+
+	vec_foreach(t, &pi->p->via) {
+		if (!t->iface)
+			continue;
+		for (i = 0; i < 2; i++) {
+			const char *path = arena_printf(&ctx->out->arena, "net.ipv4.conf.%s.%s",
+							t->iface->name, knobs[i][0]);
+
+			if (!path) {
+				ctx->err = -ENOMEM;
+				return;
+			}
+			emit_sysctl(ctx, path, knobs[i][1]);
+		}
+	}
+}
+
+static int cmp_prio(const void *a, const void *b)
+{
+	const struct pol_info *x = a, *y = b;
+
+	if (x->prio != y->prio)
+		return x->prio < y->prio ? -1 : 1;
+	return x->p->index < y->p->index ? -1 : x->p->index > y->p->index;
+}
+
+static void compile_one(struct compile_ctx *ctx, struct pol_info *pi, uint32_t *next_mark)
+{
+	const struct conf_policy *p = pi->p;
+	uint32_t table = RT_TABLE_MAIN_ID;
+
+	if (pi->active->kind != TARGET_DIRECT) {
+		table = policy_table(ctx, p);
+		emit_table(ctx, p, pi->active, table, pi->fams);
+	}
+	if (!policy_needs_marks(ctx, p, pi->fams, table == RT_TABLE_MAIN_ID)) {
+		compile_policy_rules(ctx, p, pi->fams, pi->prio, table);
+		return;
+	}
+	pi->mark = policy_mark(ctx->c, (*next_mark)++);
+	if (!pi->mark) {
+		conf_error(ctx->d, p->loc, "FirewallMarkMask has too few values to mark policy %s",
+			   p->name);
+		return;
+	}
+	emit_mark_rules(ctx, pi, table);
+	tunnel_sysctls(ctx, pi);
+}
+
 void compile_policies(struct compile_ctx *ctx)
 {
 	uint32_t base = RANGE_LO(ctx->c->global.priorities, GLOBAL_DEFAULT_PRIORITY_LO);
-	uint32_t step = prio_step(ctx);
+	uint32_t step = prio_step(ctx), next_mark;
+	struct pol_info *pols;
+	size_t n = 0;
 
 	if (!ctx->c->policies.n || !check_ranges(ctx, step))
 		return;
 	exempt_tunnels(ctx, base);
+	next_mark = ctx->marks_used + 1;
+	pols = arena_alloc(&ctx->out->arena, sizeof(*pols) * ctx->c->policies.n);
+	if (!pols) {
+		ctx->err = -ENOMEM;
+		return;
+	}
 	vec_foreach(it, &ctx->c->policies) {
 		const struct conf_policy *p = *it;
-		const struct target *active = p->via.n ? &p->via.v[0] : NULL;
-		unsigned fams = policy_families(ctx->c, p);
-		uint32_t table = 0;
+		struct pol_info *pi = &pols[n];
 
-		if (!active || ctx->err)
+		if (!p->via.n || ctx->err)
 			continue;
-		if (active->kind != TARGET_DIRECT) {
-			table = policy_table(ctx, p);
-			emit_table(ctx, p, active, table, fams);
-		}
-		compile_policy_rules(ctx, p, fams, policy_prio(p, base, step),
-				     table ? table : RT_TABLE_MAIN_ID);
+		pi->p = p;
+		pi->active = &p->via.v[0];
+		pi->fams = policy_families(ctx->c, p);
+		pi->prio = policy_prio(p, base, step);
+		pi->killswitch = IS_SET(p->killswitch) ? p->killswitch.v : POLICY_DEFAULT_KILLSWITCH;
+		pi->mssclamp = IS_SET(p->mssclamp) ? p->mssclamp.v : POLICY_DEFAULT_MSSCLAMP;
+		compile_one(ctx, pi, &next_mark);
+		n++;
 	}
+	qsort(pols, n, sizeof(*pols), cmp_prio);
+	if (!ctx->err)
+		compile_nft(ctx, pols, n);
 }

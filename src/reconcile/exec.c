@@ -163,10 +163,13 @@ static int exec_sysctl(struct run *x, const struct op *op)
 {
 	const struct st_sysctl *s = op->obj;
 	struct st_sysctl *undo;
-	char now[64];
+	char now[64] = "";
 	int err = sysctl_read(s->path, now, sizeof(now));
 
-	if (!err && op->kind == OP_DEL)
+	/* A per-interface sysctl goes with its interface: nothing is left to restore. */
+	if (err == -ENOENT && op->kind == OP_DEL)
+		err = saved_sysctl_forget(s->path);
+	else if (!err && op->kind == OP_DEL)
 		err = sysctl_write(s->path, s->original ? s->original : s->value) ?:
 		      saved_sysctl_forget(s->path);
 	else if (!err)

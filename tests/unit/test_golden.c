@@ -75,8 +75,12 @@ static char *render_plan(const struct conf *c)
 	assert_int_equal(compile_state(c, &f, desired, &d), 0);
 	plan_init(&p);
 	assert_int_equal(plan_build(&p, desired, live, owned_all, NULL, NULL, NULL), 0);
-	vec_foreach(op, &p.ops)
+	vec_foreach(op, &p.ops) {
 		fprintf(mem, "%s\n", op_render(op, line, sizeof(line)));
+		/* The plan shows the table in one line; the golden file pins all of it. */
+		if (op->type == OBJ_NFT && op->kind != OP_DEL)
+			fprintf(mem, "%s", ((const struct st_nft *)op->obj)->ruleset);
+	}
 	fclose(mem);
 	plan_free(&p);
 	state_free(desired);

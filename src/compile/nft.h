@@ -1,0 +1,25 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#ifndef WGP_COMPILE_NFT_H
+#define WGP_COMPILE_NFT_H
+
+#include "compile/compile_internal.h"
+
+/* What compile_policies decided per policy, for the nftables side. */
+struct pol_info {
+	const struct conf_policy *p;
+	unsigned fams;
+	uint32_t prio;
+	uint32_t mark; /* nonzero: selected by nftables, then one fwmark rule */
+	const struct target *active;
+	bool killswitch, mssclamp;
+};
+
+/*
+ * Render the inet wgpolicy table for @pols (sorted by priority): marking of
+ * the policies that need it, masquerade where a mark re-routes local traffic,
+ * MSS clamping on the tunnels policies use, and the leak guard. Emits nothing
+ * when no policy needs any of it.
+ */
+void compile_nft(struct compile_ctx *ctx, const struct pol_info *pols, size_t n);
+
+#endif

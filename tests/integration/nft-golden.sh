@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Every nftables table in the golden plans is one nft accepts: each is checked
+# with `nft -c` (no commit) inside a namespace of its own, in a private mount
+# namespace where cgroup2 is on /sys/fs/cgroup and the cgroups it names exist.
+set -u
+. "$(dirname "$0")/lib.sh"
+require_root
+command -v nft >/dev/null || { echo "1..0 # SKIP nft is not installed"; exit 0; }
+command -v unshare >/dev/null || { echo "1..0 # SKIP unshare is not installed"; exit 0; }
+
+ns=$(netns chk)
+golden=$(dirname "$0")/../golden
+for plan in "$golden"/*/expected.plan; do
+	name=$(basename "$(dirname "$plan")")
+	grep -q '^nft -f' "$plan" || continue
+	{
+		echo "table inet wgpolicy {"
+		awk '/^nft -f/ { on = 1; next } /^(ip|sysctl|resolvconf|wg|wireguard-go) / { on = 0 } on' "$plan"
+		echo "}"
+	} > "$TMP/$name.nft"
+	grep -o 'cgroupv2 level [0-9]* "[^"]*"' "$TMP/$name.nft" | sed 's/.*"\(.*\)"/\1/' > "$TMP/$name.cg"
+	run nsx "$ns" unshare -m sh -c '
+		mount --make-rprivate / &&
+		mount -t tmpfs none /sys/fs/cgroup && mount -t cgroup2 none /sys/fs/cgroup &&
+		made=""
+		while read -r cg; do
+			p=/sys/fs/cgroup
+			for part in $(echo "$cg" | tr / " "); do
+				p=$p/$part
+				[ -d "$p" ] || { mkdir "$p" && made="$p $made"; }
+			done
+		done < "$1"
+		nft -c -f "$2"; ret=$?
+		for p in $made; do rmdir "$p"; done   # only what was made here, deepest first
+		exit $ret' sh "$TMP/$name.cg" "$TMP/$name.nft"
+	is "$status" 0 "$name: nft accepts the table"
+	[ "$status" -eq 0 ] || printf '%s\n' "$stderr" | sed 's/^/# /'
+done
+
+done_testing
