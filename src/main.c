@@ -16,6 +16,7 @@ static const struct {
 	{ "up", up_main, "bring up one interface (a name or a wg-quick file)" },
 	{ "down", down_main, "remove what wgpolicy owns, or one interface's part" },
 	{ "status", status_main, "interfaces, peers, owned rules and routes" },
+	{ "exec", exec_main, "run a command whose traffic follows a policy" },
 };
 
 static void usage(FILE *out)

@@ -23,6 +23,7 @@ int apply_main(int argc, char *argv[]);
 int up_main(int argc, char *argv[]);
 int down_main(int argc, char *argv[]);
 int status_main(int argc, char *argv[]);
+int exec_main(int argc, char *argv[]);
 
 struct cmd_opts {
 	const char *dir;
