@@ -22,7 +22,21 @@
 int nft_load(const struct st_nft *n, char *err, size_t errlen);
 /* Delete wgpolicy's table; 0 if it is not there. */
 int nft_delete(const char *name, char *err, size_t errlen);
-/* Append the live table (name and hash from its comment) to @live, if there is one. */
+/*
+ * Append the live table (name and hash from its comment) to @live, if there is
+ * one; a table without a "wgpolicy:HASH" comment gets hash 0, so that any
+ * desired table differs from it and replaces it.
+ */
 int nft_dump(struct state *live);
+
+/*
+ * For rollback: the live table as nft lists it ("table inet wgpolicy { ... }",
+ * comment included) in *@text, malloc'd; NULL when there is no table. Cgroup
+ * paths are listed as nft resolves them under /sys/fs/cgroup (in a private
+ * mount namespace, as nft_load), so that the text loads again.
+ */
+int nft_save(char **text, char *err, size_t errlen);
+/* Replace the table by a text from nft_save, in one transaction. */
+int nft_restore(const char *text, char *err, size_t errlen);
 
 #endif

@@ -32,11 +32,6 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 1' INT TERM
 
-say() {
-	echo "# $*"
-	"$@"
-}
-
 # The wireguard-go processes serving $1 in this network namespace (it daemonizes: no $!).
 ours() {
 	local me d
@@ -60,12 +55,6 @@ view() {
 # contains TEXT LINE DESC: LINE is one of TEXT's lines, literally.
 contains() {
 	if grep -qxF -- "$2" <<<"$1"; then _tap_result ok "$3"; else _tap_result fail "$3" "no line '$2'"; fi
-}
-has() {
-	if grep -qF -- "$2" <<<"$1"; then _tap_result ok "$3"; else _tap_result fail "$3" "no '$2'"; fi
-}
-lacks() {
-	if grep -qF -- "$2" <<<"$1"; then _tap_result fail "$3" "unexpected '$2'"; else _tap_result ok "$3"; fi
 }
 
 # How wireguard-go names a peer in its log: the first and last four characters of its key.
