@@ -30,6 +30,16 @@ const struct endpoint_fact *facts_endpoint(const struct facts *f, const char *ho
 	return NULL;
 }
 
+const struct uplink_fact *facts_uplink(const struct facts *f, const char *ifname)
+{
+	size_t i;
+
+	for (i = 0; i < f->n_uplinks; i++)
+		if (!strcmp(f->uplinks[i].ifname, ifname))
+			return &f->uplinks[i];
+	return NULL;
+}
+
 static uint32_t path_mtu(const struct facts *f, const struct st_endpoint *ep)
 {
 	size_t i;
@@ -39,6 +49,35 @@ static uint32_t path_mtu(const struct facts *f, const struct st_endpoint *ep)
 		    !memcmp(f->mtus[i].addr.addr, ep->addr, ep->family == FAMILY_V4 ? 4 : 16))
 			return f->mtus[i].mtu;
 	return 0;
+}
+
+/*
+ * Through an underlay, the path is the underlay's: its MTU (itself computed
+ * the same way for a tunnel), minus this tunnel's overhead, which depends on
+ * the family of the endpoints (all IPv4: 60, else 80; wg-quick's 80 without
+ * MTU = auto).
+ */
+static uint32_t underlay_mtu(struct compile_ctx *ctx, const struct conf_iface *iface, bool is_auto)
+{
+	const struct conf_iface *under = conf_find_iface(ctx->c, iface->underlay.v);
+	const struct uplink_fact *up = under ? NULL : facts_uplink(ctx->f, iface->underlay.v);
+	uint32_t m = under ? compile_mtu(ctx, under) : up && up->mtu ? up->mtu : DEFAULT_LINK_MTU;
+	uint32_t overhead = WG_OVERHEAD_V6;
+
+	if (is_auto) {
+		overhead = WG_OVERHEAD_V4;
+		vec_foreach(peer, &iface->peers) {
+			const struct endpoint_fact *ef;
+
+			if (!IS_SET((*peer)->endpoint))
+				continue;
+			ef = facts_endpoint(ctx->f, (*peer)->endpoint.v.host,
+					    (*peer)->endpoint.v.port);
+			if (!ef || ef->ep.family != FAMILY_V4)
+				overhead = WG_OVERHEAD_V6;
+		}
+	}
+	return m > overhead + 68 ? m - overhead : 68;
 }
 
 /*
@@ -53,6 +92,8 @@ uint32_t compile_mtu(struct compile_ctx *ctx, const struct conf_iface *iface)
 
 	if (IS_SET(iface->mtu) && !is_auto)
 		return iface->mtu.v.value;
+	if (IS_SET(iface->underlay))
+		return underlay_mtu(ctx, iface, is_auto);
 	vec_foreach(peer, &iface->peers) {
 		const struct endpoint_fact *ef;
 		uint32_t m, room;
@@ -86,6 +127,8 @@ int compile_state(const struct conf *c, const struct facts *f, struct state *out
 		if (ctx.err)
 			return ctx.err;
 	}
+	compile_tunnels(&ctx, IS_SET(c->global.priorities) ? c->global.priorities.v.lo
+							   : GLOBAL_DEFAULT_PRIORITY_LO);
 	compile_policies(&ctx);
 	if (ctx.err)
 		return ctx.err;

@@ -24,6 +24,14 @@ struct mtu_fact {
 	uint32_t mtu;       /* the path MTU towards it; 0: unknown */
 };
 
+/* An uplink named by an Underlay: its gateways from the main table's default routes. */
+struct uplink_fact {
+	const char *ifname;
+	bool exists;
+	uint32_t mtu;
+	struct prefix gw[2]; /* IPv4, IPv6; family 0: none (a point-to-point link) */
+};
+
 struct facts {
 	bool kernel_wireguard;         /* the kernel can create WireGuard links */
 	const char *userspace_program; /* $WGPOLICY_USERSPACE_IMPLEMENTATION, or NULL */
@@ -32,6 +40,8 @@ struct facts {
 	const struct mtu_fact *mtus;
 	size_t n_mtus;
 	uint32_t default_mtu; /* MTU of the IPv4 default route's device; 0: none */
+	const struct uplink_fact *uplinks;
+	size_t n_uplinks;
 	const struct state *live; /* sorted; for allocations that must not collide */
 };
 
@@ -49,6 +59,8 @@ int compile_state(const struct conf *c, const struct facts *f, struct state *out
 
 /* The rtnetlink protocol wgpolicy tags its routes and rules with. */
 uint8_t compile_protocol(const struct conf *c);
+
+const struct uplink_fact *facts_uplink(const struct facts *f, const char *ifname);
 
 /* Look up a resolved endpoint. */
 const struct endpoint_fact *facts_endpoint(const struct facts *f, const char *host, uint16_t port);

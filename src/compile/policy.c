@@ -46,39 +46,6 @@ static struct st_rule *emit_rule(struct compile_ctx *ctx, uint8_t family, uint32
 	return r;
 }
 
-/*
- * A tunnel's encrypted packets carry its fwmark; before any policy can send
- * them anywhere, they go by the main table, so that no policy loops a tunnel
- * into itself or another. Tunnels get a mark of wgpolicy's space if they have none.
- */
-static void exempt_tunnels(struct compile_ctx *ctx, uint32_t prio)
-{
-	uint32_t next = 1;
-
-	vec_foreach(dev, &ctx->out->wgdevs) {
-		static const uint8_t fams[] = { FAMILY_V4, FAMILY_V6 };
-		size_t i;
-
-		if (!dev->fwmark)
-			dev->fwmark = policy_mark(ctx->c, next++);
-		if (!dev->fwmark) {
-			conf_error(ctx->d, ctx->c->global.mark_mask.loc,
-				   "FirewallMarkMask has too few values for every tunnel's mark");
-			return;
-		}
-		for (i = 0; i < 2; i++) {
-			struct st_rule *r = emit_rule(ctx, fams[i], prio);
-
-			if (!r)
-				return;
-			r->fwmark = dev->fwmark;
-			r->fwmask = UINT32_MAX;
-			r->table = RT_TABLE_MAIN_ID;
-		}
-	}
-	ctx->marks_used = next - 1;
-}
-
 static bool iface_carries(const struct conf_iface *iface, uint8_t family)
 {
 	vec_foreach(peer, &iface->peers)
@@ -286,7 +253,6 @@ void compile_policies(struct compile_ctx *ctx)
 
 	if (!ctx->c->policies.n || !check_ranges(ctx, step))
 		return;
-	exempt_tunnels(ctx, base);
 	next_mark = ctx->marks_used + 1;
 	pols = arena_alloc(&ctx->out->arena, sizeof(*pols) * ctx->c->policies.n);
 	if (!pols) {

@@ -5,6 +5,8 @@
 #include "compile/compile_internal.h"
 
 void compile_policies(struct compile_ctx *ctx);
+/* Tunnels' own packets: a mark each, and one rule each before any policy (at @prio). */
+void compile_tunnels(struct compile_ctx *ctx, uint32_t prio);
 /*
  * The rules of one policy in front of @table, with the RPDB's own selectors:
  * one rule per combination of selector values, per family. When @table is

@@ -70,7 +70,10 @@ int route_encode(void *buf, size_t len, enum op_kind kind, const struct st_route
 		/* On delete, RT_SCOPE_NOWHERE matches any scope (as `ip route del`). */
 		rtm->rtm_scope = kind == OP_DEL ? RT_SCOPE_NOWHERE
 				 : r->scope	? r->scope
-					    : route_default_scope(r->dst.family, r->type, false);
+					    : route_default_scope(r->dst.family, r->type,
+								  r->gw.family != 0);
+	if (unicast && r->gw.family)
+		put_addr(&m, RTA_GATEWAY, &r->gw);
 	if (unicast && ifindex > 0)
 		nl_put_u32(&m, RTA_OIF, (uint32_t)ifindex);
 	return nl_msg_end(&m);
@@ -140,6 +143,13 @@ static int decode_attrs(const struct nlattr **tb, uint8_t rtn, struct route_msg 
 	if (tb[RTA_PRIORITY])
 		r->metric = mnl_attr_get_u32(tb[RTA_PRIORITY]);
 	out->gateway = tb[RTA_GATEWAY] || tb[RTA_VIA] || tb[RTA_MULTIPATH];
+	if (tb[RTA_GATEWAY]) {
+		int err = decode_prefix(tb[RTA_GATEWAY], r->dst.family,
+					(uint8_t)prefix_max_len(r->dst.family), &r->gw);
+
+		if (err < 0)
+			return err;
+	}
 	if (tb[RTA_MULTIPATH]) {
 		out->oif = first_hop_oif(tb[RTA_MULTIPATH]);
 		if (out->oif < 0)

@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* The facts the compiler needs about this system: endpoints, path MTUs, WireGuard support. */
 #include <errno.h>
+#include <net/if.h>
 #include <netdb.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -59,6 +62,56 @@ static size_t count_endpoints(const struct conf *c)
 	return n;
 }
 
+/* The MTU of a device of this network namespace (sysfs may show another one's). */
+static uint32_t link_mtu(const char *ifname)
+{
+	struct ifreq ifr = { 0 };
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	uint32_t mtu = 0;
+
+	if (fd < 0)
+		return 0;
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
+	if (!ioctl(fd, SIOCGIFMTU, &ifr))
+		mtu = (uint32_t)ifr.ifr_mtu;
+	close(fd);
+	return mtu;
+}
+
+/* An uplink's gateways: those of the main table's default routes out of it. */
+static void uplink_gateways(struct uplink_fact *up, const struct state *live)
+{
+	vec_foreach(r, &live->routes) {
+		int i = r->dst.family == FAMILY_V4 ? 0 : 1;
+
+		if (r->table == RT_TABLE_MAIN_ID && r->dst.len == 0 && r->type == ROUTE_UNICAST &&
+		    !strcmp(r->ifname, up->ifname) && r->gw.family && !up->gw[i].family)
+			up->gw[i] = r->gw;
+	}
+}
+
+static int uplink_facts(const struct conf *c, const struct state *live, struct facts *f,
+			struct arena *a)
+{
+	struct uplink_fact *ups = arena_alloc(a, sizeof(*ups) * (c->ifaces.n + 1));
+
+	if (!ups)
+		return -ENOMEM;
+	f->uplinks = ups;
+	vec_foreach(iface, &c->ifaces) {
+		struct uplink_fact *up;
+
+		if (!IS_SET((*iface)->underlay) || conf_find_iface(c, (*iface)->underlay.v))
+			continue;
+		up = &ups[f->n_uplinks++];
+		up->ifname = (*iface)->underlay.v;
+		up->exists = if_nametoindex(up->ifname) != 0;
+		up->mtu = link_mtu(up->ifname);
+		uplink_gateways(up, live);
+	}
+	return 0;
+}
+
 int reconcile_facts(struct reconcile *r, const struct conf *c, const struct state *live,
 		    struct facts *f, struct arena *a)
 {
@@ -75,6 +128,8 @@ int reconcile_facts(struct reconcile *r, const struct conf *c, const struct stat
 	f->endpoints = eps;
 	f->mtus = mtus;
 	kernel_route_mtu(r->nl, NULL, 0, &f->default_mtu);
+	if (uplink_facts(c, live, f, a))
+		return -ENOMEM;
 	vec_foreach(iface, &c->ifaces) {
 		uint32_t mark = iface_mark(*iface, live);
 

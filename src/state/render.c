@@ -137,6 +137,11 @@ static void render_route(struct out *o, enum op_kind kind, const struct st_route
 	    kind == OP_DEL ? "del" : kind == OP_CHANGE ? "replace" : "add",
 	    route_type_name(r->type));
 	put_prefix(o, &r->dst);
+	if (r->gw.family) {
+		char buf[PREFIX_STRLEN];
+
+		put(o, " via %s", prefix_format(&r->gw, buf, false));
+	}
 	if (r->ifname[0])
 		put(o, " dev %s", r->ifname);
 	put_table(o, r->table);

@@ -158,7 +158,8 @@ bool st_wgpeer_equal(const struct st_wgpeer *a, const struct st_wgpeer *b)
 bool st_route_equal(const struct st_route *a, const struct st_route *b)
 {
 	return !st_route_key_cmp(a, b) && a->type == b->type && !strcmp(a->ifname, b->ifname) &&
-	       a->protocol == b->protocol && a->scope == b->scope;
+	       !cmp_prefix_any(&a->gw, &b->gw) && a->protocol == b->protocol &&
+	       a->scope == b->scope;
 }
 
 bool st_sysctl_equal(const struct st_sysctl *a, const struct st_sysctl *b)

@@ -104,6 +104,7 @@ struct st_route {
 	uint32_t metric;
 	enum route_type type;
 	char ifname[ST_IFNAMSIZ];
+	struct prefix gw; /* family 0: no gateway (a device route) */
 	uint8_t protocol;
 	uint8_t scope;
 };

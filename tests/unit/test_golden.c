@@ -3,7 +3,8 @@
  * Golden files for compile and plan: each folder of tests/golden/ holds a
  * configuration and expected.plan, the plan from an empty kernel as `wgpolicy
  * plan` would print it. Facts are fixed: no kernel WireGuard, every name
- * resolves to 203.0.113.99, every path MTU is 1500. UPDATE_GOLDEN=1 rewrites
+ * resolves to 203.0.113.99, every path MTU is 1500, and every uplink an
+ * Underlay names exists with MTU 1500 and IPv4 gateway 192.0.2.254. UPDATE_GOLDEN=1 rewrites
  * the expected files (on purpose only: review the diff).
  */
 #include <dirent.h>
@@ -58,6 +59,25 @@ static struct endpoint_fact *fixed_endpoints(const struct conf *c, size_t *n)
 	return v;
 }
 
+static struct uplink_fact *fixed_uplinks(const struct conf *c, size_t *n)
+{
+	struct uplink_fact *v = calloc(c->ifaces.n + 1, sizeof(*v));
+
+	*n = 0;
+	vec_foreach(iface, &c->ifaces) {
+		struct uplink_fact *up;
+
+		if (!IS_SET((*iface)->underlay) || conf_find_iface(c, (*iface)->underlay.v))
+			continue;
+		up = &v[(*n)++];
+		up->ifname = (*iface)->underlay.v;
+		up->exists = true;
+		up->mtu = 1500;
+		addr_parse("192.0.2.254", &up->gw[0]);
+	}
+	return v;
+}
+
 static char *render_plan(const struct conf *c)
 {
 	struct facts f = { .default_mtu = 1500 };
@@ -69,7 +89,10 @@ static char *render_plan(const struct conf *c)
 	FILE *mem = open_memstream(&out, &len);
 	struct diags d;
 
+	struct uplink_fact *ups = fixed_uplinks(c, &f.n_uplinks);
+
 	f.endpoints = eps;
+	f.uplinks = ups;
 	f.live = live;
 	diags_init(&d, &desired->arena);
 	assert_int_equal(compile_state(c, &f, desired, &d), 0);
@@ -86,6 +109,7 @@ static char *render_plan(const struct conf *c)
 	state_free(desired);
 	state_free(live);
 	free(eps);
+	free(ups);
 	return out;
 }
 

@@ -448,6 +448,28 @@ static void routes_decode_as_encoded(void **unused)
 	}
 }
 
+/* A route through a gateway (underlay pinning): RTA_GATEWAY, universe scope, read back equal. */
+static void route_with_gateway(void **unused)
+{
+	struct st_route r = route("0.0.0.0/0", ROUTE_UNICAST, 52100, 0);
+	uint8_t buf[KMSG_MAX];
+	struct route_msg rm;
+	const struct rtmsg *rtm = (const void *)(buf + sizeof(struct nlmsghdr));
+	int len;
+
+	(void)unused;
+	assert_null(addr_parse("198.51.100.1", &r.gw));
+	len = route_encode(buf, sizeof(buf), OP_ADD, &r, IFINDEX);
+	assert_true(len > 0);
+	assert_int_equal(rtm->rtm_scope, RT_SCOPE_UNIVERSE);
+	assert_int_equal(route_decode(as_dump(buf, RTM_NEWROUTE), &rm), 0);
+	assert_true(rm.gateway);
+	memcpy(rm.route.ifname, r.ifname, sizeof(rm.route.ifname));
+	assert_true(st_route_equal(&rm.route, &r));
+	rm.route.gw.addr[3]++;
+	assert_false(st_route_equal(&rm.route, &r));
+}
+
 static void rules_decode_as_encoded(void **unused)
 {
 	struct st_rule rs[4] = {every_selector()};
@@ -746,6 +768,7 @@ int main(void)
 	    cmocka_unit_test(refuses_what_it_cannot_express),
 	    cmocka_unit_test(short_buffers_are_refused),
 	    cmocka_unit_test(routes_decode_as_encoded),
+	    cmocka_unit_test(route_with_gateway),
 	    cmocka_unit_test(rules_decode_as_encoded),
 	    cmocka_unit_test(addrs_and_links_decode_as_encoded),
 	    cmocka_unit_test(route_decoder_skips_unknown_attributes),
