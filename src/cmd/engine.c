@@ -131,34 +131,43 @@ int engine_plan(struct engine *e, const struct engine_opts *o)
 	return 0;
 }
 
-int engine_apply(struct engine *e, FILE *log)
+/* Trust, but verify: a fresh dump must plan nothing more. */
+static int verify(void *ctx, char *err, size_t errlen)
 {
-	char err[OP_LINE_MAX + 600];
+	struct engine *e = ctx;
+	struct state *after = state_new();
 	struct plan again;
-	struct state *after;
+	char line[OP_LINE_MAX];
 	int ret;
 
-	e->r.log = log;
-	ret = reconcile_exec(&e->r, &e->plan, err, sizeof(err));
-	if (ret) {
-		fprintf(stderr, "wgpolicy: failed: %s\nwgpolicy: everything done was undone\n", err);
-		return EXIT_ERROR;
-	}
-	/* Trust, but verify: the kernel must now show exactly what was asked. */
-	after = state_new();
 	plan_init(&again);
 	ret = after ? reconcile_dump(&e->r, after) : -ENOMEM;
 	if (!ret)
 		ret = plan_build(&again, e->desired, after, reconcile_owned, &e->r, NULL, NULL);
 	if (!ret && again.ops.n) {
-		fprintf(stderr, "wgpolicy: the kernel does not show %zu change%s after applying:\n",
-			again.ops.n, again.ops.n == 1 ? "" : "s");
-		e->plan = again;
-		engine_print_plan(e, stderr, false);
+		snprintf(err, errlen, "the kernel does not show what was asked: %zu change%s left, "
+				      "first: %s",
+			 again.ops.n, again.ops.n == 1 ? "" : "s",
+			 op_render(&again.ops.v[0], line, sizeof(line)));
 		ret = -EAGAIN;
+	} else if (ret) {
+		snprintf(err, errlen, "reading the state back: %s", strerror(-ret));
 	}
+	plan_free(&again);
 	state_free(after);
-	return ret ? EXIT_ERROR : 0;
+	return ret;
+}
+
+int engine_apply(struct engine *e, FILE *log)
+{
+	char err[OP_LINE_MAX + 600];
+
+	e->r.log = log;
+	if (reconcile_exec(&e->r, &e->plan, verify, e, err, sizeof(err))) {
+		fprintf(stderr, "wgpolicy: failed: %s\nwgpolicy: everything done was undone\n", err);
+		return EXIT_ERROR;
+	}
+	return 0;
 }
 
 static const char *kind_name(enum op_kind k)

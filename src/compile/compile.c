@@ -132,6 +132,7 @@ int compile_state(const struct conf *c, const struct facts *f, struct state *out
 	compile_policies(&ctx);
 	if (ctx.err)
 		return ctx.err;
+	compile_coexist(&ctx);
 	state_sort(out);
 	return d->errors > errors ? -EINVAL : 0;
 }

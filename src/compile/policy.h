@@ -5,6 +5,8 @@
 #include "compile/compile_internal.h"
 
 void compile_policies(struct compile_ctx *ctx);
+/* Refuse priorities, tables and mark bits that other programs use already. */
+void compile_coexist(struct compile_ctx *ctx);
 /* Tunnels' own packets: a mark each, and one rule each before any policy (at @prio). */
 void compile_tunnels(struct compile_ctx *ctx, uint32_t prio);
 /*

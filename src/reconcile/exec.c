@@ -5,12 +5,14 @@
  * as it found it.
  */
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "dns/dns.h"
 #include "kernel/kernel.h"
+#include "kernel/nft.h"
 #include "kernel/sysctl.h"
 #include "reconcile/reconcile.h"
 #include "reconcile/saved.h"
@@ -207,6 +209,100 @@ static int exec_dns(struct run *x, const struct op *op)
 	return remember(x, op);
 }
 
+/*
+ * The nftables table is replaced whole, and its undo needs the text it had,
+ * which the live state (a name and a hash) does not hold: before a change or
+ * a deletion the table is listed (nft_save) and the text kept with the op,
+ * for the rollback to load again (nft_restore). When it cannot be listed,
+ * the op goes ahead all the same (`down` must not stick on it), and the
+ * rollback of a change deletes the table: no table rather than a wrong one.
+ */
+static int remember_nft(struct run *x, const struct op *op, const char *text)
+{
+	const struct st_nft *was = op->kind == OP_DEL ? op->obj : op->old;
+	struct st_nft *undo;
+	struct op rec = *op;
+
+	if (op->kind == OP_ADD)
+		return remember(x, op);
+	undo = arena_alloc(&x->arena, sizeof(*undo));
+	if (!undo || (text && !(text = arena_strdup(&x->arena, text))))
+		return -ENOMEM;
+	*undo = *was;
+	undo->ruleset = text; /* a whole "table ... { }" text, not a body: see undo_nft */
+	if (op->kind == OP_DEL)
+		rec.obj = undo;
+	else
+		rec.old = undo;
+	return remember(x, &rec);
+}
+
+/* A line of the log that is not an op: "[!] ..." */
+__attribute__((format(printf, 2, 3))) static void note(struct run *x, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!x->r->log)
+		return;
+	fprintf(x->r->log, "[!] %s", x->rolling_back ? "(undo) " : "");
+	va_start(ap, fmt);
+	vfprintf(x->r->log, fmt, ap);
+	va_end(ap);
+	fputc('\n', x->r->log);
+}
+
+/* The inverse of a done op: delete what was added, load back the text kept for the rest. */
+static int undo_nft(struct run *x, const struct op *op)
+{
+	const struct st_nft *n = op->obj;
+	char msg[1024] = "";
+	int err = 0;
+
+	if (op->kind == OP_ADD && !n->ruleset) {
+		note(x, "table %s was deleted unlisted: not restored", n->name);
+		return 0;
+	}
+	if (op->kind == OP_CHANGE && !n->ruleset)
+		note(x, "table %s as it was is unknown: deleting it", n->name);
+	if (op->kind == OP_DEL || !n->ruleset) {
+		err = nft_delete(n->name, msg, sizeof(msg));
+		if (x->r->log)
+			fprintf(x->r->log, "[#] (undo) nft delete table %s\n", n->name);
+	} else {
+		err = nft_restore(n->ruleset, msg, sizeof(msg));
+		if (x->r->log)
+			fprintf(x->r->log, "[#] (undo) nft -f - # table %s as it was (%016llx)\n",
+				n->name, (unsigned long long)n->hash);
+	}
+	if (err)
+		note(x, "table %s: %s", n->name, msg[0] ? msg : strerror(-err));
+	return err;
+}
+
+static int exec_nft(struct run *x, const struct op *op)
+{
+	const struct st_nft *n = op->obj;
+	char msg[2048] = "", *text = NULL;
+	int err = 0;
+
+	if (x->rolling_back)
+		return undo_nft(x, op);
+	if (op->kind != OP_ADD && nft_save(&text, msg, sizeof(msg)))
+		note(x, "cannot list table %s to restore it on failure: %s", n->name, msg);
+	if (op->kind == OP_DEL)
+		err = nft_delete(n->name, msg, sizeof(msg));
+	else
+		err = nft_load(n, msg, sizeof(msg));
+	if (err) {
+		fail(x, op, err, msg);
+	} else {
+		log_op(x, op);
+		err = remember_nft(x, op, text);
+	}
+	free(text);
+	return err;
+}
+
 /* wg-quick runs hooks with bash and stops at the first that fails. */
 static int exec_hook(struct run *x, const struct op *op)
 {
@@ -269,6 +365,8 @@ static int exec_ops(struct run *x, const struct op *ops, size_t n)
 			err = exec_sysctl(x, op);
 		else if (op->type == OBJ_DNS)
 			err = exec_dns(x, op);
+		else if (op->type == OBJ_NFT)
+			err = exec_nft(x, op);
 		i += len;
 	}
 	return err;
@@ -290,7 +388,8 @@ static void rollback(struct run *x)
 	free(inv);
 }
 
-int reconcile_exec(struct reconcile *r, const struct plan *p, char *err, size_t errlen)
+int reconcile_exec(struct reconcile *r, const struct plan *p, verify_fn verify, void *vctx,
+		   char *err, size_t errlen)
 {
 	struct run x = { .r = r, .err = err, .errlen = errlen };
 	int ret;
@@ -299,6 +398,9 @@ int reconcile_exec(struct reconcile *r, const struct plan *p, char *err, size_t 
 		err[0] = '\0';
 	arena_init(&x.arena);
 	ret = exec_ops(&x, p->ops.v, p->ops.n);
+	/* What the kernel did not take is a failure too: nothing half-applied stays. */
+	if (!ret && verify)
+		ret = verify(vctx, err, errlen);
 	if (ret)
 		rollback(&x);
 	arena_free(&x.arena);

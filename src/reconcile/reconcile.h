@@ -49,10 +49,15 @@ int reconcile_scope(struct reconcile *r, const struct state *live, const struct 
 /* The owned_fn for plan_build: wgpolicy's own objects within r->scope. */
 bool reconcile_owned(void *r, enum obj_type type, const void *live);
 
+/* Checks, after all ops ran, that the kernel shows what was asked; 0 or an error. */
+typedef int (*verify_fn)(void *ctx, char *err, size_t errlen);
+
 /*
- * Execute @p in order. On failure everything done is undone in reverse and
- * @err (@errlen bytes) says which op failed and why; returns the error.
+ * Execute @p in order, then @verify (if not NULL). On failure of either,
+ * everything done is undone in reverse and @err (@errlen bytes) says which
+ * op failed and why; returns the error.
  */
-int reconcile_exec(struct reconcile *r, const struct plan *p, char *err, size_t errlen);
+int reconcile_exec(struct reconcile *r, const struct plan *p, verify_fn verify, void *vctx,
+		   char *err, size_t errlen);
 
 #endif
