@@ -92,6 +92,18 @@ static void set_err(const struct job *j, const char *text, const char *path)
 	j->err[n] = '\0';
 }
 
+/* libnftables' text ends in the kernel's strerror(), if any: the error to return. */
+static int errno_of(const char *text)
+{
+	static const int known[] = {EPERM, ENOENT, EEXIST, EOPNOTSUPP, EBUSY, ENOMEM, ENOSPC};
+	size_t i;
+
+	for (i = 0; text && i < sizeof(known) / sizeof(known[0]); i++)
+		if (strstr(text, strerror(known[i])))
+			return -known[i];
+	return -EINVAL;
+}
+
 /*
  * The commands go through a file, not a buffer: under every error,
  * libnftables 1.0.6 quotes a buffer's first line, whatever line the error is
@@ -119,8 +131,11 @@ static int run_here(const struct job *j)
 	}
 	/* libnftables says why in text only: the parser's or the kernel's message. */
 	if (nft_run_cmd_from_filename(ctx, path)) {
-		set_err(j, nft_ctx_get_error_buffer(ctx), path);
-		ret = -EINVAL;
+		/* Once: each call rewinds the buffer. */
+		const char *text = nft_ctx_get_error_buffer(ctx);
+
+		set_err(j, text, path);
+		ret = errno_of(text);
 	} else if (j->out && !(*j->out = strdup(nft_ctx_get_output_buffer(ctx)))) {
 		ret = -ENOMEM;
 	}

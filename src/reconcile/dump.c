@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "kernel/kernel.h"
+#include "kernel/nft.h"
 #include "reconcile/reconcile.h"
 #include "reconcile/saved.h"
 #include "wg/wg.h"
@@ -59,7 +60,7 @@ int reconcile_dump(struct reconcile *r, struct state *live)
 		if (err)
 			return err;
 	}
-	err = saved_load(live);
+	err = nft_dump(live) ?: saved_load(live);
 	if (!err)
 		state_sort(live);
 	return err;

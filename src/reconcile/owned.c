@@ -1,5 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* What is wgpolicy's to change: by tag (protocol, link alias, saved records), within a scope. */
+/*
+ * What is wgpolicy's to change: by tag (protocol, link alias, the name of its
+ * nftables table, saved records), within a scope.
+ */
 #include <errno.h>
 #include <string.h>
 
@@ -111,6 +114,7 @@ bool reconcile_owned(void *ctx, enum obj_type type, const void *obj)
 		return rule->protocol == r->protocol && (!r->scope || rule_in_scope(r, rule));
 	}
 	case OBJ_SYSCTL:
+	case OBJ_NFT: /* one table for every interface's policies */
 		return !r->scope || r->scope_has_all_links;
 	default:
 		return false;
