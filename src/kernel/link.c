@@ -125,7 +125,7 @@ int link_decode(const struct nlmsghdr *nlh, struct link_msg *out)
 	int err;
 
 	memset(out, 0, sizeof(*out));
-	if (!ifi || !tb[IFLA_IFNAME])
+	if (!ifi || !tb[IFLA_IFNAME] || !*mnl_attr_get_str(tb[IFLA_IFNAME]))
 		return -EBADMSG;
 	err = decode_kind(tb[IFLA_LINKINFO], out->kind, sizeof(out->kind));
 	if (err < 0)

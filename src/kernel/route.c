@@ -129,7 +129,9 @@ static int first_hop_oif(const struct nlattr *mp)
 {
 	const struct rtnexthop *nh = mnl_attr_get_payload(mp);
 
-	if (mnl_attr_get_payload_len(mp) < sizeof(*nh) || nh->rtnh_len < sizeof(*nh))
+	/* A negative index would come back as an errno. */
+	if (mnl_attr_get_payload_len(mp) < sizeof(*nh) || nh->rtnh_len < sizeof(*nh) ||
+	    nh->rtnh_ifindex < 0)
 		return -EBADMSG;
 	return nh->rtnh_ifindex;
 }
@@ -191,6 +193,8 @@ int route_decode(const struct nlmsghdr *nlh, struct route_msg *out)
 	err = decode_prefix(tb[RTA_DST], rtm->rtm_family, rtm->rtm_dst_len, &r->dst);
 	if (err < 0)
 		return err;
+	/* The kernel keeps routes masked: stray host bits are no part of the route's identity. */
+	r->dst = prefix_network(&r->dst);
 	r->table = rtm->rtm_table;
 	r->protocol = rtm->rtm_protocol;
 	err = decode_attrs(tb, rtm->rtm_type, out);

@@ -144,13 +144,22 @@ static int get_selector(const struct nlattr *a, uint8_t family, uint8_t len, str
 	return err;
 }
 
+/*
+ * What has no effect is left out, as rule_encode leaves it out: a mark under
+ * an empty mask (it matches every mark), the table of a rule that looks up
+ * none, a negative suppress_prefixlength (it never suppresses; ip refuses
+ * one, the kernel stores it). Read as is, such a rule would differ from the
+ * same rule compiled, and from what its deletion sends.
+ */
 static void decode_attrs(const struct nlattr **tb, struct st_rule *r)
 {
 	r->priority = get_u32(tb[FRA_PRIORITY], 0);
-	r->table = get_u32(tb[FRA_TABLE], r->table);
+	r->table = r->action == RULE_TO_TABLE ? get_u32(tb[FRA_TABLE], r->table) : 0;
 	r->fwmark = get_u32(tb[FRA_FWMARK], 0);
 	/* A mark without a mask means the whole mark (the kernel's default). */
 	r->fwmask = get_u32(tb[FRA_FWMASK], r->fwmark ? UINT32_MAX : 0);
+	if (!r->fwmask)
+		r->fwmark = 0;
 	get_str(tb[FRA_IIFNAME], r->iif);
 	get_str(tb[FRA_OIFNAME], r->oif);
 	if (tb[FRA_UID_RANGE]) {
@@ -164,6 +173,8 @@ static void decode_attrs(const struct nlattr **tb, struct st_rule *r)
 	get_ports(tb[FRA_SPORT_RANGE], &r->sport);
 	get_ports(tb[FRA_DPORT_RANGE], &r->dport);
 	r->suppress_prefixlen = (int32_t)get_u32(tb[FRA_SUPPRESS_PREFIXLEN], UINT32_MAX);
+	if (r->suppress_prefixlen < 0)
+		r->suppress_prefixlen = -1;
 	r->protocol = tb[FRA_PROTOCOL] ? mnl_attr_get_u8(tb[FRA_PROTOCOL]) : 0;
 }
 

@@ -622,6 +622,37 @@ static void route_decoder_rejects_malformed(void **unused)
 	route_msg(&m, buf, AF_INET, RTN_UNICAST);
 	m.nlh->nlmsg_len = sizeof(struct nlmsghdr) + 4;
 	assert_int_equal(route_decode(m.nlh, &rm), -EBADMSG);
+	/* A nexthop whose device index is negative: malformed, not an errno of its own. */
+	route_msg(&m, buf, AF_INET, RTN_UNICAST);
+	nl_put(&m, RTA_MULTIPATH, &(struct rtnexthop){.rtnh_len = 8, .rtnh_ifindex = -1}, 8);
+	assert_int_equal(route_decode(m.nlh, &rm), -EBADMSG);
+}
+
+/* The kernel keeps routes masked: host bits sent anyway are no part of the route. */
+static void route_decoder_masks_the_destination(void **unused)
+{
+	uint8_t buf[KMSG_MAX], again[KMSG_MAX];
+	struct route_msg rm, rm2;
+	struct nl_msg m;
+	struct rtmsg *rtm;
+
+	(void)unused;
+	rtm = route_msg(&m, buf, AF_INET, RTN_PROHIBIT);
+	rtm->rtm_dst_len = 0;
+	nl_put(&m, RTA_DST, pfx("10.4.0.0").addr, 4);
+	assert_int_equal(route_decode(m.nlh, &rm), 0);
+	assert_true(prefix_equal(&rm.route.dst, &(struct prefix){.family = FAMILY_V4}));
+	rtm = route_msg(&m, buf, AF_INET6, RTN_UNICAST);
+	rtm->rtm_dst_len = 64;
+	nl_put(&m, RTA_DST, pfx("2001:db8::1").addr, 16);
+	assert_int_equal(route_decode(m.nlh, &rm), 0);
+	assert_true(prefix_equal(&rm.route.dst, &(struct prefix){.family = FAMILY_V6,
+								 .len = 64,
+								 .addr = {0x20, 0x01, 0x0d, 0xb8}}));
+	/* So that what is deleted by what was read is the same route. */
+	assert_true(route_encode(again, sizeof(again), OP_DEL, &rm.route, 0) > 0);
+	assert_int_equal(route_decode(as_dump(again, RTM_NEWROUTE), &rm2), 0);
+	assert_int_equal(st_route_key_cmp(&rm2.route, &rm.route), 0);
 }
 
 static void route_decoder_leaves_out_the_unmodelled(void **unused)
@@ -713,6 +744,74 @@ static void rule_decoder_defaults_and_malformed(void **unused)
 	assert_int_equal(rule_decode(m.nlh, &r), 1);
 }
 
+/* The same rule read back from what its deletion would send. */
+static void rule_round_trip(const struct st_rule *r)
+{
+	uint8_t buf[KMSG_MAX];
+	struct st_rule again;
+
+	assert_true(rule_encode(buf, sizeof(buf), OP_DEL, r) > 0);
+	assert_int_equal(rule_decode(as_dump(buf, RTM_NEWRULE), &again), 0);
+	assert_int_equal(st_rule_key_cmp(&again, r), 0);
+}
+
+/*
+ * What a rule holds without effect is left out of the model, as the encoder
+ * leaves it out: a mark under an empty mask (matches every mark), the table
+ * of a rule that is not a lookup, a negative suppress_prefixlength (never
+ * suppresses). Otherwise what is read from the kernel would not be what its
+ * deletion sends (the kernel takes a missing selector for a wildcard), nor
+ * equal to the same rule compiled.
+ */
+static void rule_decoder_drops_what_has_no_effect(void **unused)
+{
+	/* Linux 6.1's dump of `ip rule add fwmark 5/0 table 6 pref 700 proto 87`. */
+	static const uint8_t mark_no_mask[] = {
+	    NLH(76, RTM_NEWRULE, NLM_F_MULTI),
+	    AF_INET, 0, 0, 0, 6, 0, 0, FR_ACT_TO_TBL, U32(0),
+	    NLA(8, FRA_TABLE), U32(6),
+	    NLA(8, FRA_SUPPRESS_PREFIXLEN), U32(UINT32_MAX),
+	    NLA(5, FRA_PROTOCOL), 87, 0, 0, 0,
+	    NLA(8, FRA_PRIORITY), U32(700),
+	    NLA(8, FRA_FWMARK), U32(5),
+	    NLA(8, FRA_FWMASK), U32(0),
+	};
+	/* And of `ip rule add unreachable table 5 pref 1000 proto 87`. */
+	static const uint8_t unreachable_table[] = {
+	    NLH(60, RTM_NEWRULE, NLM_F_MULTI),
+	    AF_INET, 0, 0, 0, 5, 0, 0, FR_ACT_UNREACHABLE, U32(0),
+	    NLA(8, FRA_TABLE), U32(5),
+	    NLA(8, FRA_SUPPRESS_PREFIXLEN), U32(UINT32_MAX),
+	    NLA(5, FRA_PROTOCOL), 87, 0, 0, 0,
+	    NLA(8, FRA_PRIORITY), U32(1000),
+	};
+	uint8_t buf[KMSG_MAX];
+	struct st_rule r;
+	struct nl_msg m;
+
+	(void)unused;
+	memcpy(buf, mark_no_mask, sizeof(mark_no_mask));
+	assert_int_equal(rule_decode((struct nlmsghdr *)buf, &r), 0);
+	assert_int_equal(r.fwmark, 0);
+	assert_int_equal(r.fwmask, 0);
+	assert_int_equal(r.table, 6);
+	assert_int_equal(r.suppress_prefixlen, -1);
+	rule_round_trip(&r);
+	memcpy(buf, unreachable_table, sizeof(unreachable_table));
+	assert_int_equal(rule_decode((struct nlmsghdr *)buf, &r), 0);
+	assert_int_equal(r.action, RULE_UNREACHABLE);
+	assert_int_equal(r.table, 0);
+	assert_int_equal(r.priority, 1000);
+	rule_round_trip(&r);
+	/* ip refuses a negative suppress_prefixlength; the kernel stores one from anyone else. */
+	rule_msg(&m, buf, AF_INET, FR_ACT_TO_TBL);
+	nl_put_u32(&m, FRA_TABLE, 1000);
+	nl_put_u32(&m, FRA_SUPPRESS_PREFIXLEN, (uint32_t)-2);
+	assert_int_equal(rule_decode(m.nlh, &r), 0);
+	assert_int_equal(r.suppress_prefixlen, -1);
+	rule_round_trip(&r);
+}
+
 static void addr_and_link_decoders_malformed(void **unused)
 {
 	uint8_t buf[KMSG_MAX];
@@ -738,9 +837,11 @@ static void addr_and_link_decoders_malformed(void **unused)
 	nl_put(&m, IFA_LOCAL, pfx("fd00::1").addr, 16);
 	assert_int_equal(addr_decode(m.nlh, &am), -EBADMSG);
 
-	/* A link without a name; a kind nested wrong. */
+	/* A link without a name, or with an empty one; a kind nested wrong. */
 	nl_msg_init(&m, buf, sizeof(buf), RTM_NEWLINK, NLM_F_MULTI, sizeof(struct ifinfomsg));
 	nl_put_u32(&m, IFLA_MTU, 1500);
+	assert_int_equal(link_decode(m.nlh, &lm), -EBADMSG);
+	nl_put_str(&m, IFLA_IFNAME, "");
 	assert_int_equal(link_decode(m.nlh, &lm), -EBADMSG);
 	nl_msg_init(&m, buf, sizeof(buf), RTM_NEWLINK, NLM_F_MULTI, sizeof(struct ifinfomsg));
 	nl_put_str(&m, IFLA_IFNAME, "wg0");
@@ -774,7 +875,9 @@ int main(void)
 	    cmocka_unit_test(route_decoder_skips_unknown_attributes),
 	    cmocka_unit_test(route_decoder_rejects_malformed),
 	    cmocka_unit_test(route_decoder_leaves_out_the_unmodelled),
+	    cmocka_unit_test(route_decoder_masks_the_destination),
 	    cmocka_unit_test(rule_decoder_defaults_and_malformed),
+	    cmocka_unit_test(rule_decoder_drops_what_has_no_effect),
 	    cmocka_unit_test(addr_and_link_decoders_malformed),
 	};
 
