@@ -58,11 +58,13 @@ static int cmp_peer(const void *a, const void *b)
 
 bool wg_peers_unique(struct state *live, size_t from)
 {
-	struct st_wgpeer *v = live->wgpeers.v + from;
 	size_t n = live->wgpeers.n - from, i;
+	struct st_wgpeer *v;
 
+	/* Not before: a device without peers has no vector yet, and NULL + 0 is undefined. */
 	if (n < 2)
 		return true;
+	v = live->wgpeers.v + from;
 	qsort(v, n, sizeof(*v), cmp_peer);
 	for (i = 1; i < n; i++)
 		if (!st_wgpeer_key_cmp(&v[i - 1], &v[i]))
