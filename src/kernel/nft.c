@@ -15,6 +15,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/netlink.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <nftables/libnftables.h>
@@ -27,6 +28,7 @@
 #include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -105,6 +107,26 @@ static int errno_of(const char *text)
 }
 
 /*
+ * libnftables 1.0.6 exits the whole process when it cannot open its netlink
+ * socket (mnl.c, netlink_init_error): a kernel without nfnetlink, as the
+ * test VM's. So ask first: -EPROTONOSUPPORT means no nftables at all.
+ */
+static int nfnetlink_present(const struct job *j)
+{
+	int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_NETFILTER), err;
+
+	if (fd >= 0) {
+		close(fd);
+		return 0;
+	}
+	err = -errno;
+	set_err(
+	    j, err == -EPROTONOSUPPORT ? "this kernel has no nftables (nfnetlink)" : strerror(-err),
+	    NULL);
+	return err;
+}
+
+/*
  * The commands go through a file, not a buffer: under every error,
  * libnftables 1.0.6 quotes a buffer's first line, whatever line the error is
  * about; for a file it names the line and quotes that one. A file is one
@@ -112,10 +134,13 @@ static int errno_of(const char *text)
  */
 static int run_here(const struct job *j)
 {
-	int fd = memfd_create("wgpolicy.nft", MFD_CLOEXEC), ret;
+	int fd, ret = nfnetlink_present(j);
 	struct nft_ctx *ctx = NULL;
 	char path[64];
 
+	if (ret)
+		return ret;
+	fd = memfd_create("wgpolicy.nft", MFD_CLOEXEC);
 	if (fd < 0)
 		return -errno;
 	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
@@ -388,7 +413,9 @@ int nft_delete(const char *name, char *err, size_t errlen)
 		return -ENOMEM;
 	ret = run_here(&j);
 	free((char *)j.cmds);
-	return ret;
+	if (ret == -EPROTONOSUPPORT && err && errlen)
+		err[0] = '\0';
+	return ret == -EPROTONOSUPPORT ? 0 : ret; /* no nftables, no table */
 }
 
 static bool table_listed(const char *tables)
@@ -416,8 +443,11 @@ static int list_table(unsigned flags, bool cgroups, char **out, char *err, size_
 
 	*out = NULL;
 	ret = run(&j, cgroups);
-	if (!ret)
+	if (!ret || ret == -EPROTONOSUPPORT) { /* no nftables, no table */
+		if (ret && err && errlen)
+			err[0] = '\0';
 		return 0;
+	}
 	j = (struct job){.cmds = "list tables inet", .out = &tables};
 	if (!run_here(&j) && !table_listed(tables)) {
 		ret = 0;

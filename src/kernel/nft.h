@@ -7,6 +7,11 @@
  * transaction that replaces the whole table (or deletes it). The table's
  * comment carries "wgpolicy:HASH" of the ruleset loaded, so that the next
  * plan knows, from the kernel alone, whether the table is what it wants.
+ *
+ * Errors are negative errnos, the one libnftables' text ends in where it
+ * names one (-EINVAL for the parser's), with that text in @err. A kernel
+ * without nftables has no table: dump, save and delete find none, and load
+ * fails with -EPROTONOSUPPORT.
  */
 
 #include "state/state.h"
