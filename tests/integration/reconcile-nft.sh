@@ -41,24 +41,26 @@ table() { nsx "$gw" nft list table inet wgpolicy 2>&1; }
 # The hash the plan line announces, as the table's comment carries it.
 planned_hash() { printf '%s\n' "$1" | sed -n 's/^nft -f - # .* (\([0-9a-f]\{16\}\))$/\1/p'; }
 
+# plan_apply ADD|REPLACE WHAT: the plan says so, and apply loads the table with the hash
+# planned, in $planned.
+plan_apply() {
+	run nsx "$gw" "$W" plan -C "$TMP/c"
+	like "$stdout" "nft -f - # $1 table inet wgpolicy" "$2: the plan says $1 the table"
+	planned=$(planned_hash "$stdout")
+	run nsx "$gw" "$W" apply -C "$TMP/c"
+	is "$status" 0 "$2: apply"
+	has "$(table)" "comment \"wgpolicy:$planned\"" "$2: the table carries the planned hash"
+}
+
 iface "$A" 91
 policy staff 0 91 "$A"
-run nsx "$gw" "$W" plan -C "$TMP/c"
-like "$stdout" "nft -f - # add table inet wgpolicy" "plan: the table is added"
-hash1=$(planned_hash "$stdout")
-run nsx "$gw" "$W" apply -C "$TMP/c"
-is "$status" 0 "apply"
-has "$(table)" "comment \"wgpolicy:$hash1\"" "the table carries the planned hash"
+plan_apply add "a policy by group"
 run nsx "$gw" "$W" plan -C "$TMP/c"
 is "$status:$stdout" "0:" "plan right after apply: nothing to do (the hash is read back)"
 
 policy admins 4 91 "$A"
-run nsx "$gw" "$W" plan -C "$TMP/c"
-like "$stdout" "nft -f - # replace table inet wgpolicy" "a new policy: the table is replaced"
-hash2=$(planned_hash "$stdout")
-run nsx "$gw" "$W" apply -C "$TMP/c"
-is "$status" 0 "apply the replacement"
-has "$(table)" "comment \"wgpolicy:$hash2\"" "the table carries the new hash"
+plan_apply replace "a second policy"
+hash2=$planned
 has "$(table)" "meta skgid 4" "and the new policy's rule"
 is "$(nsx "$gw" nft list tables | grep -c wgpolicy)" 1 "one table of ours"
 

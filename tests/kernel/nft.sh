@@ -68,6 +68,14 @@ is "$status:$stdout" "0:" "dump without a table: nothing, and no error"
 tool delete
 is "$status" 0 "delete without a table succeeds"
 
+if command -v setpriv >/dev/null; then
+	run in_ns setpriv --reuid=65534 --regid=65534 --clear-groups "$T" dump
+	is "$status" 1 "dump as an unprivileged user fails"
+	has "$stderr" "dump: Operation not permitted" "with the kernel's reason as the error"
+else
+	skip "dump as an unprivileged user" "setpriv is not installed"
+fi
+
 # --- load, dump ---
 tool load 00000000000000a1 <<<"$BODY_A"
 is "$status" 0 "load a table with two sets and two chains${stderr:+: $stderr}"
