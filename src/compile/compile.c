@@ -30,6 +30,20 @@ const struct endpoint_fact *facts_endpoint(const struct facts *f, const char *ho
 	return NULL;
 }
 
+const struct target *facts_active_target(const struct facts *f, const struct conf_policy *p)
+{
+	size_t i;
+
+	for (i = 0; i < p->via.n; i++) {
+		const struct target *t = &p->via.v[i];
+
+		/* direct and blackhole cannot fail. */
+		if (!t->iface || !f->target_up || f->target_up(f->health, p, i))
+			return t;
+	}
+	return NULL;
+}
+
 const struct uplink_fact *facts_uplink(const struct facts *f, const char *ifname)
 {
 	size_t i;

@@ -32,6 +32,12 @@ struct uplink_fact {
 	struct prefix gw[2]; /* IPv4, IPv6; family 0: none (a point-to-point link) */
 };
 
+/*
+ * Health, an input like any other fact: is target @i of policy @p up? The
+ * daemon answers from its probes; without an answer every target is up.
+ */
+typedef bool (*target_up_fn)(const void *ctx, const struct conf_policy *p, size_t i);
+
 struct facts {
 	bool kernel_wireguard;         /* the kernel can create WireGuard links */
 	const char *userspace_program; /* $WGPOLICY_USERSPACE_IMPLEMENTATION, or NULL */
@@ -43,6 +49,8 @@ struct facts {
 	const struct uplink_fact *uplinks;
 	size_t n_uplinks;
 	const struct state *live; /* sorted; for allocations that must not collide */
+	target_up_fn target_up;
+	const void *health;
 };
 
 /* wg-quick's first table for full tunnels, and its fwmark. */
@@ -60,6 +68,8 @@ int compile_state(const struct conf *c, const struct facts *f, struct state *out
 /* The rtnetlink protocol wgpolicy tags its routes and rules with. */
 uint8_t compile_protocol(const struct conf *c);
 
+/* The policy's active target (failover: the first one up), or NULL when none is up. */
+const struct target *facts_active_target(const struct facts *f, const struct conf_policy *p);
 const struct uplink_fact *facts_uplink(const struct facts *f, const char *ifname);
 
 /* Look up a resolved endpoint. */

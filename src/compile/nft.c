@@ -161,7 +161,7 @@ static void policy_match(struct out *o, FILE *rule, FILE *sets, const struct pol
 		fprintf(rule, " meta nfproto %s", fam == FAMILY_V4 ? "ipv4" : "ipv6");
 	names(rule, "iifname", p->iif.v, p->iif.n);
 	addr_match(o, rule, sets, p, p->from.v, p->from.n, fam, "saddr");
-	if (with_to || pi->active->kind == TARGET_DIRECT)
+	if (with_to || pi->to_in_rules)
 		addr_match(o, rule, sets, p, p->to.v, p->to.n, fam, "daddr");
 	ranges(rule, "meta skuid", p->users.v, p->users.n);
 	ranges(rule, "meta skgid", p->groups.v, p->groups.n);
@@ -297,7 +297,7 @@ static void marking(struct out *o, struct chains *ch, const struct pol_info *pi)
 	if (!socket_only(pi->p))
 		for_each_match(o, ch->mark_in, ch->sets, pi, false, mark_rule);
 	/* A mark re-routes local traffic after its source address was chosen: masquerade. */
-	if (pi->active->iface && !pi->p->iif.n) {
+	if (pi->tunnels && !pi->p->iif.n) {
 		fprintf(ch->nat, "\t\tmeta mark & 0x%x == 0x%x oifname ", mask_of(o), pi->mark);
 		tunnels(ch->nat, pi->p);
 		fprintf(ch->nat, " fib saddr type local masquerade\n");
@@ -317,12 +317,12 @@ static bool any(const struct pol_info *pols, size_t n, bool (*want)(const struct
 
 static bool guarded(const struct pol_info *pi)
 {
-	return pi->killswitch && pi->active->iface;
+	return pi->killswitch && pi->tunnels;
 }
 
 static bool clamped(const struct pol_info *pi)
 {
-	return pi->mssclamp && pi->active->iface;
+	return pi->mssclamp && pi->tunnels;
 }
 
 static bool marked(const struct pol_info *pi)

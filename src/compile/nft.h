@@ -10,8 +10,10 @@ struct pol_info {
 	unsigned fams;
 	uint32_t prio;
 	uint32_t mark; /* nonzero: selected by nftables, then one fwmark rule */
-	const struct target *active;
+	const struct target *active; /* the target now in use; NULL when every one is down */
 	bool killswitch, mssclamp;
+	bool tunnels; /* some target is a tunnel */
+	bool to_in_rules; /* Via = direct: destinations are matched by the rules */
 };
 
 /*
@@ -21,5 +23,7 @@ struct pol_info {
  * when no policy needs any of it.
  */
 void compile_nft(struct compile_ctx *ctx, const struct pol_info *pols, size_t n);
+/* Move each peer-targeted policy's destinations to its active peer's AllowedIPs. */
+void compile_peer_failover(struct compile_ctx *ctx, const struct pol_info *pols, size_t n);
 
 #endif

@@ -88,6 +88,12 @@ static void table_dest(void *arg, const struct prefix *dst, struct loc loc)
 	(void)loc;
 	if (dst->family != tc->family)
 		return;
+	/* Every target down: only the kill switch's unreachable, if there is one. */
+	if (!tc->t) {
+		if (tc->killswitch)
+			emit_route(tc, dst, ROUTE_UNREACHABLE, ROUTE_METRIC_LAST);
+		return;
+	}
 	if (tc->t->kind == TARGET_BLACKHOLE) {
 		emit_route(tc, dst, ROUTE_BLACKHOLE, metric);
 		return;
@@ -102,7 +108,11 @@ static void table_dest(void *arg, const struct prefix *dst, struct loc loc)
 		emit_route(tc, dst, ROUTE_UNREACHABLE, ROUTE_METRIC_LAST);
 }
 
-/* The policy's table: its destinations (To, or everything) by way of its active target. */
+/*
+ * The policy's table: its destinations (To, or everything) by way of its
+ * active target. A failover changes only the device of the same routes (one
+ * atomic replace each); the kill switch's unreachable stays through it.
+ */
 static void emit_table(struct compile_ctx *ctx, const struct conf_policy *p,
 		       const struct target *t, uint32_t table, unsigned fams)
 {
@@ -226,11 +236,12 @@ static void compile_one(struct compile_ctx *ctx, struct pol_info *pi, uint32_t *
 	const struct conf_policy *p = pi->p;
 	uint32_t table = RT_TABLE_MAIN_ID;
 
-	if (pi->active->kind != TARGET_DIRECT) {
+	if (!pi->active || pi->active->kind != TARGET_DIRECT) {
 		table = policy_table(ctx, p);
 		emit_table(ctx, p, pi->active, table, pi->fams);
 	}
-	if (!policy_needs_marks(ctx, p, pi->fams, table == RT_TABLE_MAIN_ID)) {
+	pi->to_in_rules = table == RT_TABLE_MAIN_ID;
+	if (!policy_needs_marks(ctx, p, pi->fams, pi->to_in_rules)) {
 		compile_policy_rules(ctx, p, pi->fams, pi->prio, table);
 		return;
 	}
@@ -266,7 +277,9 @@ void compile_policies(struct compile_ctx *ctx)
 		if (!p->via.n || ctx->err)
 			continue;
 		pi->p = p;
-		pi->active = &p->via.v[0];
+		pi->active = facts_active_target(ctx->f, p);
+		vec_foreach(t, &p->via)
+			pi->tunnels |= t->iface != NULL;
 		pi->fams = policy_families(ctx->c, p);
 		pi->prio = policy_prio(p, base, step);
 		pi->killswitch = IS_SET(p->killswitch) ? p->killswitch.v : POLICY_DEFAULT_KILLSWITCH;
@@ -275,6 +288,8 @@ void compile_policies(struct compile_ctx *ctx)
 		n++;
 	}
 	qsort(pols, n, sizeof(*pols), cmp_prio);
+	if (!ctx->err)
+		compile_peer_failover(ctx, pols, n);
 	if (!ctx->err)
 		compile_nft(ctx, pols, n);
 }

@@ -4,7 +4,9 @@
  * configuration and expected.plan, the plan from an empty kernel as `wgpolicy
  * plan` would print it. Facts are fixed: no kernel WireGuard, every name
  * resolves to 203.0.113.99, every path MTU is 1500, and every uplink an
- * Underlay names exists with MTU 1500 and IPv4 gateway 192.0.2.254. UPDATE_GOLDEN=1 rewrites
+ * Underlay names exists with MTU 1500 and IPv4 gateway 192.0.2.254. A
+ * file "health" in a case lists the targets that are down, "POLICY INDEX" a
+ * line: the plan is then the one a failover makes from an empty kernel. UPDATE_GOLDEN=1 rewrites
  * the expected files (on purpose only: review the diff).
  */
 #include <dirent.h>
@@ -30,72 +32,54 @@ static bool owned_all(void *ctx, enum obj_type t, const void *obj)
 	return true;
 }
 
-/* Every endpoint of the configuration: literals resolve to themselves, names to 203.0.113.99. */
-static struct endpoint_fact *fixed_endpoints(const struct conf *c, size_t *n)
+struct health {
+	char policy[64][64];
+	unsigned index[64];
+	size_t n;
+};
+
+static bool target_up(const void *ctx, const struct conf_policy *p, size_t i)
 {
-	struct endpoint_fact *v = NULL;
+	const struct health *h = ctx;
+	size_t k;
 
-	*n = 0;
-	vec_foreach(iface, &c->ifaces) {
-		vec_foreach(peer, &(*iface)->peers) {
-			const struct endpoint *e = &(*peer)->endpoint.v;
-			struct endpoint_fact *f;
-			struct prefix p;
-
-			if (!IS_SET((*peer)->endpoint))
-				continue;
-			v = realloc(v, sizeof(*v) * (*n + 1));
-			f = &v[(*n)++];
-			memset(f, 0, sizeof(*f));
-			f->host = e->host;
-			f->port = e->port;
-			if (addr_parse(e->host, &p))
-				addr_parse("203.0.113.99", &p);
-			f->ep.family = p.family;
-			memcpy(f->ep.addr, p.addr, 16);
-			f->ep.port = e->port;
-		}
-	}
-	return v;
+	for (k = 0; k < h->n; k++)
+		if (!strcmp(h->policy[k], p->name) && h->index[k] == i)
+			return false;
+	return true;
 }
 
-static struct uplink_fact *fixed_uplinks(const struct conf *c, size_t *n)
+static void read_health(const char *dir, struct health *h)
 {
-	struct uplink_fact *v = calloc(c->ifaces.n + 1, sizeof(*v));
+	char *path;
+	FILE *f;
 
-	*n = 0;
-	vec_foreach(iface, &c->ifaces) {
-		struct uplink_fact *up;
-
-		if (!IS_SET((*iface)->underlay) || conf_find_iface(c, (*iface)->underlay.v))
-			continue;
-		up = &v[(*n)++];
-		up->ifname = (*iface)->underlay.v;
-		up->exists = true;
-		up->mtu = 1500;
-		addr_parse("192.0.2.254", &up->gw[0]);
-	}
-	return v;
+	memset(h, 0, sizeof(*h));
+	assert_true(asprintf(&path, "%s/health", dir) > 0);
+	f = fopen(path, "r");
+	free(path);
+	while (f && h->n < 64 && fscanf(f, "%63s %u", h->policy[h->n], &h->index[h->n]) == 2)
+		h->n++;
+	if (f)
+		fclose(f);
 }
 
-static char *render_plan(const struct conf *c)
+static char *render_plan(const struct conf *c, const struct health *h)
 {
-	struct facts f = { .default_mtu = 1500 };
+	struct test_facts tf;
 	struct state *desired = state_new(), *live = state_new();
-	struct endpoint_fact *eps = fixed_endpoints(c, &f.n_endpoints);
 	struct plan p;
 	char *out = NULL, line[OP_LINE_MAX];
 	size_t len = 0;
 	FILE *mem = open_memstream(&out, &len);
 	struct diags d;
 
-	struct uplink_fact *ups = fixed_uplinks(c, &f.n_uplinks);
+	struct facts *f = test_facts(&tf, c, live);
 
-	f.endpoints = eps;
-	f.uplinks = ups;
-	f.live = live;
+	f->target_up = target_up;
+	f->health = h;
 	diags_init(&d, &desired->arena);
-	assert_int_equal(compile_state(c, &f, desired, &d), 0);
+	assert_int_equal(compile_state(c, f, desired, &d), 0);
 	plan_init(&p);
 	assert_int_equal(plan_build(&p, desired, live, owned_all, NULL, NULL, NULL), 0);
 	vec_foreach(op, &p.ops) {
@@ -108,8 +92,7 @@ static char *render_plan(const struct conf *c)
 	plan_free(&p);
 	state_free(desired);
 	state_free(live);
-	free(eps);
-	free(ups);
+	test_facts_free(&tf);
 	return out;
 }
 
@@ -117,6 +100,7 @@ static void run_case(void **state)
 {
 	const char *dir = *state;
 	char *expected_path, *expected = NULL, *got;
+	struct health health;
 	size_t len;
 	struct conf *c;
 
@@ -124,7 +108,8 @@ static void run_case(void **state)
 	if (c->diags.errors)
 		dump_diags(c);
 	assert_int_equal(c->diags.errors, 0);
-	got = render_plan(c);
+	read_health(dir, &health);
+	got = render_plan(c, &health);
 	assert_true(asprintf(&expected_path, "%s/expected.plan", dir) > 0);
 	if (getenv("UPDATE_GOLDEN")) {
 		FILE *f = fopen(expected_path, "w");

@@ -13,6 +13,7 @@
 #include <cmocka.h>
 
 #include "load/load.h"
+#include "compile/compile.h"
 
 static int lookup(const char *name, uint32_t *id, const char *const *names, const uint32_t *ids,
 		  size_t n)
@@ -113,4 +114,70 @@ void assert_verdict(const char *input, const char *got, const char *want)
 		fail_msg("'%s': accepted, should be rejected with '...%s...'", input, want);
 	if (want && !strstr(got, want))
 		fail_msg("'%s': rejected with '%s', should say '...%s...'", input, got, want);
+}
+
+/* Every endpoint of the configuration: literals resolve to themselves, names to 203.0.113.99. */
+static struct endpoint_fact *fixed_endpoints(const struct conf *c, size_t *n)
+{
+	struct endpoint_fact *v = NULL;
+
+	*n = 0;
+	vec_foreach(iface, &c->ifaces) {
+		vec_foreach(peer, &(*iface)->peers) {
+			const struct endpoint *e = &(*peer)->endpoint.v;
+			struct endpoint_fact *f;
+			struct prefix p;
+
+			if (!IS_SET((*peer)->endpoint))
+				continue;
+			v = realloc(v, sizeof(*v) * (*n + 1));
+			f = &v[(*n)++];
+			memset(f, 0, sizeof(*f));
+			f->host = e->host;
+			f->port = e->port;
+			if (addr_parse(e->host, &p))
+				addr_parse("203.0.113.99", &p);
+			f->ep.family = p.family;
+			memcpy(f->ep.addr, p.addr, 16);
+			f->ep.port = e->port;
+		}
+	}
+	return v;
+}
+
+static struct uplink_fact *fixed_uplinks(const struct conf *c, size_t *n)
+{
+	struct uplink_fact *v = calloc(c->ifaces.n + 1, sizeof(*v));
+
+	*n = 0;
+	vec_foreach(iface, &c->ifaces) {
+		struct uplink_fact *up;
+
+		if (!IS_SET((*iface)->underlay) || conf_find_iface(c, (*iface)->underlay.v))
+			continue;
+		up = &v[(*n)++];
+		up->ifname = (*iface)->underlay.v;
+		up->exists = true;
+		up->mtu = 1500;
+		addr_parse("192.0.2.254", &up->gw[0]);
+	}
+	return v;
+}
+
+struct facts *test_facts(struct test_facts *tf, const struct conf *c, const struct state *live)
+{
+	memset(tf, 0, sizeof(*tf));
+	tf->f.default_mtu = 1500;
+	tf->f.live = live;
+	tf->eps = fixed_endpoints(c, &tf->f.n_endpoints);
+	tf->ups = fixed_uplinks(c, &tf->f.n_uplinks);
+	tf->f.endpoints = tf->eps;
+	tf->f.uplinks = tf->ups;
+	return &tf->f;
+}
+
+void test_facts_free(struct test_facts *tf)
+{
+	free(tf->eps);
+	free(tf->ups);
 }

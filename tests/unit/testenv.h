@@ -8,6 +8,7 @@
  * read from disk; nothing is world accessible.
  */
 
+#include "compile/compile.h"
 #include "conf/conf.h"
 
 extern const struct conf_env test_env;
@@ -18,6 +19,19 @@ struct conf *parse_text(const char *path, const char *text);
 size_t count_diags(const struct conf *c, enum severity sev, const char *needle);
 /* Print every diagnostic, for failing tests. */
 void dump_diags(const struct conf *c);
+
+/*
+ * Fixed facts: no kernel WireGuard, literal endpoints resolve to themselves
+ * and names to 203.0.113.99, path MTUs 1500, every uplink an Underlay names
+ * exists with MTU 1500 and gateway 192.0.2.254; @live as the live state.
+ */
+struct test_facts {
+	struct facts f;
+	struct endpoint_fact *eps;
+	struct uplink_fact *ups;
+};
+struct facts *test_facts(struct test_facts *tf, const struct conf *c, const struct state *live);
+void test_facts_free(struct test_facts *tf);
 /*
  * The verdict of a parser that returns NULL or a message: with @want NULL, @got
  * must be NULL (accepted); else @got must contain @want. A failure names @input.
