@@ -30,16 +30,19 @@ static int load(struct engine *e, const struct engine_opts *o)
 
 static void conflict_message(enum obj_type type, const void *obj)
 {
+	const char *link = type == OBJ_LINK ? ((const struct st_link *)obj)->name : NULL;
 	char line[OP_LINE_MAX];
 
+	/* A link by its name: the line that would create it says nothing of the one that is. */
 	fprintf(stderr,
 		"wgpolicy: %s '%s' exists and is not wgpolicy's; refusing to change it "
 		"(nothing was changed)\n",
-		obj_ops[type].name, obj_render(type, obj, line, sizeof(line)));
-	if (type == OBJ_LINK)
+		link ? "interface" : obj_ops[type].name,
+		link ? link : obj_render(type, obj, line, sizeof(line)));
+	if (link)
 		fprintf(stderr, "wgpolicy: if wg-quick brought it up, `wg-quick down %s` first, "
 				"then let wgpolicy bring it up\n",
-			((const struct st_link *)obj)->name);
+			link);
 }
 
 static int compile_desired(struct engine *e, const struct engine_opts *o)

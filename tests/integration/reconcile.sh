@@ -109,6 +109,12 @@ CONF
 	chmod 600 "$TMP/$Q.conf"
 	nsx "$cl" env WG_QUICK_USERSPACE_IMPLEMENTATION=wireguard-go wg-quick up "$TMP/$Q.conf" >/dev/null 2>&1
 	quick_rules=$(nsx "$cl" ip rule show | grep -E 'suppress_prefixlength|fwmark')
+	run nsx "$cl" "$W" up "$TMP/$Q.conf"
+	is "$status" 1 "up of an interface wg-quick brought up is refused"
+	like "$stderr" "interface '$Q' exists and is not wgpolicy's" "the refusal names the interface"
+else
+	skip "up of an interface wg-quick brought up is refused" "wg-quick is not installed"
+	skip "the refusal names the interface" "wg-quick is not installed"
 fi
 foreign() {
 	nsx "$cl" ip rule show pref 5000
