@@ -2,7 +2,6 @@
 #include "util/cidr.h"
 
 #include <arpa/inet.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -134,16 +133,42 @@ int prefix_cmp(const struct prefix *a, const struct prefix *b)
 	return 0;
 }
 
+static char *put_decimal(char *s, unsigned v)
+{
+	if (v >= 100)
+		*s++ = (char)('0' + v / 100 % 10);
+	if (v >= 10)
+		*s++ = (char)('0' + v / 10 % 10);
+	*s++ = (char)('0' + v % 10);
+	return s;
+}
+
+/*
+ * By hand, not with inet_ntop and snprintf: glibc's inet_ntop formats IPv4
+ * through sprintf, ten times the cost of this, and apply formats every
+ * AllowedIP and route twice (the request, the log line): 10,000 peers showed it.
+ */
 char *prefix_format(const struct prefix *p, char buf[PREFIX_STRLEN], bool always_len)
 {
-	char addr[INET6_ADDRSTRLEN];
+	char *end = buf;
+	int i;
 
-	if (!inet_ntop(p->family == FAMILY_V4 ? AF_INET : AF_INET6, p->addr, addr, sizeof(addr)))
-		snprintf(addr, sizeof(addr), "?");
-	if (!always_len && p->len == prefix_max_len(p->family))
-		snprintf(buf, PREFIX_STRLEN, "%s", addr);
-	else
-		snprintf(buf, PREFIX_STRLEN, "%s/%u", addr, p->len);
+	if (p->family == FAMILY_V4) {
+		for (i = 0; i < 4; i++) {
+			end = put_decimal(end, p->addr[i]);
+			*end++ = '.';
+		}
+		end--;
+	} else if (inet_ntop(AF_INET6, p->addr, buf, INET6_ADDRSTRLEN)) {
+		end = buf + strlen(buf);
+	} else {
+		*end++ = '?';
+	}
+	if (always_len || p->len != prefix_max_len(p->family)) {
+		*end++ = '/';
+		end = put_decimal(end, p->len);
+	}
+	*end = '\0';
 	return buf;
 }
 

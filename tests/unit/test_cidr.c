@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
+#include <arpa/inet.h>
 #include <stdarg.h>
 #include <setjmp.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 #include <cmocka.h>
 
@@ -183,10 +185,34 @@ static void total_order(void **state)
 	assert_int_equal(prefix_max_len(FAMILY_V6), 128);
 }
 
+/* prefix_format writes IPv4 by hand: every octet width, every length, as inet_ntop and %u would. */
+static void formats_v4_as_inet_ntop(void **state)
+{
+	static const uint8_t octets[] = { 0, 1, 9, 10, 42, 99, 100, 109, 110, 199, 200, 255 };
+	char buf[PREFIX_STRLEN], want[PREFIX_STRLEN], addr[INET_ADDRSTRLEN];
+	struct prefix p = { .family = FAMILY_V4 };
+	size_t a, b;
+
+	(void)state;
+	for (a = 0; a < N(octets); a++) {
+		for (b = 0; b < N(octets); b++) {
+			memcpy(p.addr, (uint8_t[]){ octets[a], octets[b], octets[N(octets) - 1 - b],
+						    octets[(a + b) % N(octets)] }, 4);
+			p.len = (uint8_t)((a * N(octets) + b) % 33);
+			assert_non_null(inet_ntop(AF_INET, p.addr, addr, sizeof(addr)));
+			snprintf(want, sizeof(want), "%s/%u", addr, p.len);
+			assert_string_equal(prefix_format(&p, buf, true), want);
+			if (p.len == 32)
+				assert_string_equal(prefix_format(&p, buf, false), addr);
+		}
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(parses_v4_and_v6),
+		cmocka_unit_test(formats_v4_as_inet_ntop),
 		cmocka_unit_test(rejects_bad_prefixes),
 		cmocka_unit_test(networks_and_host_bits),
 		cmocka_unit_test(containment),
