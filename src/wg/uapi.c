@@ -327,7 +327,7 @@ static const char *on_public_key(struct get_parser *g, char *v)
 	if (!p)
 		return oom;
 	g->in_peer = true;
-	snprintf(p->ifname, sizeof(p->ifname), "%s", g->ifname);
+	memcpy(p->ifname, g->ifname, strlen(g->ifname) + 1); /* its length checked up front */
 	if (!parse_key(v, &p->public_key))
 		return "public_key is not 64 hex digits";
 	return NULL;
@@ -430,25 +430,32 @@ static const char *on_errno(struct get_parser *g, char *v)
 
 enum key_scope { SCOPE_DEVICE, SCOPE_PEER, SCOPE_ANY };
 
+/* Every line of an answer is looked up here: lengths first, no strlen per line and key. */
+#define GET_KEY(k, scope, fn)                                                                      \
+	{                                                                                          \
+		k, sizeof(k) - 1, scope, fn                                                        \
+	}
+
 static const struct {
 	const char *key;
+	size_t len;
 	enum key_scope scope;
 	const char *(*fn)(struct get_parser *g, char *value);
 } get_keys[] = {
-    {"private_key", SCOPE_DEVICE, on_private_key},
-    {"listen_port", SCOPE_DEVICE, on_listen_port},
-    {"fwmark", SCOPE_DEVICE, on_fwmark},
-    {"public_key", SCOPE_ANY, on_public_key},
-    {"preshared_key", SCOPE_PEER, on_preshared_key},
-    {"endpoint", SCOPE_PEER, on_endpoint},
-    {"persistent_keepalive_interval", SCOPE_PEER, on_keepalive},
-    {"allowed_ip", SCOPE_PEER, on_allowed_ip},
-    {"last_handshake_time_sec", SCOPE_PEER, on_handshake_sec},
-    {"last_handshake_time_nsec", SCOPE_PEER, on_handshake_nsec},
-    {"rx_bytes", SCOPE_PEER, on_rx_bytes},
-    {"tx_bytes", SCOPE_PEER, on_tx_bytes},
-    {"protocol_version", SCOPE_PEER, on_protocol_version},
-    {"errno", SCOPE_ANY, on_errno},
+    GET_KEY("private_key", SCOPE_DEVICE, on_private_key),
+    GET_KEY("listen_port", SCOPE_DEVICE, on_listen_port),
+    GET_KEY("fwmark", SCOPE_DEVICE, on_fwmark),
+    GET_KEY("public_key", SCOPE_ANY, on_public_key),
+    GET_KEY("preshared_key", SCOPE_PEER, on_preshared_key),
+    GET_KEY("endpoint", SCOPE_PEER, on_endpoint),
+    GET_KEY("persistent_keepalive_interval", SCOPE_PEER, on_keepalive),
+    GET_KEY("allowed_ip", SCOPE_PEER, on_allowed_ip),
+    GET_KEY("last_handshake_time_sec", SCOPE_PEER, on_handshake_sec),
+    GET_KEY("last_handshake_time_nsec", SCOPE_PEER, on_handshake_nsec),
+    GET_KEY("rx_bytes", SCOPE_PEER, on_rx_bytes),
+    GET_KEY("tx_bytes", SCOPE_PEER, on_tx_bytes),
+    GET_KEY("protocol_version", SCOPE_PEER, on_protocol_version),
+    GET_KEY("errno", SCOPE_ANY, on_errno),
 };
 
 /* One "key=value" line (without its newline). */
@@ -468,7 +475,7 @@ static const char *get_line(struct get_parser *g, const char *line, size_t len)
 	klen = (size_t)(eq - line);
 	vlen = len - klen - 1;
 	for (i = 0; i < sizeof(get_keys) / sizeof(*get_keys); i++)
-		if (strlen(get_keys[i].key) == klen && !memcmp(get_keys[i].key, line, klen))
+		if (get_keys[i].len == klen && !memcmp(get_keys[i].key, line, klen))
 			break;
 	if (i == sizeof(get_keys) / sizeof(*get_keys))
 		return NULL; /* unknown keys are for newer implementations: ignored */
@@ -481,7 +488,7 @@ static const char *get_line(struct get_parser *g, const char *line, size_t len)
 	memcpy(value, eq + 1, vlen);
 	value[vlen] = '\0';
 	err = get_keys[i].fn(g, value);
-	explicit_bzero(value, sizeof(value)); /* it may have been the private key */
+	explicit_bzero(value, vlen + 1); /* it may have been the private key */
 	return err;
 }
 
