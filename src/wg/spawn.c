@@ -8,10 +8,12 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -91,6 +93,45 @@ static void describe_exit(const char *prog, const char *ifname, int status, char
 			WTERMSIG(status), strsignal(WTERMSIG(status)));
 }
 
+/* A descriptor that becomes readable when @pid exits (Linux 5.3); -1 without one. */
+static int pidfd_of(pid_t pid)
+{
+#ifdef SYS_pidfd_open
+	return (int)syscall(SYS_pidfd_open, pid, 0);
+#else
+	(void)pid;
+	return -1;
+#endif
+}
+
+/*
+ * Sleep POLL_MS, but wake when the child exits: wireguard-go's first process
+ * exits as soon as its daemon listens, and a bring-up should not wait up to
+ * POLL_MS more for that (wg-quick waits for exactly that exit).
+ */
+static void pause_ms(int pidfd)
+{
+	struct pollfd p = {.fd = pidfd, .events = POLLIN};
+
+	if (pidfd < 0 || poll(&p, 1, POLL_MS) < 0)
+		nanosleep(&(struct timespec){.tv_nsec = POLL_MS * 1000000L}, NULL);
+}
+
+/* The child has exited or changed: 0 still running, 1 exited well, -EIO failed. */
+static int reap(const char *prog, const char *ifname, pid_t pid, char *errmsg, size_t errlen)
+{
+	int status;
+	pid_t r = waitpid(pid, &status, WNOHANG);
+
+	if (r == 0 || (r < 0 && errno == EINTR))
+		return 0;
+	if (r == pid && (!WIFEXITED(status) || WEXITSTATUS(status))) {
+		describe_exit(prog, ifname, status, errmsg, errlen);
+		return -EIO;
+	}
+	return 1;
+}
+
 /*
  * Wait for the socket while watching the child: an implementation that
  * daemonizes exits 0 at once and its daemon answers soon after; one that
@@ -100,37 +141,37 @@ static int wait_ready(const char *prog, const char *ifname, pid_t pid, int timeo
 		      size_t errlen)
 {
 	int64_t deadline = now_ms() + timeout_ms;
+	int pidfd = pidfd_of(pid), ret = 0;
 	bool running = true;
-	int status;
 
 	for (;;) {
 		if (running) {
-			pid_t r = waitpid(pid, &status, WNOHANG);
+			int r = reap(prog, ifname, pid, errmsg, errlen);
 
-			if (r == pid) {
-				running = false;
-				if (!WIFEXITED(status) || WEXITSTATUS(status)) {
-					describe_exit(prog, ifname, status, errmsg, errlen);
-					return -EIO;
-				}
-			} else if (r < 0 && errno != EINTR) {
-				running = false;
+			if (r < 0) {
+				ret = r;
+				goto out;
 			}
+			running = !r;
 		}
 		if (answers(ifname, 1000))
-			return 0;
+			goto out;
 		if (now_ms() >= deadline)
 			break;
-		nanosleep(&(struct timespec){.tv_nsec = POLL_MS * 1000000L}, NULL);
+		pause_ms(running ? pidfd : -1);
 	}
 	if (running) {
 		/* Ours, hung: do not leave it behind. */
 		kill(pid, SIGTERM);
-		waitpid(pid, &status, 0);
+		waitpid(pid, NULL, 0);
 	}
 	wg_errf(errmsg, errlen, "%s %s: %s/%s.sock did not answer within %d ms", prog, ifname,
 		WG_UAPI_DIR, ifname, timeout_ms);
-	return -ETIMEDOUT;
+	ret = -ETIMEDOUT;
+out:
+	if (pidfd >= 0)
+		close(pidfd);
+	return ret;
 }
 
 int wg_spawn_err(const char *ifname, const char *program, int timeout_ms, char *errmsg,
