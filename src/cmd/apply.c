@@ -3,7 +3,7 @@
 #include <string.h>
 
 #include "cmd/cmd.h"
-#include "cmd/engine.h"
+#include "engine/engine.h"
 #include "load/load.h"
 
 static const char apply_usage[] =
@@ -29,12 +29,12 @@ static const char up_usage[] =
 static int run(struct engine_opts *eo)
 {
 	struct engine e;
-	int ret = engine_plan(&e, eo);
+	int ret = engine_run(&e, eo) ? EXIT_ERROR : 0;
 
 	if (!ret && !e.plan.ops.n)
 		fprintf(stderr, "wgpolicy: nothing to change\n");
 	else if (!ret)
-		ret = engine_apply(&e, stderr);
+		ret = engine_apply(&e, stderr) ? EXIT_ERROR : 0;
 	engine_free(&e);
 	return ret;
 }

@@ -2,7 +2,6 @@
 /* wgpolicy check: parse, validate and lint; exit 1 on any error. */
 #include <errno.h>
 #include <getopt.h>
-#include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -20,35 +19,6 @@ static void usage(FILE *out)
 		     "  -C, --config DIR  read the configuration from DIR\n"
 		     "  -j, --json        print the diagnostics as a JSON array\n"
 		     "  -h, --help        show this help\n");
-}
-
-static json_t *diag_json(const struct diag *g)
-{
-	return json_pack("{s:s?, s:o, s:s, s:s}", "file", g->loc.file, "line",
-			 g->loc.line ? json_integer(g->loc.line) : json_null(), "severity",
-			 severity_name(g->sev), "message", g->msg);
-}
-
-void print_diags(FILE *out, const struct diags *d, bool json)
-{
-	if (json) {
-		json_t *arr = json_array();
-
-		vec_foreach(g, &d->list)
-			json_array_append_new(arr, diag_json(g));
-		json_dumpf(arr, out, JSON_INDENT(2));
-		fputc('\n', out);
-		json_decref(arr);
-		return;
-	}
-	vec_foreach(g, &d->list) {
-		if (g->loc.line)
-			fprintf(out, "%s:%u: %s: %s\n", g->loc.file, g->loc.line,
-				severity_name(g->sev), g->msg);
-		else
-			fprintf(out, "%s: %s: %s\n", g->loc.file ? g->loc.file : "wgpolicy",
-				severity_name(g->sev), g->msg);
-	}
 }
 
 static void summary(const struct conf *c)
@@ -108,7 +78,7 @@ int check_main(int argc, char *argv[])
 		fprintf(stderr, "wgpolicy check: %s\n", strerror(-ret));
 		return EXIT_ERROR;
 	}
-	print_diags(stdout, &c->diags, json);
+	load_print_diags(stdout, &c->diags, json);
 	fflush(stdout); /* the summary on stderr comes last, also through 2>&1 */
 	if (!json)
 		summary(c);

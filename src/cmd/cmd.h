@@ -38,7 +38,5 @@ const char *iface_operand(const char *arg, char *name, size_t len);
 /* Parse the shared options; returns -1 to go on, else the exit code (after --help: 0). */
 int cmd_options(int argc, char *argv[], const char *usage, bool allow_json, struct cmd_opts *o);
 
-/* Print diagnostics as "FILE:LINE: severity: message", or as a JSON array. */
-void print_diags(FILE *out, const struct diags *d, bool json);
 
 #endif

@@ -3,7 +3,7 @@
 #include <stdlib.h>
 
 #include "cmd/cmd.h"
-#include "cmd/engine.h"
+#include "engine/engine.h"
 #include "load/load.h"
 
 static const char usage[] =
@@ -47,11 +47,11 @@ int down_main(int argc, char *argv[])
 		eo.n_scope = (size_t)o.nargs;
 	}
 	eo.dir = o.dir;
-	ret = engine_plan(&e, &eo);
+	ret = engine_run(&e, &eo) ? EXIT_ERROR : 0;
 	if (!ret && !e.plan.ops.n)
 		fprintf(stderr, "wgpolicy: nothing of wgpolicy's to remove\n");
 	else if (!ret)
-		ret = engine_apply(&e, stderr);
+		ret = engine_apply(&e, stderr) ? EXIT_ERROR : 0;
 	engine_free(&e);
 out:
 	free(names);

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* wgpolicy plan: what apply would change, one command a line. */
 #include "cmd/cmd.h"
-#include "cmd/engine.h"
+#include "engine/engine.h"
 #include "load/load.h"
 
 static const char usage[] =
@@ -29,7 +29,7 @@ int plan_main(int argc, char *argv[])
 		return EXIT_USAGE;
 	}
 	eo.dir = o.dir;
-	ret = engine_plan(&e, &eo);
+	ret = engine_run(&e, &eo) ? EXIT_ERROR : 0;
 	if (!ret) {
 		engine_print_plan(&e, stdout, o.json);
 		ret = e.plan.ops.n ? EXIT_CHANGES : EXIT_OK;

@@ -6,7 +6,7 @@
 #include <time.h>
 
 #include "cmd/cmd.h"
-#include "cmd/engine.h"
+#include "engine/engine.h"
 #include "load/load.h"
 
 static const char usage[] =
@@ -178,7 +178,7 @@ int status_main(int argc, char *argv[])
 		return EXIT_USAGE;
 	}
 	eo.dir = o.dir;
-	ret = engine_plan(&e, &eo);
+	ret = engine_run(&e, &eo) ? EXIT_ERROR : 0;
 	if (!ret && o.json) {
 		json_t *root = status_json(&e);
 

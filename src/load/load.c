@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <jansson.h>
 #include <libgen.h>
 #include <limits.h>
 #include <pwd.h>
@@ -240,3 +241,33 @@ int load_config_env(const char *dir, char *const *files, int nfiles, const struc
 	*out = c;
 	return 0;
 }
+
+static json_t *diag_json(const struct diag *g)
+{
+	return json_pack("{s:s?, s:o, s:s, s:s}", "file", g->loc.file, "line",
+			 g->loc.line ? json_integer(g->loc.line) : json_null(), "severity",
+			 severity_name(g->sev), "message", g->msg);
+}
+
+void load_print_diags(FILE *out, const struct diags *d, bool json)
+{
+	if (json) {
+		json_t *arr = json_array();
+
+		vec_foreach(g, &d->list)
+			json_array_append_new(arr, diag_json(g));
+		json_dumpf(arr, out, JSON_INDENT(2));
+		fputc('\n', out);
+		json_decref(arr);
+		return;
+	}
+	vec_foreach(g, &d->list) {
+		if (g->loc.line)
+			fprintf(out, "%s:%u: %s: %s\n", g->loc.file, g->loc.line,
+				severity_name(g->sev), g->msg);
+		else
+			fprintf(out, "%s: %s: %s\n", g->loc.file ? g->loc.file : "wgpolicy",
+				severity_name(g->sev), g->msg);
+	}
+}
+

@@ -9,6 +9,8 @@
  * checked model. Used by every command and by the daemon's reload.
  */
 
+#include <stdio.h>
+
 #include "conf/conf.h"
 
 #define DEFAULT_CONFIG_DIR "/etc/wgpolicy"
@@ -21,6 +23,9 @@ int load_config(const char *dir, char *const *files, int nfiles, struct conf **o
 /* The same with another environment (tests). */
 int load_config_env(const char *dir, char *const *files, int nfiles, const struct conf_env *env,
 		    struct conf **out);
+
+/* Print diagnostics as "FILE:LINE: severity: message", or as a JSON array. */
+void load_print_diags(FILE *out, const struct diags *d, bool json);
 
 /* Read a whole file; *data is NUL-terminated and freed with free(). */
 int read_whole_file(const char *path, char **data, size_t *len);

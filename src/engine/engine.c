@@ -1,30 +1,33 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-#include "cmd/engine.h"
+#include "engine/engine.h"
 
 #include <errno.h>
 #include <jansson.h>
 #include <string.h>
 #include <unistd.h>
 
-#include "cmd/cmd.h"
 #include "load/load.h"
+#include "util/log.h"
 
-static int load(struct engine *e, const struct engine_opts *o)
+int engine_load(struct engine *e)
 {
-	int err = load_config(o->dir, o->files, o->nfiles, &e->conf);
+	struct conf *c;
+	int err = load_config(e->o.dir, e->o.files, e->o.nfiles, &c);
 
 	if (err) {
-		fprintf(stderr, "wgpolicy: %s\n", strerror(-err));
-		return EXIT_ERROR;
+		log_err("%s", strerror(-err));
+		return -1;
 	}
-	if (!o->need_config) /* down and status need the configuration for little */
-		return 0;
-	if (e->conf->diags.errors || e->conf->diags.warnings)
-		print_diags(stderr, &e->conf->diags, false);
-	if (e->conf->diags.errors) {
-		fprintf(stderr, "wgpolicy: the configuration has errors; nothing was changed\n");
-		return EXIT_ERROR;
+	/* down and status need the configuration for little: its errors are no obstacle. */
+	if (e->o.need_config && (c->diags.errors || c->diags.warnings))
+		load_print_diags(stderr, &c->diags, false);
+	if (e->o.need_config && c->diags.errors) {
+		log_err("the configuration has errors; nothing was changed");
+		conf_free(c);
+		return -1;
 	}
+	conf_free(e->conf);
+	e->conf = c;
 	return 0;
 }
 
@@ -34,36 +37,37 @@ static void conflict_message(enum obj_type type, const void *obj)
 	char line[OP_LINE_MAX];
 
 	/* A link by its name: the line that would create it says nothing of the one that is. */
-	fprintf(stderr,
-		"wgpolicy: %s '%s' exists and is not wgpolicy's; refusing to change it "
-		"(nothing was changed)\n",
+	log_err("%s '%s' exists and is not wgpolicy's; refusing to change it "
+		"(nothing was changed)",
 		link ? "interface" : obj_ops[type].name,
 		link ? link : obj_render(type, obj, line, sizeof(line)));
 	if (link)
-		fprintf(stderr, "wgpolicy: if wg-quick brought it up, `wg-quick down %s` first, "
-				"then let wgpolicy bring it up\n",
+		log_err("if wg-quick brought it up, `wg-quick down %s` first, then let wgpolicy "
+			"bring it up",
 			link);
 }
 
-static int compile_desired(struct engine *e, const struct engine_opts *o)
+static int compile_desired(struct engine *e)
 {
 	struct diags d;
 	int err;
 
-	if (o->down)
+	if (e->o.down)
 		return 0;
 	err = reconcile_facts(&e->r, e->conf, e->live, &e->facts, &e->arena);
 	if (err) {
-		fprintf(stderr, "wgpolicy: gathering facts: %s\n", strerror(-err));
-		return EXIT_ERROR;
+		log_err("gathering facts: %s", strerror(-err));
+		return -1;
 	}
+	e->facts.target_up = e->target_up;
+	e->facts.health = e->health;
 	diags_init(&d, &e->arena);
 	err = compile_state(e->conf, &e->facts, e->desired, &d);
-	print_diags(stderr, &d, false);
+	load_print_diags(stderr, &d, false);
 	if (err) {
-		fprintf(stderr, "wgpolicy: %s; nothing was changed\n",
+		log_err("%s; nothing was changed",
 			err == -EINVAL ? "cannot compile the configuration" : strerror(-err));
-		return EXIT_ERROR;
+		return -1;
 	}
 	return 0;
 }
@@ -90,48 +94,80 @@ static void filter_desired(struct engine *e)
 	}
 }
 
-int engine_plan(struct engine *e, const struct engine_opts *o)
+void engine_init(struct engine *e, const struct engine_opts *o)
+{
+	memset(e, 0, sizeof(*e));
+	e->o = *o;
+	arena_init(&e->arena);
+	plan_init(&e->plan);
+}
+
+static void end_round(struct engine *e)
+{
+	plan_free(&e->plan);
+	state_free(e->live);
+	state_free(e->desired);
+	arena_free(&e->arena);
+	e->live = e->desired = NULL;
+	memset(&e->facts, 0, sizeof(e->facts));
+	plan_init(&e->plan);
+}
+
+static int open_kernel(struct engine *e)
+{
+	int err;
+
+	if (e->opened)
+		return 0;
+	if (geteuid() != 0)
+		log_warn("not running as root: reading the kernel may fail");
+	err = reconcile_open(&e->r, compile_protocol(e->conf));
+	if (err) {
+		log_err("netlink: %s", strerror(-err));
+		return -1;
+	}
+	e->opened = true;
+	return 0;
+}
+
+int engine_plan(struct engine *e)
 {
 	const void *conflict = NULL;
 	enum obj_type ctype = 0;
 	int err;
 
-	memset(e, 0, sizeof(*e));
-	arena_init(&e->arena);
-	plan_init(&e->plan);
-	if ((err = load(e, o)))
-		return err;
+	end_round(e);
 	e->live = state_new();
 	e->desired = state_new();
-	if (!e->live || !e->desired)
-		return EXIT_ERROR;
-	if (geteuid() != 0)
-		fprintf(stderr, "wgpolicy: not running as root: reading the kernel may fail\n");
-	err = reconcile_open(&e->r, compile_protocol(e->conf));
-	if (!err) {
-		e->opened = true;
-		err = reconcile_dump(&e->r, e->live);
-	}
+	if (!e->live || !e->desired || open_kernel(e))
+		return -1;
+	err = reconcile_dump(&e->r, e->live);
 	if (err) {
-		fprintf(stderr, "wgpolicy: reading the live state: %s\n", strerror(-err));
-		return EXIT_ERROR;
+		log_err("reading the live state: %s", strerror(-err));
+		return -1;
 	}
-	if ((err = compile_desired(e, o)))
-		return err;
-	if (reconcile_scope(&e->r, e->live, e->desired, o->scope, o->n_scope, &e->arena))
-		return EXIT_ERROR;
-	if (o->scope)
+	if (compile_desired(e))
+		return -1;
+	if (reconcile_scope(&e->r, e->live, e->desired, e->o.scope, e->o.n_scope, &e->arena))
+		return -1;
+	if (e->o.scope)
 		filter_desired(e);
 	err = plan_build(&e->plan, e->desired, e->live, reconcile_owned, &e->r, &conflict, &ctype);
 	if (err == -EEXIST) {
 		conflict_message(ctype, conflict);
-		return EXIT_ERROR;
+		return -1;
 	}
 	if (err) {
-		fprintf(stderr, "wgpolicy: %s\n", strerror(-err));
-		return EXIT_ERROR;
+		log_err("%s", strerror(-err));
+		return -1;
 	}
 	return 0;
+}
+
+int engine_run(struct engine *e, const struct engine_opts *o)
+{
+	engine_init(e, o);
+	return engine_load(e) || engine_plan(e) ? -1 : 0;
 }
 
 /* Trust, but verify: a fresh dump must plan nothing more. */
@@ -167,8 +203,9 @@ int engine_apply(struct engine *e, FILE *log)
 
 	e->r.log = log;
 	if (reconcile_exec(&e->r, &e->plan, verify, e, err, sizeof(err))) {
-		fprintf(stderr, "wgpolicy: failed: %s\nwgpolicy: everything done was undone\n", err);
-		return EXIT_ERROR;
+		log_err("failed: %s", err);
+		log_err("everything done was undone");
+		return -1;
 	}
 	return 0;
 }
@@ -204,11 +241,9 @@ void engine_print_plan(const struct engine *e, FILE *out, bool json)
 
 void engine_free(struct engine *e)
 {
+	end_round(e);
 	if (e->opened)
 		reconcile_close(&e->r);
-	plan_free(&e->plan);
-	state_free(e->live);
-	state_free(e->desired);
 	conf_free(e->conf);
-	arena_free(&e->arena);
+	e->conf = NULL;
 }
