@@ -17,6 +17,8 @@ static const struct {
 	{ "down", down_main, "remove what wgpolicy owns, or one interface's part" },
 	{ "status", status_main, "interfaces, peers, owned rules and routes" },
 	{ "exec", exec_main, "run a command whose traffic follows a policy" },
+	{ "daemon", daemon_main, "apply, then keep it so: re-assert, probe, fail over" },
+	{ "reload", reload_main, "make the running daemon re-read its configuration" },
 };
 
 static void usage(FILE *out)

@@ -24,6 +24,8 @@ int up_main(int argc, char *argv[]);
 int down_main(int argc, char *argv[]);
 int status_main(int argc, char *argv[]);
 int exec_main(int argc, char *argv[]);
+int daemon_main(int argc, char *argv[]);
+int reload_main(int argc, char *argv[]);
 
 struct cmd_opts {
 	const char *dir;

@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "cmd/cmd.h"
+#include "daemon/daemon.h"
 #include "engine/engine.h"
 #include "load/load.h"
 
@@ -65,6 +66,48 @@ static json_t *peer_json(const struct conf *c, const struct st_wgpeer *p, time_t
 			 "persistent_keepalive", (int)p->keepalive);
 }
 
+/* What the daemon of this namespace knows (health, active targets), or null when none runs. */
+static json_t *daemon_json(void)
+{
+	char *text = NULL;
+	json_t *j = NULL;
+
+	if (!control_request("status", &text) && text)
+		j = json_loads(text, 0, NULL);
+	free(text);
+	return j ? j : json_null();
+}
+
+static void print_daemon(FILE *out, const json_t *d)
+{
+	const json_t *p, *t;
+	size_t i, k;
+
+	if (!json_is_object(d)) {
+		fprintf(out, "daemon: not running in this network namespace\n");
+		return;
+	}
+	fprintf(out, "daemon: pid %lld, %lld reconcile rounds, %lld changes, %lld reloads\n",
+		json_integer_value(json_object_get(json_object_get(d, "daemon"), "pid")),
+		json_integer_value(json_object_get(json_object_get(d, "daemon"), "rounds")),
+		json_integer_value(json_object_get(json_object_get(d, "daemon"), "changes")),
+		json_integer_value(json_object_get(json_object_get(d, "daemon"), "reloads")));
+	json_array_foreach(json_object_get(d, "policies"), i, p) {
+		const char *active = json_string_value(json_object_get(p, "active"));
+
+		fprintf(out, "  policy %s: via %s\n", json_string_value(json_object_get(p, "name")),
+			active ? active : "nothing (every target down)");
+		json_array_foreach(json_object_get(p, "targets"), k, t)
+			fprintf(out, "    %s: %s, rtt %lld ms, %lld of %lld probes lost (%s)\n",
+				json_string_value(json_object_get(t, "target")),
+				json_is_true(json_object_get(t, "up")) ? "up" : "DOWN",
+				json_integer_value(json_object_get(t, "rtt_ms")),
+				json_integer_value(json_object_get(t, "lost")),
+				json_integer_value(json_object_get(t, "sent")),
+				json_string_value(json_object_get(t, "probe")));
+	}
+}
+
 static json_t *status_json(const struct engine *e)
 {
 	json_t *ifaces = json_array(), *rules = json_array(), *routes = json_array();
@@ -98,8 +141,8 @@ static json_t *status_json(const struct engine *e)
 		if (r->protocol == e->r.protocol)
 			json_array_append_new(routes, json_string(obj_render(OBJ_ROUTE, r, line,
 									     sizeof(line))));
-	return json_pack("{s:o, s:o, s:o}", "interfaces", ifaces, "rules", rules, "routes",
-			 routes);
+	return json_pack("{s:o, s:o, s:o, s:o}", "interfaces", ifaces, "rules", rules, "routes",
+			 routes, "daemon", daemon_json());
 }
 
 static void print_age(FILE *out, int64_t when, time_t now)
@@ -161,6 +204,7 @@ static void print_text(const struct engine *e, FILE *out)
 	fprintf(out, "routes (wgpolicy's):\n");
 	json_array_foreach(json_object_get(root, "routes"), i, v)
 		fprintf(out, "  %s\n", json_string_value(v));
+	print_daemon(out, json_object_get(root, "daemon"));
 	json_decref(root);
 }
 

@@ -1,0 +1,350 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include "daemon/health.h"
+
+#include <errno.h>
+#include <netinet/icmp6.h>
+#include <netinet/in.h>
+#include <netinet/ip.h>
+#include <netinet/ip_icmp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "util/log.h"
+
+uint64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/*
+ * Without a Check or a Probe, the peer's own tunnel address: a host route in
+ * its AllowedIPs that lies inside one of the interface's subnets.
+ */
+static bool derive_addr(const struct conf_iface *iface, const struct conf_peer *only,
+			struct prefix *out)
+{
+	vec_foreach(peer, &iface->peers) {
+		if (only && *peer != only)
+			continue;
+		vec_foreach(lp, &(*peer)->allowed_ips) {
+			if (lp->p.len != prefix_max_len(lp->p.family))
+				continue;
+			vec_foreach(a, &iface->addresses) {
+				struct prefix net = prefix_network(&a->p);
+
+				if (a->p.len < prefix_max_len(a->p.family) &&
+				    prefix_contains(&net, &lp->p)) {
+					*out = lp->p;
+					return true;
+				}
+			}
+		}
+	}
+	return false;
+}
+
+static void probe_target(struct probe *pr, const struct conf_policy *p, const struct target *t)
+{
+	static const struct probe_check dflt = { .interval_ms = CHECK_DEFAULT_INTERVAL_MS,
+						 .timeout_ms = CHECK_DEFAULT_TIMEOUT_MS,
+						 .down = CHECK_DEFAULT_DOWN,
+						 .up = CHECK_DEFAULT_UP };
+
+	pr->check = IS_SET(p->check) ? p->check.v : dflt;
+	if (t->peer && IS_SET(t->peer->probe)) {
+		pr->addr = t->peer->probe.v;
+		return;
+	}
+	/* An interface target: the Probe of its (first) peer that has one. */
+	vec_foreach(peer, &t->iface->peers) {
+		if (!t->peer && IS_SET((*peer)->probe)) {
+			pr->addr = (*peer)->probe.v;
+			return;
+		}
+	}
+	if (IS_SET(p->check))
+		pr->addr = p->check.v.addr;
+	else
+		derive_addr(t->iface, t->peer, &pr->addr);
+}
+
+static int open_socket(struct probe *pr)
+{
+	bool v4 = pr->addr.family == FAMILY_V4;
+	int fd = socket(v4 ? AF_INET : AF_INET6, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC,
+			v4 ? IPPROTO_ICMP : IPPROTO_ICMPV6);
+
+	if (fd < 0)
+		return -errno;
+	/* Out of this tunnel and no other, whatever the routing tables say. */
+	if (setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, pr->ifname, (socklen_t)strlen(pr->ifname))) {
+		int err = -errno;
+
+		close(fd);
+		return err;
+	}
+	if (!v4) {
+		struct icmp6_filter f;
+
+		ICMP6_FILTER_SETBLOCKALL(&f);
+		ICMP6_FILTER_SETPASS(ICMP6_ECHO_REPLY, &f);
+		setsockopt(fd, IPPROTO_ICMPV6, ICMP6_FILTER, &f, sizeof(f));
+	}
+	pr->fd = fd;
+	return 0;
+}
+
+static void ensure_socket(struct health *h, struct probe *pr)
+{
+	struct epoll_event ev = { .events = EPOLLIN };
+
+	if (pr->fd >= 0 || !pr->addr.family || open_socket(pr))
+		return;
+	ev.data.fd = pr->fd;
+	epoll_ctl(h->epfd, EPOLL_CTL_ADD, pr->fd, &ev);
+}
+
+int health_init(struct health *h, const struct conf *c, int epfd)
+{
+	size_t n = 0;
+
+	memset(h, 0, sizeof(*h));
+	h->epfd = epfd;
+	vec_foreach(p, &c->policies)
+		n += (*p)->via.n;
+	h->v = calloc(n + 1, sizeof(*h->v));
+	if (!h->v)
+		return -ENOMEM;
+	vec_foreach(it, &c->policies) {
+		size_t i;
+
+		for (i = 0; i < (*it)->via.n; i++) {
+			const struct target *t = &(*it)->via.v[i];
+			struct probe *pr;
+
+			/* One target alone has nothing to fail over to: no probe needed. */
+			if (!t->iface || (*it)->via.n < 2)
+				continue;
+			pr = &h->v[h->n++];
+			pr->policy = *it;
+			pr->index = i;
+			pr->ifname = t->iface->name;
+			pr->fd = -1;
+			pr->up = true;
+			pr->id = (uint16_t)(getpid() ^ (h->n << 8));
+			probe_target(pr, *it, t);
+		}
+	}
+	return 0;
+}
+
+void health_free(struct health *h)
+{
+	size_t i;
+
+	for (i = 0; i < h->n; i++)
+		if (h->v[i].fd >= 0)
+			close(h->v[i].fd);
+	free(h->v);
+	memset(h, 0, sizeof(*h));
+}
+
+bool health_target_up(const void *ctx, const struct conf_policy *p, size_t i)
+{
+	const struct health *h = ctx;
+	size_t k;
+
+	for (k = 0; k < h->n; k++)
+		if (h->v[k].policy == p && h->v[k].index == i)
+			return h->v[k].up;
+	return true;
+}
+
+static uint16_t checksum(const void *data, size_t len)
+{
+	const uint8_t *b = data;
+	uint32_t sum = 0;
+	size_t i;
+
+	for (i = 0; i + 1 < len; i += 2)
+		sum += (uint32_t)b[i] << 8 | b[i + 1];
+	if (len & 1)
+		sum += (uint32_t)b[len - 1] << 8;
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return htons((uint16_t)~sum);
+}
+
+static void send_probe(struct probe *pr, uint64_t now)
+{
+	uint8_t pkt[16] = { 0 };
+	struct sockaddr_storage ss = { 0 };
+	socklen_t sl;
+
+	pr->seq++;
+	pkt[0] = pr->addr.family == FAMILY_V4 ? ICMP_ECHO : ICMP6_ECHO_REQUEST;
+	memcpy(pkt + 4, &(uint16_t){ htons(pr->id) }, 2);
+	memcpy(pkt + 6, &(uint16_t){ htons(pr->seq) }, 2);
+	if (pr->addr.family == FAMILY_V4) {
+		struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
+		uint16_t sum = checksum(pkt, sizeof(pkt));
+
+		memcpy(pkt + 2, &sum, 2);
+		sin->sin_family = AF_INET;
+		memcpy(&sin->sin_addr, pr->addr.addr, 4);
+		sl = sizeof(*sin);
+	} else {
+		/* The kernel computes ICMPv6 checksums of raw sockets itself. */
+		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
+
+		sin6->sin6_family = AF_INET6;
+		memcpy(&sin6->sin6_addr, pr->addr.addr, 16);
+		sl = sizeof(*sin6);
+	}
+	pr->sent++;
+	pr->sent_ms = now;
+	pr->waiting = true;
+	pr->deadline_ms = now + pr->check.timeout_ms;
+	/* A send that fails is a loss like any other, at the deadline; a gone device, a new socket. */
+	if (sendto(pr->fd, pkt, sizeof(pkt), 0, (struct sockaddr *)&ss, sl) < 0 &&
+	    (errno == ENODEV || errno == ENXIO)) {
+		close(pr->fd);
+		pr->fd = -1;
+	}
+}
+
+static bool set_state(struct probe *pr, bool up)
+{
+	char buf[PREFIX_STRLEN];
+
+	if (pr->up == up)
+		return false;
+	pr->up = up;
+	pr->last_change = time(NULL);
+	log_note("policy %s: target %s is %s (probe %s: %u %s in a row)", pr->policy->name,
+		 pr->ifname, up ? "up again" : "down", prefix_format(&pr->addr, buf, false),
+		 up ? pr->answers : pr->losses, up ? "answers" : "losses");
+	return true;
+}
+
+static bool answered(struct probe *pr, uint64_t now)
+{
+	pr->waiting = false;
+	pr->rtt_ms = (uint32_t)(now - pr->sent_ms);
+	pr->losses = 0;
+	pr->answers++;
+	return !pr->up && pr->answers >= pr->check.up && set_state(pr, true);
+}
+
+static bool lost(struct probe *pr)
+{
+	pr->waiting = false;
+	pr->lost++;
+	pr->answers = 0;
+	pr->losses++;
+	return pr->up && pr->losses >= pr->check.down && set_state(pr, false);
+}
+
+bool health_tick(struct health *h, uint64_t now)
+{
+	bool changed = false;
+	size_t i;
+
+	for (i = 0; i < h->n; i++) {
+		struct probe *pr = &h->v[i];
+
+		if (pr->waiting && now >= pr->deadline_ms)
+			changed |= lost(pr);
+		if (pr->waiting || now < pr->next_send_ms)
+			continue;
+		pr->next_send_ms = now + pr->check.interval_ms;
+		ensure_socket(h, pr);
+		/* No socket (no such tunnel now): that probe is lost too. */
+		if (pr->fd >= 0)
+			send_probe(pr, now);
+		else if (pr->addr.family)
+			changed |= lost(pr);
+	}
+	return changed;
+}
+
+int health_timeout(const struct health *h, uint64_t now)
+{
+	uint64_t next = UINT64_MAX;
+	size_t i;
+
+	for (i = 0; i < h->n; i++) {
+		const struct probe *pr = &h->v[i];
+
+		if (!pr->addr.family)
+			continue;
+		if (pr->waiting && pr->deadline_ms < next)
+			next = pr->deadline_ms;
+		if (!pr->waiting && pr->next_send_ms < next)
+			next = pr->next_send_ms;
+	}
+	if (next == UINT64_MAX)
+		return -1;
+	return next <= now ? 0 : (int)(next - now);
+}
+
+/* An echo reply with our id and the sequence we wait for, from the address probed. */
+static bool is_answer(const struct probe *pr, const uint8_t *b, ssize_t n, const void *from)
+{
+	size_t off = 0;
+
+	if (pr->addr.family == FAMILY_V4) {
+		off = (size_t)(b[0] & 0x0f) * 4; /* raw IPv4 sockets get the IP header */
+		if (n < (ssize_t)off + 8 || b[off] != ICMP_ECHOREPLY ||
+		    memcmp(&((const struct sockaddr_in *)from)->sin_addr, pr->addr.addr, 4))
+			return false;
+	} else if (n < 8 || b[0] != ICMP6_ECHO_REPLY ||
+		   memcmp(&((const struct sockaddr_in6 *)from)->sin6_addr, pr->addr.addr, 16)) {
+		return false;
+	}
+	return ntohs(*(const uint16_t *)(b + off + 4)) == pr->id &&
+	       ntohs(*(const uint16_t *)(b + off + 6)) == pr->seq;
+}
+
+bool health_read(struct health *h, int fd, uint64_t now)
+{
+	bool changed = false;
+	size_t i;
+
+	for (i = 0; i < h->n; i++) {
+		struct probe *pr = &h->v[i];
+		uint8_t buf[512];
+		struct sockaddr_storage from;
+		socklen_t fl = sizeof(from);
+		ssize_t n;
+
+		if (pr->fd != fd)
+			continue;
+		while ((n = recvfrom(fd, buf, sizeof(buf), 0, (struct sockaddr *)&from, &fl)) > 0) {
+			if (pr->waiting && is_answer(pr, buf, n, &from))
+				changed |= answered(pr, now);
+			fl = sizeof(from);
+		}
+	}
+	return changed;
+}
+
+const char *health_describe(const struct probe *p, char *buf, size_t len)
+{
+	char a[PREFIX_STRLEN];
+
+	if (!p->addr.family)
+		snprintf(buf, len, "no probe address (give Check or the peer's Probe)");
+	else
+		snprintf(buf, len, "probe %s every %ums, timeout %ums, down %u, up %u",
+			 prefix_format(&p->addr, a, false), p->check.interval_ms,
+			 p->check.timeout_ms, p->check.down, p->check.up);
+	return buf;
+}

@@ -1,0 +1,324 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * The daemon: one thread, one epoll. Kernel change notifications, probe
+ * answers, signals and the control socket wake it; a reconcile round runs
+ * when something changed (after a short pause that coalesces a burst), and a
+ * round is the engine's: dump, compile with the current health, plan,
+ * execute. Re-assertion and failover are the same path.
+ */
+#include <errno.h>
+#include <jansson.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "daemon/control.h"
+#include "daemon/daemon.h"
+#include "daemon/health.h"
+#include "daemon/notify.h"
+#include "engine/engine.h"
+#include "kernel/monitor.h"
+#include "util/log.h"
+
+#define COALESCE_MS 20	       /* a burst of notifications becomes one round */
+#define RESYNC_MS (30 * 1000) /* what no notification reports (peers, sysctls) */
+
+struct daemon {
+	struct engine e;
+	struct health h;
+	struct monitor *mon;
+	int epfd, sigfd, ctlfd;
+	bool stop, dirty;
+	uint64_t due_ms, next_resync_ms, started_ms;
+	const struct target **active; /* per policy, after the last round */
+	uint64_t rounds, changes, reloads, overruns;
+};
+
+static void watch(struct daemon *d, int fd)
+{
+	struct epoll_event ev = { .events = EPOLLIN, .data.fd = fd };
+
+	if (fd >= 0)
+		epoll_ctl(d->epfd, EPOLL_CTL_ADD, fd, &ev);
+}
+
+static void mark_dirty(struct daemon *d, uint64_t in_ms)
+{
+	uint64_t due = now_ms() + in_ms;
+
+	if (!d->dirty || due < d->due_ms)
+		d->due_ms = due;
+	d->dirty = true;
+}
+
+static void note_failovers(struct daemon *d)
+{
+	size_t i;
+
+	for (i = 0; i < d->e.conf->policies.n; i++) {
+		const struct conf_policy *p = d->e.conf->policies.v[i];
+		const struct target *now = facts_active_target(&d->e.facts, p);
+
+		if (d->active[i] != now && d->rounds > 1)
+			log_note("policy %s: now via %s (was %s)", p->name,
+				 now ? (now->iface ? now->iface->name
+						   : now->kind == TARGET_DIRECT ? "direct" : "blackhole")
+				     : "nothing: every target is down",
+				 d->active[i] && d->active[i]->iface ? d->active[i]->iface->name : "-");
+		d->active[i] = now;
+	}
+}
+
+static void reconcile_round(struct daemon *d)
+{
+	d->dirty = false;
+	d->rounds++;
+	if (engine_plan(&d->e))
+		return;
+	note_failovers(d);
+	if (!d->e.plan.ops.n)
+		return;
+	log_info("%zu change%s to make", d->e.plan.ops.n, d->e.plan.ops.n == 1 ? "" : "s");
+	if (!engine_apply(&d->e, stderr))
+		d->changes += d->e.plan.ops.n;
+}
+
+/* Health and the active-target table follow the configuration. */
+static int adopt_config(struct daemon *d)
+{
+	health_free(&d->h);
+	free(d->active);
+	d->active = calloc(d->e.conf->policies.n + 1, sizeof(*d->active));
+	if (!d->active || health_init(&d->h, d->e.conf, d->epfd))
+		return -1;
+	for (size_t i = 0; i < d->h.n; i++) {
+		char buf[160];
+
+		log_info("policy %s, target %s: %s", d->h.v[i].policy->name, d->h.v[i].ifname,
+			 health_describe(&d->h.v[i], buf, sizeof(buf)));
+	}
+	d->e.target_up = health_target_up;
+	d->e.health = &d->h;
+	return 0;
+}
+
+static bool reload(struct daemon *d)
+{
+	bool ok = !engine_load(&d->e);
+
+	notify_reloading();
+	/* A configuration with errors is refused; the running one stays. */
+	if (ok) {
+		d->reloads++;
+		adopt_config(d);
+		log_note("configuration reloaded");
+		reconcile_round(d);
+	} else {
+		log_err("reload refused: the configuration stays as it was");
+	}
+	notify_ready(ok ? "reloaded" : "running; the last reload was refused");
+	return ok;
+}
+
+static char *status_json(struct daemon *d)
+{
+	json_t *pols = json_array(), *root;
+	size_t i;
+	char *text;
+
+	for (i = 0; i < d->e.conf->policies.n; i++) {
+		const struct conf_policy *p = d->e.conf->policies.v[i];
+		const struct target *a = d->active ? d->active[i] : NULL;
+		json_t *targets = json_array();
+
+		for (size_t k = 0; k < d->h.n; k++) {
+			const struct probe *pr = &d->h.v[k];
+			char desc[160];
+
+			if (pr->policy != p)
+				continue;
+			json_array_append_new(
+				targets,
+				json_pack("{s:s, s:b, s:s, s:i, s:I, s:I, s:I}", "target", pr->ifname,
+					  "up", pr->up, "probe", health_describe(pr, desc, sizeof(desc)),
+					  "rtt_ms", (int)pr->rtt_ms, "sent", (json_int_t)pr->sent,
+					  "lost", (json_int_t)pr->lost, "last_change",
+					  (json_int_t)pr->last_change));
+		}
+		json_array_append_new(
+			pols, json_pack("{s:s, s:s?, s:o}", "name", p->name, "active",
+					a ? (a->iface ? a->iface->name
+						      : a->kind == TARGET_DIRECT ? "direct" : "blackhole")
+					  : NULL,
+					"targets", targets));
+	}
+	root = json_pack("{s:{s:i, s:I, s:I, s:I, s:I, s:I}, s:o}", "daemon", "pid",
+				    (int)getpid(), "uptime_ms",
+				    (json_int_t)(now_ms() - d->started_ms), "rounds",
+				    (json_int_t)d->rounds, "changes", (json_int_t)d->changes,
+				    "reloads", (json_int_t)d->reloads, "overruns",
+				    (json_int_t)d->overruns, "policies", pols);
+	text = root ? json_dumps(root, JSON_INDENT(2) | JSON_SORT_KEYS) : NULL;
+	json_decref(root);
+	return text;
+}
+
+static void on_control(struct daemon *d)
+{
+	char req[64];
+	int fd = control_accept(d->ctlfd, req, sizeof(req));
+	char *text;
+
+	if (fd < 0)
+		return;
+	if (!strcmp(req, "reload")) {
+		control_reply(fd, reload(d) ? "{\"reloaded\":true}\n"
+					    : "{\"reloaded\":false,\"error\":\"the configuration has "
+					      "errors (see the daemon's log); the running one stays\"}\n");
+		return;
+	}
+	text = status_json(d);
+	control_reply(fd, text ? text : "{}");
+	free(text);
+}
+
+static void on_signal(struct daemon *d)
+{
+	struct signalfd_siginfo si;
+
+	while (read(d->sigfd, &si, sizeof(si)) == sizeof(si)) {
+		if (si.ssi_signo == SIGHUP)
+			reload(d);
+		else
+			d->stop = true;
+	}
+}
+
+static void on_event(struct daemon *d, int fd)
+{
+	int n;
+
+	if (fd == d->sigfd) {
+		on_signal(d);
+	} else if (fd == d->ctlfd) {
+		on_control(d);
+	} else if (fd == monitor_fd_route(d->mon) || fd == monitor_fd_nft(d->mon)) {
+		n = monitor_drain(d->mon, fd);
+		if (n == -ENOBUFS) {
+			d->overruns++;
+			log_warn("kernel notifications overran: resyncing everything");
+			mark_dirty(d, 0);
+		} else if (n > 0) {
+			mark_dirty(d, COALESCE_MS);
+		}
+	} else if (health_read(&d->h, fd, now_ms())) {
+		mark_dirty(d, 0);
+	}
+}
+
+static int next_timeout(const struct daemon *d, uint64_t now)
+{
+	int t = health_timeout(&d->h, now);
+	uint64_t wake = d->dirty ? d->due_ms : d->next_resync_ms;
+	int until = wake <= now ? 0 : (int)(wake - now);
+
+	return t < 0 || until < t ? until : t;
+}
+
+static void loop(struct daemon *d)
+{
+	struct epoll_event evs[16];
+
+	while (!d->stop) {
+		uint64_t now = now_ms();
+		int i, n = epoll_wait(d->epfd, evs, 16, next_timeout(d, now));
+
+		for (i = 0; i < n; i++)
+			on_event(d, evs[i].data.fd);
+		now = now_ms();
+		if (health_tick(&d->h, now))
+			mark_dirty(d, 0);
+		if (now >= d->next_resync_ms) {
+			d->next_resync_ms = now + RESYNC_MS;
+			mark_dirty(d, 0);
+		}
+		if (d->dirty && now >= d->due_ms)
+			reconcile_round(d);
+		notify_watchdog(now);
+	}
+}
+
+static int setup(struct daemon *d)
+{
+	sigset_t mask;
+
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGHUP);
+	sigprocmask(SIG_BLOCK, &mask, NULL);
+	d->sigfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
+	d->epfd = epoll_create1(EPOLL_CLOEXEC);
+	d->ctlfd = control_listen();
+	if (d->ctlfd == -EADDRINUSE) {
+		log_err("a wgpolicy daemon already runs in this network namespace");
+		return -1;
+	}
+	d->mon = monitor_open();
+	if (d->sigfd < 0 || d->epfd < 0 || d->ctlfd < 0 || !d->mon) {
+		log_err("cannot set up the event loop: %s", strerror(errno));
+		return -1;
+	}
+	watch(d, d->sigfd);
+	watch(d, d->ctlfd);
+	watch(d, monitor_fd_route(d->mon));
+	watch(d, monitor_fd_nft(d->mon));
+	return 0;
+}
+
+static void teardown(struct daemon *d, bool down)
+{
+	if (down) {
+		d->e.o.down = true;
+		log_note("stopping: removing what wgpolicy owns (--down-on-exit)");
+		if (!engine_plan(&d->e) && d->e.plan.ops.n)
+			engine_apply(&d->e, stderr);
+	}
+	health_free(&d->h);
+	monitor_close(d->mon);
+	free(d->active);
+	engine_free(&d->e);
+	if (d->ctlfd >= 0)
+		close(d->ctlfd);
+	close(d->sigfd);
+	close(d->epfd);
+}
+
+int daemon_run(const struct daemon_opts *o)
+{
+	struct engine_opts eo = { .dir = o->dir, .need_config = true };
+	struct daemon d = { .sigfd = -1, .epfd = -1, .ctlfd = -1 };
+
+	log_setup(true);
+	engine_init(&d.e, &eo);
+	d.started_ms = now_ms();
+	if (engine_load(&d.e) || setup(&d) || adopt_config(&d)) {
+		teardown(&d, false);
+		return 1;
+	}
+	reconcile_round(&d);
+	d.next_resync_ms = now_ms() + RESYNC_MS;
+	notify_ready("running");
+	log_note("running: %zu interfaces, %zu policies", d.e.conf->ifaces.n,
+		 d.e.conf->policies.n);
+	loop(&d);
+	notify_stopping();
+	log_note("stopping");
+	teardown(&d, o->down_on_exit);
+	return 0;
+}

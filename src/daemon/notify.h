@@ -1,0 +1,15 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#ifndef WGP_DAEMON_NOTIFY_H
+#define WGP_DAEMON_NOTIFY_H
+
+/* sd_notify(3) for Type=notify units, through libsystemd when it is there; else nothing. */
+
+#include <stdint.h>
+
+void notify_ready(const char *status);
+void notify_reloading(void);
+void notify_stopping(void);
+/* WATCHDOG=1 at half the interval systemd asks for. */
+void notify_watchdog(uint64_t now_ms);
+
+#endif
