@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "cmd/cmd.h"
+#include "daemon/health.h"
 #include "load/load.h"
 
 static void usage(FILE *out)
@@ -38,6 +39,23 @@ static void summary(const struct conf *c)
 			c->policies.n, c->policies.n == 1 ? "y" : "ies", c->sets.n,
 			c->sets.n == 1 ? "" : "s", c->diags.warnings,
 			c->diags.warnings == 1 ? "" : "s");
+}
+
+/* Which probe each target of a policy with a choice will use (issue: say it before it runs). */
+static void probes(const struct conf *c)
+{
+	struct health h;
+	size_t i;
+
+	if (c->diags.errors || health_init(&h, c, -1))
+		return;
+	for (i = 0; i < h.n; i++) {
+		char buf[160];
+
+		fprintf(stderr, "policy %s, target %s: %s\n", h.v[i].policy->name, h.v[i].ifname,
+			health_describe(&h.v[i], buf, sizeof(buf)));
+	}
+	health_free(&h);
 }
 
 int check_main(int argc, char *argv[])
@@ -80,8 +98,10 @@ int check_main(int argc, char *argv[])
 	}
 	load_print_diags(stdout, &c->diags, json);
 	fflush(stdout); /* the summary on stderr comes last, also through 2>&1 */
-	if (!json)
+	if (!json) {
+		probes(c);
 		summary(c);
+	}
 	ret = c->diags.errors ? EXIT_ERROR : EXIT_OK;
 	conf_free(c);
 	return ret;

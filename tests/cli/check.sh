@@ -62,6 +62,8 @@ like "$stdout" "Usage: wgpolicy check" "--help prints usage"
 if [ -d "${EXAMPLES:-}" ]; then
 	run "$W" check -C "$EXAMPLES"
 	is "$status" 0 "the shipped examples are valid"
+	like "$stderr" "policy corp, target wg0: probe 10.8.0.1 every 200ms" \
+		"check says which probe each failover target will use"
 fi
 
 done_testing
