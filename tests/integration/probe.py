@@ -1,0 +1,82 @@
+# The lab's traffic, read from stdin (`python3 - ARGS < probe.py`) so that any uid can run it.
+#   serve PORT...          TCP echo on every address (v4 and v6) of the namespace, until killed
+#   tcp HOST PORT          connect, send a line, expect it back; prints the local address used
+#   udp HOST PORT N        N datagrams, 20 ms apart, no answer expected
+# Every wait is bounded: a connection that hangs fails after 3 s.
+import socket
+import sys
+import threading
+import time
+
+
+def serve(ports):
+    def echo(conn):
+        with conn:
+            conn.settimeout(3)
+            try:
+                data = conn.recv(256)
+                if data:
+                    conn.sendall(data)
+            except OSError:
+                pass
+
+    def accept_loop(s):
+        while True:
+            conn, _ = s.accept()
+            threading.Thread(target=echo, args=(conn,), daemon=True).start()
+
+    for port in ports:
+        s = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
+        s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        s.bind(("::", port))
+        s.listen(64)
+        threading.Thread(target=accept_loop, args=(s,), daemon=True).start()
+    print("ready", flush=True)
+    while True:
+        time.sleep(3600)
+
+
+def family(host):
+    return socket.AF_INET6 if ":" in host else socket.AF_INET
+
+
+def tcp(host, port):
+    with socket.socket(family(host), socket.SOCK_STREAM) as s:
+        s.settimeout(3)
+        s.connect((host, port))
+        s.sendall(b"wgpolicy lab\n")
+        data = s.recv(256)
+        print(s.getsockname()[0])
+        return 0 if data == b"wgpolicy lab\n" else 1
+
+
+def udp(host, port, n):
+    with socket.socket(family(host), socket.SOCK_DGRAM) as s:
+        for _ in range(n):
+            try:
+                s.sendto(b"wgpolicy lab\n", (host, port))
+            except OSError as e:  # a kill switch answers with unreachable: that is fine here
+                print(e, file=sys.stderr)
+            time.sleep(0.02)
+    return 0
+
+
+def main(argv):
+    cmd = argv[1]
+    if cmd == "serve":
+        serve([int(p) for p in argv[2:]])
+    elif cmd == "tcp":
+        return tcp(argv[2], int(argv[3]))
+    elif cmd == "udp":
+        return udp(argv[2], int(argv[3]), int(argv[4]))
+    print("usage: serve PORT... | tcp HOST PORT | udp HOST PORT N", file=sys.stderr)
+    return 2
+
+
+if __name__ == "__main__":
+    try:
+        sys.exit(main(sys.argv))
+    except OSError as e:
+        print(e, file=sys.stderr)
+        sys.exit(1)
