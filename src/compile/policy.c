@@ -62,6 +62,7 @@ struct table_ctx {
 	uint32_t table;
 	uint8_t family;
 	bool killswitch;
+	bool balance;
 };
 
 static void emit_route(struct table_ctx *tc, const struct prefix *dst, enum route_type type,
@@ -80,6 +81,44 @@ static void emit_route(struct table_ctx *tc, const struct prefix *dst, enum rout
 		copy_ifname(r->ifname, tc->t->iface->name);
 }
 
+/*
+ * Mode = balance: one route over every target up that carries the family,
+ * weighted (a single one makes a plain route: the kernel keeps no multipath
+ * of one). Returns false when there is none, as when a failover has none.
+ */
+static bool emit_balanced(struct table_ctx *tc, const struct prefix *dst, uint32_t metric)
+{
+	const struct conf_policy *p = tc->p;
+	struct st_route way = { 0 };
+	size_t i;
+
+	for (i = 0; i < p->via.n && way.n_nh < ST_MAX_NEXTHOPS; i++) {
+		const struct target *t = &p->via.v[i];
+
+		if (!t->iface || !iface_carries(t->iface, dst->family) ||
+		    (tc->ctx->f->target_up && !tc->ctx->f->target_up(tc->ctx->f->health, p, i)))
+			continue;
+		copy_ifname(way.nh[way.n_nh].ifname, t->iface->name);
+		way.nh[way.n_nh++].weight = p->weights.n == p->via.n ? (uint16_t)p->weights.v[i].v : 1;
+	}
+	if (!way.n_nh)
+		return false;
+	struct st_route *r = EMIT(tc->ctx, routes);
+	if (!r)
+		return true;
+	*r = way;
+	r->table = tc->table;
+	r->dst = prefix_network(dst);
+	r->type = ROUTE_UNICAST;
+	r->metric = metric;
+	r->protocol = tc->ctx->protocol;
+	if (r->n_nh == 1) {
+		copy_ifname(r->ifname, r->nh[0].ifname);
+		r->n_nh = 0;
+	}
+	return true;
+}
+
 static void table_dest(void *arg, const struct prefix *dst, struct loc loc)
 {
 	struct table_ctx *tc = arg;
@@ -88,6 +127,12 @@ static void table_dest(void *arg, const struct prefix *dst, struct loc loc)
 	(void)loc;
 	if (dst->family != tc->family)
 		return;
+	if (tc->balance) {
+		if (!emit_balanced(tc, dst, metric) && !tc->killswitch)
+			return;
+		emit_route(tc, dst, ROUTE_UNREACHABLE, ROUTE_METRIC_LAST);
+		return;
+	}
 	/* Every target down: only the kill switch's unreachable, if there is one. */
 	if (!tc->t) {
 		if (tc->killswitch)
@@ -118,7 +163,8 @@ static void emit_table(struct compile_ctx *ctx, const struct conf_policy *p,
 {
 	static const uint8_t families[] = { FAMILY_V4, FAMILY_V6 };
 	struct table_ctx tc = { ctx, p, t, table, 0,
-				IS_SET(p->killswitch) ? p->killswitch.v : POLICY_DEFAULT_KILLSWITCH };
+				IS_SET(p->killswitch) ? p->killswitch.v : POLICY_DEFAULT_KILLSWITCH,
+				IS_SET(p->mode) && p->mode.v == MODE_BALANCE };
 	size_t i;
 
 	for (i = 0; i < 2; i++) {
@@ -236,6 +282,11 @@ static void compile_one(struct compile_ctx *ctx, struct pol_info *pi, uint32_t *
 	const struct conf_policy *p = pi->p;
 	uint32_t table = RT_TABLE_MAIN_ID;
 
+	/* Hash on the ports too, so that each flow stays on one tunnel of a balance. */
+	if (IS_SET(p->mode) && p->mode.v == MODE_BALANCE) {
+		emit_sysctl(ctx, "net.ipv4.fib_multipath_hash_policy", "1");
+		emit_sysctl(ctx, "net.ipv6.fib_multipath_hash_policy", "1");
+	}
 	if (!pi->active || pi->active->kind != TARGET_DIRECT) {
 		table = policy_table(ctx, p);
 		emit_table(ctx, p, pi->active, table, pi->fams);

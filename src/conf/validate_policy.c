@@ -107,6 +107,13 @@ static void check_mode(struct conf *c, struct conf_policy *p)
 				   t->kind == TARGET_DIRECT ? "direct" : "blackhole");
 	if (p->via.n < 2)
 		conf_warn(&c->diags, p->mode.loc, "Mode = balance with a single Via target");
+	if (p->via.n > 8)
+		conf_error(&c->diags, p->mode.loc, "Mode = balance spreads over at most 8 targets");
+	vec_foreach(t, &p->via)
+		if (t->kind == TARGET_PEER)
+			conf_error(&c->diags, t->loc,
+				   "Mode = balance spreads flows over interfaces; peers of one "
+				   "interface cannot share a destination (use failover)");
 }
 
 static void check_set_refs(struct conf *c, const struct addr_sel *v, size_t n)

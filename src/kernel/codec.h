@@ -96,12 +96,16 @@ int addr_decode(const struct nlmsghdr *nlh, struct addr_msg *out);
  * A scope of 0 in the model means the one `ip route add` would choose.
  */
 int route_encode(void *buf, size_t len, enum op_kind kind, const struct st_route *r, int ifindex);
+/* The same for a multipath route: @nh_ifindex[i] is the device of r->nh[i]. */
+int route_encode_mp(void *buf, size_t len, enum op_kind kind, const struct st_route *r,
+		    const int *nh_ifindex);
 /* RTM_GETROUTE for the route towards host @dst (`ip route get DST mark MARK`; 0: no mark). */
 int route_encode_get(void *buf, size_t len, const struct prefix *dst, uint32_t mark);
 
 struct route_msg {
 	struct st_route route; /* ifname left empty: the caller maps @oif */
-	int oif;	       /* RTA_OIF, or the first nexthop's device; 0 if none */
+	int oif;	       /* RTA_OIF; 0 if none */
+	int nh_oif[ST_MAX_NEXTHOPS]; /* the devices of route.nh[], for the caller to map */
 	bool gateway;	       /* via a gateway (not modelled, but it changes the default scope) */
 	uint32_t mtu;	       /* RTAX_MTU metric, 0 if none */
 };

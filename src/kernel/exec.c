@@ -84,11 +84,20 @@ static int encode_op(struct exec *x, size_t i, void *buf)
 	}
 	case OBJ_ROUTE: {
 		const struct st_route *r = op->obj;
+		int nh[ST_MAX_NEXTHOPS] = { 0 };
+		uint8_t k;
 
 		/* A delete goes by identity, so a route whose device is gone can still go. */
-		if (r->type == ROUTE_UNICAST && op->kind != OP_DEL)
+		if (r->type != ROUTE_UNICAST || op->kind == OP_DEL)
+			return route_encode(buf, KMSG_MAX, op->kind, r, 0);
+		if (!r->n_nh) {
 			ifindex = resolve(x, i, r->ifname);
-		return ifindex < 0 ? ifindex : route_encode(buf, KMSG_MAX, op->kind, r, ifindex);
+			return ifindex < 0 ? ifindex : route_encode(buf, KMSG_MAX, op->kind, r, ifindex);
+		}
+		for (k = 0; k < r->n_nh; k++)
+			if ((nh[k] = resolve(x, i, r->nh[k].ifname)) < 0)
+				return nh[k];
+		return route_encode_mp(buf, KMSG_MAX, op->kind, r, nh);
 	}
 	case OBJ_RULE:
 		return rule_encode(buf, KMSG_MAX, op->kind, op->obj);

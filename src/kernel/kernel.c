@@ -139,6 +139,11 @@ static int route_cb(const struct nlmsghdr *nlh, void *data)
 	m = rm.oif ? find_if(d, rm.oif) : NULL;
 	if (m)
 		memcpy(rm.route.ifname, m->name, IFNAMSIZ);
+	for (uint8_t k = 0; k < rm.route.n_nh; k++) {
+		m = find_if(d, rm.nh_oif[k]);
+		if (m)
+			memcpy(rm.route.nh[k].ifname, m->name, IFNAMSIZ);
+	}
 	return push(d->live, OBJ_ROUTE, &rm.route);
 }
 

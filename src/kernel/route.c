@@ -50,8 +50,30 @@ static struct rtmsg *route_start(struct nl_msg *m, void *buf, size_t len, uint16
 	return rtm;
 }
 
+/* RTA_MULTIPATH: one rtnexthop per way, its weight as hops - 1 (as ip sends it). */
+static void put_nexthops(struct nl_msg *m, const struct st_route *r, const int *nh_ifindex)
+{
+	struct rtnexthop nh[ST_MAX_NEXTHOPS];
+	uint8_t i;
+
+	for (i = 0; i < r->n_nh; i++)
+		nh[i] = (struct rtnexthop){
+			.rtnh_len = sizeof(nh[i]),
+			.rtnh_hops = (uint8_t)(r->nh[i].weight - 1),
+			.rtnh_ifindex = nh_ifindex[i],
+		};
+	nl_put(m, RTA_MULTIPATH, nh, sizeof(*nh) * r->n_nh);
+}
+
 int route_encode(void *buf, size_t len, enum op_kind kind, const struct st_route *r, int ifindex)
 {
+	return route_encode_mp(buf, len, kind, r, &ifindex);
+}
+
+int route_encode_mp(void *buf, size_t len, enum op_kind kind, const struct st_route *r,
+		    const int *nh_ifindex)
+{
+	int ifindex = r->n_nh ? 0 : nh_ifindex[0];
 	static const uint16_t flags[] = {
 	    [OP_ADD] = NLM_F_CREATE | NLM_F_EXCL,
 	    [OP_CHANGE] = NLM_F_CREATE | NLM_F_REPLACE,
@@ -62,7 +84,7 @@ int route_encode(void *buf, size_t len, enum op_kind kind, const struct st_route
 	struct nl_msg m;
 
 	if (!prefix_ok(&r->dst) || (unsigned)r->type >= sizeof(rtn_of) || kind > OP_DEL ||
-	    (unicast && kind != OP_DEL && ifindex <= 0))
+	    r->n_nh > ST_MAX_NEXTHOPS || (unicast && kind != OP_DEL && !r->n_nh && ifindex <= 0))
 		return -EINVAL;
 	rtm =
 	    route_start(&m, buf, len, kind == OP_DEL ? RTM_DELROUTE : RTM_NEWROUTE, flags[kind], r);
@@ -71,11 +93,13 @@ int route_encode(void *buf, size_t len, enum op_kind kind, const struct st_route
 		rtm->rtm_scope = kind == OP_DEL ? RT_SCOPE_NOWHERE
 				 : r->scope	? r->scope
 					    : route_default_scope(r->dst.family, r->type,
-								  r->gw.family != 0);
+								  r->gw.family || r->n_nh);
 	if (unicast && r->gw.family)
 		put_addr(&m, RTA_GATEWAY, &r->gw);
 	if (unicast && ifindex > 0)
 		nl_put_u32(&m, RTA_OIF, (uint32_t)ifindex);
+	if (unicast && r->n_nh && kind != OP_DEL)
+		put_nexthops(&m, r, nh_ifindex);
 	return nl_msg_end(&m);
 }
 
@@ -124,16 +148,29 @@ static int decode_mtu(const struct nlattr *metrics, uint32_t *mtu)
 	return 0;
 }
 
-/* A multipath route's device: its first nexthop's (the model holds one device). */
-static int first_hop_oif(const struct nlattr *mp)
+/* The ways of a multipath route: device index and weight each. */
+static int decode_nexthops(const struct nlattr *mp, struct route_msg *out)
 {
-	const struct rtnexthop *nh = mnl_attr_get_payload(mp);
+	const uint8_t *p = mnl_attr_get_payload(mp);
+	size_t left = mnl_attr_get_payload_len(mp);
+	struct st_route *r = &out->route;
 
-	/* A negative index would come back as an errno. */
-	if (mnl_attr_get_payload_len(mp) < sizeof(*nh) || nh->rtnh_len < sizeof(*nh) ||
-	    nh->rtnh_ifindex < 0)
-		return -EBADMSG;
-	return nh->rtnh_ifindex;
+	while (left >= sizeof(struct rtnexthop)) {
+		const struct rtnexthop *nh = (const void *)p;
+		size_t step = RTNH_ALIGN(nh->rtnh_len);
+
+		/* A negative index would come back as an errno. */
+		if (nh->rtnh_len < sizeof(*nh) || nh->rtnh_len > left || nh->rtnh_ifindex < 0 ||
+		    r->n_nh == ST_MAX_NEXTHOPS)
+			return -EBADMSG;
+		out->nh_oif[r->n_nh] = nh->rtnh_ifindex;
+		r->nh[r->n_nh++].weight = (uint16_t)(nh->rtnh_hops + 1);
+		if (step >= left)
+			break;
+		p += step;
+		left -= step;
+	}
+	return r->n_nh ? 0 : -EBADMSG;
 }
 
 static int decode_attrs(const struct nlattr **tb, uint8_t rtn, struct route_msg *out)
@@ -153,9 +190,10 @@ static int decode_attrs(const struct nlattr **tb, uint8_t rtn, struct route_msg 
 			return err;
 	}
 	if (tb[RTA_MULTIPATH]) {
-		out->oif = first_hop_oif(tb[RTA_MULTIPATH]);
-		if (out->oif < 0)
-			return out->oif;
+		int err = decode_nexthops(tb[RTA_MULTIPATH], out);
+
+		if (err < 0)
+			return err;
 	}
 	if (tb[RTA_OIF])
 		out->oif = (int)mnl_attr_get_u32(tb[RTA_OIF]);

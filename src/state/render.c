@@ -144,6 +144,8 @@ static void render_route(struct out *o, enum op_kind kind, const struct st_route
 	}
 	if (r->ifname[0])
 		put(o, " dev %s", r->ifname);
+	for (uint8_t i = 0; i < r->n_nh; i++)
+		put(o, " nexthop dev %s weight %u", r->nh[i].ifname, r->nh[i].weight);
 	put_table(o, r->table);
 	if (r->metric)
 		put(o, " metric %u", r->metric);

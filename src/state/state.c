@@ -155,10 +155,22 @@ bool st_wgpeer_equal(const struct st_wgpeer *a, const struct st_wgpeer *b)
 	return true;
 }
 
+static bool same_nexthops(const struct st_route *a, const struct st_route *b)
+{
+	uint8_t i;
+
+	if (a->n_nh != b->n_nh)
+		return false;
+	for (i = 0; i < a->n_nh; i++)
+		if (strcmp(a->nh[i].ifname, b->nh[i].ifname) || a->nh[i].weight != b->nh[i].weight)
+			return false;
+	return true;
+}
+
 bool st_route_equal(const struct st_route *a, const struct st_route *b)
 {
 	return !st_route_key_cmp(a, b) && a->type == b->type && !strcmp(a->ifname, b->ifname) &&
-	       !cmp_prefix_any(&a->gw, &b->gw) && a->protocol == b->protocol &&
+	       !cmp_prefix_any(&a->gw, &b->gw) && same_nexthops(a, b) && a->protocol == b->protocol &&
 	       a->scope == b->scope;
 }
 

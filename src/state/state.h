@@ -97,6 +97,13 @@ struct st_addr {
 
 enum route_type { ROUTE_UNICAST, ROUTE_UNREACHABLE, ROUTE_BLACKHOLE, ROUTE_PROHIBIT, ROUTE_THROW };
 
+/* One way of a multipath route (Mode = balance). */
+#define ST_MAX_NEXTHOPS 8
+struct st_nexthop {
+	char ifname[ST_IFNAMSIZ];
+	uint16_t weight; /* 1-256 */
+};
+
 /* A route. Identity: (family, table, destination, metric); the rest can be replaced in place. */
 struct st_route {
 	uint32_t table;
@@ -105,6 +112,8 @@ struct st_route {
 	enum route_type type;
 	char ifname[ST_IFNAMSIZ];
 	struct prefix gw; /* family 0: no gateway (a device route) */
+	uint8_t n_nh;     /* a multipath route: its ways, and no ifname of its own */
+	struct st_nexthop nh[ST_MAX_NEXTHOPS];
 	uint8_t protocol;
 	uint8_t scope;
 };

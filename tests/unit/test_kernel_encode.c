@@ -470,6 +470,31 @@ static void route_with_gateway(void **unused)
 	assert_false(st_route_equal(&rm.route, &r));
 }
 
+/* Mode = balance: two ways with weights 3 and 1 go out and come back as they were. */
+static void multipath_round_trip(void **unused)
+{
+	struct st_route r = route("0.0.0.0/0", ROUTE_UNICAST, 52001, 0);
+	const int nh[] = { 7, 8 };
+	uint8_t buf[KMSG_MAX];
+	struct route_msg rm;
+
+	(void)unused;
+	r.ifname[0] = '\0';
+	r.n_nh = 2;
+	snprintf(r.nh[0].ifname, sizeof(r.nh[0].ifname), "wg0");
+	r.nh[0].weight = 3;
+	snprintf(r.nh[1].ifname, sizeof(r.nh[1].ifname), "wg1");
+	r.nh[1].weight = 1;
+	assert_true(route_encode_mp(buf, sizeof(buf), OP_ADD, &r, nh) > 0);
+	assert_int_equal(route_decode(as_dump(buf, RTM_NEWROUTE), &rm), 0);
+	assert_int_equal(rm.route.n_nh, 2);
+	assert_int_equal(rm.nh_oif[0], 7);
+	assert_int_equal(rm.nh_oif[1], 8);
+	memcpy(rm.route.nh[0].ifname, "wg0", 4);
+	memcpy(rm.route.nh[1].ifname, "wg1", 4);
+	assert_true(st_route_equal(&rm.route, &r));
+}
+
 static void rules_decode_as_encoded(void **unused)
 {
 	struct st_rule rs[4] = {every_selector()};
@@ -679,11 +704,13 @@ static void route_decoder_leaves_out_the_unmodelled(void **unused)
 	assert_int_equal(route_decode(m.nlh, &rm), 0);
 	assert_int_equal(rm.oif, 0);
 	assert_int_equal(rm.route.type, ROUTE_UNREACHABLE);
-	/* Multipath: the first hop's device, and a gateway route's default scope. */
+	/* Multipath: each way's device and weight, and a gateway route's default scope. */
 	route_msg(&m, buf, AF_INET, RTN_UNICAST);
 	nl_put(&m, RTA_MULTIPATH, &nh, sizeof(nh));
 	assert_int_equal(route_decode(m.nlh, &rm), 0);
-	assert_int_equal(rm.oif, 9);
+	assert_int_equal(rm.route.n_nh, 1);
+	assert_int_equal(rm.nh_oif[0], 9);
+	assert_int_equal(rm.route.nh[0].weight, 1);
 	assert_true(rm.gateway);
 	assert_int_equal(rm.route.scope, 0);
 }
@@ -870,6 +897,7 @@ int main(void)
 	    cmocka_unit_test(short_buffers_are_refused),
 	    cmocka_unit_test(routes_decode_as_encoded),
 	    cmocka_unit_test(route_with_gateway),
+	    cmocka_unit_test(multipath_round_trip),
 	    cmocka_unit_test(rules_decode_as_encoded),
 	    cmocka_unit_test(addrs_and_links_decode_as_encoded),
 	    cmocka_unit_test(route_decoder_skips_unknown_attributes),
