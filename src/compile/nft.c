@@ -486,6 +486,14 @@ void compile_nft(struct compile_ctx *ctx, const struct pol_info *pols, size_t n)
 	if (any(pols, n, guarded)) {
 		tunnel_marks(&o, ch.guard);
 		fprintf(ch.guard, "\t\toifname \"lo\" accept\n");
+		/*
+		 * Neighbour discovery never leaves its link and no route chose its
+		 * interface, but a router's NS and NA carry its address on that link,
+		 * which a From prefix holds: dropped, the LAN loses its IPv6 router.
+		 */
+		fprintf(ch.guard, "\t\ticmpv6 type { nd-router-solicit, nd-router-advert, "
+				  "nd-neighbor-solicit, nd-neighbor-advert } accept\n");
+		o.rules++;
 		for (i = 0; i < n; i++)
 			guard(&o, &ch, &pols[i]);
 	}
