@@ -31,6 +31,13 @@ static int run(struct engine_opts *eo)
 	struct engine e;
 	int ret = engine_run(&e, eo) ? EXIT_ERROR : 0;
 
+	/* `up NAME` of a name the configuration does not have is a mistake, not a no-op. */
+	if (!ret && eo->n_scope && !conf_find_iface(e.conf, eo->scope[0])) {
+		fprintf(stderr, "wgpolicy up: no interface %s in the configuration (%s)\n",
+			eo->scope[0], eo->nfiles ? eo->files[0] : eo->dir ? eo->dir : DEFAULT_CONFIG_DIR);
+		engine_free(&e);
+		return EXIT_ERROR;
+	}
 	if (!ret && !e.plan.ops.n)
 		fprintf(stderr, "wgpolicy: nothing to change\n");
 	else if (!ret)

@@ -141,18 +141,27 @@ static void emit_rule_pair(struct compile_ctx *ctx, uint8_t family, uint32_t pri
 	suppress->protocol = ctx->protocol;
 }
 
-void emit_sysctl(struct compile_ctx *ctx, const char *path, const char *value)
+/* @owner: the interface that needs it (so `up` of another leaves it), or NULL for every one. */
+void emit_sysctl(struct compile_ctx *ctx, const char *path, const char *value, const char *owner)
 {
-	struct st_sysctl *s;
+	struct st_sysctl *s = NULL;
 
 	vec_foreach(it, &ctx->out->sysctls)
 		if (!strcmp(it->path, path))
+			s = it;
+	if (!s) {
+		s = EMIT(ctx, sysctls);
+		if (!s)
 			return;
-	s = EMIT(ctx, sysctls);
-	if (s) {
 		s->path = path;
 		s->value = value;
+		s->owners = owner;
+		return;
 	}
+	if (s->owners && owner)
+		s->owners = arena_printf(&ctx->out->arena, "%s %s", s->owners, owner);
+	else
+		s->owners = NULL;
 }
 
 /*
@@ -177,6 +186,6 @@ void compile_full_tunnel(struct compile_ctx *ctx, const struct conf_iface *iface
 		emit_rule_pair(ctx, defaults[i].family, prio, table);
 		emit_dev_route(ctx, iface->name, &defaults[i], table);
 		if (defaults[i].family == FAMILY_V4)
-			emit_sysctl(ctx, "net.ipv4.conf.all.src_valid_mark", "1");
+			emit_sysctl(ctx, "net.ipv4.conf.all.src_valid_mark", "1", iface->name);
 	}
 }

@@ -29,7 +29,7 @@ void compile_full_tunnel(struct compile_ctx *ctx, const struct conf_iface *iface
 			 struct st_wgdev *dev, const struct prefix *defaults, size_t n);
 void emit_dev_route(struct compile_ctx *ctx, const char *ifname, const struct prefix *dst,
 		    uint32_t table);
-void emit_sysctl(struct compile_ctx *ctx, const char *path, const char *value);
+void emit_sysctl(struct compile_ctx *ctx, const char *path, const char *value, const char *owner);
 uint32_t compile_mtu(struct compile_ctx *ctx, const struct conf_iface *iface);
 void copy_ifname(char dst[ST_IFNAMSIZ], const char *src);
 

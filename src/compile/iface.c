@@ -220,6 +220,9 @@ void compile_iface(struct compile_ctx *ctx, const struct conf_iface *iface)
 	copy_ifname(dev->ifname, iface->name);
 	dev->has_private_key = IS_SET(iface->private_key);
 	memcpy(dev->private_key.b, iface->private_key.v.b, ST_KEY_LEN);
+	/* Curve25519 clamping, as wg and the kernel store the key: compare as they show it. */
+	dev->private_key.b[0] &= 248;
+	dev->private_key.b[31] = (dev->private_key.b[31] & 127) | 64;
 	dev->has_listen_port = IS_SET(iface->listen_port);
 	dev->listen_port = (uint16_t)iface->listen_port.v;
 	dev->fwmark = IS_SET(iface->fwmark) ? iface->fwmark.v : 0;

@@ -263,7 +263,7 @@ static void tunnel_sysctls(struct compile_ctx *ctx, const struct pol_info *pi)
 				ctx->err = -ENOMEM;
 				return;
 			}
-			emit_sysctl(ctx, path, knobs[i][1]);
+			emit_sysctl(ctx, path, knobs[i][1], t->iface->name);
 		}
 	}
 }
@@ -284,8 +284,8 @@ static void compile_one(struct compile_ctx *ctx, struct pol_info *pi, uint32_t *
 
 	/* Hash on the ports too, so that each flow stays on one tunnel of a balance. */
 	if (IS_SET(p->mode) && p->mode.v == MODE_BALANCE) {
-		emit_sysctl(ctx, "net.ipv4.fib_multipath_hash_policy", "1");
-		emit_sysctl(ctx, "net.ipv6.fib_multipath_hash_policy", "1");
+		emit_sysctl(ctx, "net.ipv4.fib_multipath_hash_policy", "1", NULL);
+		emit_sysctl(ctx, "net.ipv6.fib_multipath_hash_policy", "1", NULL);
 	}
 	if (!pi->active || pi->active->kind != TARGET_DIRECT) {
 		table = policy_table(ctx, p);

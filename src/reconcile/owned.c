@@ -4,6 +4,7 @@
  * nftables table, saved records), within a scope.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "reconcile/reconcile.h"
@@ -86,6 +87,26 @@ static bool rule_in_scope(const struct reconcile *r, const struct st_rule *rule)
 	return false;
 }
 
+/*
+ * A desired sysctl names the interfaces that need it; a live one (from the
+ * records) does not, and is given back only with the last interface.
+ */
+static bool sysctl_in_scope(const struct reconcile *r, const struct st_sysctl *s)
+{
+	char word[ST_IFNAMSIZ + 1];
+	const char *p = s->owners;
+	int n;
+
+	if (!p)
+		return r->scope_has_all_links;
+	while (sscanf(p, "%16s%n", word, &n) == 1) {
+		if (in_names(r, word))
+			return true;
+		p += n;
+	}
+	return false;
+}
+
 bool reconcile_owned(void *ctx, enum obj_type type, const void *obj)
 {
 	const struct reconcile *r = ctx;
@@ -114,6 +135,7 @@ bool reconcile_owned(void *ctx, enum obj_type type, const void *obj)
 		return rule->protocol == r->protocol && (!r->scope || rule_in_scope(r, rule));
 	}
 	case OBJ_SYSCTL:
+		return !r->scope || sysctl_in_scope(r, obj);
 	case OBJ_NFT: /* one table for every interface's policies */
 		return !r->scope || r->scope_has_all_links;
 	default:

@@ -150,6 +150,7 @@ struct st_sysctl {
 	const char *path;
 	const char *value;
 	const char *original; /* live only */
+	const char *owners;   /* desired only: the interfaces that need it, "wg0 wg1"; NULL: all */
 };
 
 /* Resolver settings for an interface. Identity: ifname. */

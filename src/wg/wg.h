@@ -61,7 +61,7 @@ int wg_apply_err(const char *ifname, enum wg_backend backend, const struct st_wg
 int wg_spawn_err(const char *ifname, const char *program, int timeout_ms, char *errmsg,
 		 size_t errlen);
 
-#define WG_SPAWN_TIMEOUT_MS  5000
+#define WG_SPAWN_TIMEOUT_MS  15000 /* a loaded machine starts wireguard-go slowly */
 #define WG_USERSPACE_ENV     "WGPOLICY_USERSPACE_IMPLEMENTATION"
 #define WG_USERSPACE_DEFAULT "wireguard-go"
 

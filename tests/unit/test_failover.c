@@ -145,11 +145,30 @@ static void peer_failover_moves_allowed_ips(void **state)
 	conf_free(c);
 }
 
+/* A private key that is not clamped (plain random bytes) is stored clamped: plan it so. */
+static void private_key_is_clamped(void **state)
+{
+	static const char text[] = "[Interface]\nPrivateKey = "
+				   "//////////////////////////////////////////8=\n";
+	struct conf *c = parse_text("wg9.conf", text);
+	struct state *s;
+
+	(void)state;
+	assert_int_equal(c->diags.errors, 0);
+	s = compile_with(c, (size_t)-1);
+	assert_int_equal(s->wgdevs.n, 1);
+	assert_int_equal(s->wgdevs.v[0].private_key.b[0], 0xf8);
+	assert_int_equal(s->wgdevs.v[0].private_key.b[31], 0x7f);
+	state_free(s);
+	conf_free(c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(interface_failover_is_one_route_replace),
 		cmocka_unit_test(peer_failover_moves_allowed_ips),
+		cmocka_unit_test(private_key_is_clamped),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
