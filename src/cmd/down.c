@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* wgpolicy down: remove what wgpolicy owns, all of it or some interfaces' part. */
 #include <stdlib.h>
+#include <string.h>
 
 #include "cmd/cmd.h"
 #include "engine/engine.h"
@@ -25,6 +26,7 @@ int down_main(int argc, char *argv[])
 	struct engine e;
 	char (*names)[IFNAME_MAX + 1] = NULL;
 	const char **scope = NULL;
+	char **files = NULL;
 	int i, ret = cmd_options(argc, argv, usage, false, &o);
 
 	if (ret >= 0)
@@ -32,8 +34,11 @@ int down_main(int argc, char *argv[])
 	if (o.nargs) {
 		names = calloc((size_t)o.nargs, sizeof(*names));
 		scope = calloc((size_t)o.nargs, sizeof(*scope));
-		if (!names || !scope)
-			return EXIT_ERROR;
+		files = calloc((size_t)o.nargs, sizeof(*files));
+		if (!names || !scope || !files) {
+			ret = EXIT_ERROR;
+			goto out;
+		}
 		for (i = 0; i < o.nargs; i++) {
 			scope[i] = iface_operand(o.args[i], names[i], sizeof(names[i]));
 			if (!scope[i]) {
@@ -42,7 +47,11 @@ int down_main(int argc, char *argv[])
 				ret = EXIT_USAGE;
 				goto out;
 			}
+			/* A wg-quick file given: its hooks (PreDown, PostDown) come from it. */
+			if (strchr(o.args[i], '/') || strstr(o.args[i], ".conf"))
+				files[eo.nfiles++] = o.args[i];
 		}
+		eo.files = eo.nfiles ? files : NULL;
 		eo.scope = scope;
 		eo.n_scope = (size_t)o.nargs;
 	}
@@ -56,5 +65,6 @@ int down_main(int argc, char *argv[])
 out:
 	free(names);
 	free(scope);
+	free(files);
 	return ret;
 }

@@ -65,6 +65,9 @@ struct facts {
  */
 int compile_state(const struct conf *c, const struct facts *f, struct state *out, struct diags *d);
 
+/* Give the owned links of @live their configured hooks (PreDown and PostDown run from them). */
+int compile_link_hooks(const struct conf *c, struct state *live);
+
 /* The rtnetlink protocol wgpolicy tags its routes and rules with. */
 uint8_t compile_protocol(const struct conf *c);
 

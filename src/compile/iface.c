@@ -42,6 +42,8 @@ static const char *const *hooks(struct compile_ctx *ctx, const struct conf_iface
 	return out;
 }
 
+static void set_hooks(struct compile_ctx *ctx, const struct conf_iface *iface, struct st_link *l);
+
 static void emit_link(struct compile_ctx *ctx, const struct conf_iface *iface)
 {
 	struct st_link *l = EMIT(ctx, links);
@@ -59,10 +61,29 @@ static void emit_link(struct compile_ctx *ctx, const struct conf_iface *iface)
 	l->mtu = compile_mtu(ctx, iface);
 	l->up = true;
 	l->owned = true;
+	set_hooks(ctx, iface, l);
+}
+
+static void set_hooks(struct compile_ctx *ctx, const struct conf_iface *iface, struct st_link *l)
+{
 	l->pre_up = hooks(ctx, iface, iface->pre_up.v, iface->pre_up.n, &l->n_pre_up);
 	l->post_up = hooks(ctx, iface, iface->post_up.v, iface->post_up.n, &l->n_post_up);
 	l->pre_down = hooks(ctx, iface, iface->pre_down.v, iface->pre_down.n, &l->n_pre_down);
 	l->post_down = hooks(ctx, iface, iface->post_down.v, iface->post_down.n, &l->n_post_down);
+}
+
+/* The kernel keeps no hooks: a live link gets its configured ones, for PreDown and PostDown. */
+int compile_link_hooks(const struct conf *c, struct state *live)
+{
+	struct compile_ctx ctx = { .c = c, .out = live };
+
+	vec_foreach(l, &live->links) {
+		const struct conf_iface *iface = l->owned ? conf_find_iface(c, l->name) : NULL;
+
+		if (iface)
+			set_hooks(&ctx, iface, l);
+	}
+	return ctx.err;
 }
 
 static void set_endpoint(struct compile_ctx *ctx, const struct conf_peer *peer,

@@ -142,6 +142,8 @@ int engine_plan(struct engine *e)
 	if (!e->live || !e->desired || open_kernel(e))
 		return -1;
 	err = reconcile_dump(&e->r, e->live);
+	if (!err && e->conf)
+		err = compile_link_hooks(e->conf, e->live);
 	if (err) {
 		log_err("reading the live state: %s", strerror(-err));
 		return -1;
