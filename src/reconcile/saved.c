@@ -5,16 +5,40 @@
 #include <jansson.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "kernel/sysctl.h"
 
-/* One file per network namespace, named by the namespace's inode. */
+#ifndef SO_NETNS_COOKIE
+#define SO_NETNS_COOKIE 71 /* asm-generic/socket.h, for older headers */
+#endif
+
+#ifndef SO_NETNS_COOKIE
+#define SO_NETNS_COOKIE 71
+#endif
+
+/*
+ * One file per network namespace, named by its cookie: unlike the inode,
+ * which a new namespace reuses, the cookie is never given twice in a boot
+ * (Linux 5.14); the inode only where the kernel has no cookie.
+ */
 static int saved_path(char *buf, size_t len)
 {
+	uint64_t cookie = 0;
+	socklen_t cl = sizeof(cookie);
+	int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	struct stat st;
 
+	if (fd >= 0 && !getsockopt(fd, SOL_SOCKET, SO_NETNS_COOKIE, &cookie, &cl) && cookie) {
+		close(fd);
+		snprintf(buf, len, SAVED_DIR "/netns-cookie-%llu.json", (unsigned long long)cookie);
+		return 0;
+	}
+	if (fd >= 0)
+		close(fd);
 	if (stat("/proc/self/ns/net", &st))
 		return -errno;
 	snprintf(buf, len, SAVED_DIR "/netns-%lu-%lu.json", (unsigned long)st.st_dev,
@@ -22,16 +46,37 @@ static int saved_path(char *buf, size_t len)
 	return 0;
 }
 
+/*
+ * A namespace's inode is reused once the namespace is gone, and one that
+ * ends without `down` (a container, a test) leaves its record behind: the
+ * record carries the namespace's cookie, which the kernel never reuses
+ * (SO_NETNS_COOKIE, Linux 5.14), and a record of another cookie is stale.
+ */
+static void netns_cookie(char *buf, size_t len)
+{
+	unsigned long long cookie = 0;
+	socklen_t cl = sizeof(cookie);
+	int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+	if (fd >= 0 && getsockopt(fd, SOL_SOCKET, SO_NETNS_COOKIE, &cookie, &cl))
+		cookie = 0;
+	if (fd >= 0)
+		close(fd);
+	snprintf(buf, len, "%llx", cookie);
+}
+
 static json_t *load_json(void)
 {
-	char path[128];
+	char path[128], cookie[24];
 	json_t *root = NULL;
 
+	netns_cookie(cookie, sizeof(cookie));
 	if (!saved_path(path, sizeof(path)))
 		root = json_load_file(path, 0, NULL);
-	if (!json_is_object(root)) {
+	if (!json_is_object(root) ||
+	    strcmp(json_string_value(json_object_get(root, "netns_cookie")) ?: "", cookie)) {
 		json_decref(root);
-		root = json_object();
+		root = json_pack("{s:s}", "netns_cookie", cookie);
 	}
 	return root;
 }
@@ -146,16 +191,33 @@ int saved_load(struct state *live)
 	return err;
 }
 
+static bool empty(json_t *root)
+{
+	const char *k;
+	json_t *v;
+
+	json_object_foreach(root, k, v)
+		if (json_object_size(v))
+			return false;
+	return true;
+}
+
 static int update(const char *sec, const char *key, json_t *value)
 {
 	json_t *root = load_json();
 	json_t *s = section(root, sec);
+	char path[128];
 	int err;
 
 	if (value)
 		json_object_set_new(s, key, value);
 	else
 		json_object_del(s, key);
+	/* Nothing left to restore: no file left behind either. */
+	if (empty(root) && !saved_path(path, sizeof(path))) {
+		json_decref(root);
+		return unlink(path) && errno != ENOENT ? -errno : 0;
+	}
 	err = store_json(root);
 	json_decref(root);
 	return err;
