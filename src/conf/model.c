@@ -27,6 +27,17 @@ struct conf_set *conf_find_set(const struct conf *c, const char *name)
 	return NULL;
 }
 
+static bool str_same(const char *a, const char *b)
+{
+	return a == b || (a && b && !strcmp(a, b));
+}
+
+bool conf_target_same(const struct target *a, const struct target *b)
+{
+	return a->kind == b->kind && str_same(a->iface_name, b->iface_name) &&
+	       str_same(a->peer_name, b->peer_name);
+}
+
 /* "wg0:ams1", or "wg0 peer #2" for a peer without a Name. */
 const char *peer_label(struct arena *a, const struct conf_peer *peer)
 {

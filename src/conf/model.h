@@ -233,5 +233,7 @@ struct conf_iface *conf_find_iface(const struct conf *c, const char *name);
 struct conf_peer *conf_find_peer(const struct conf_iface *iface, const char *name);
 struct conf_set *conf_find_set(const struct conf *c, const char *name);
 const char *peer_label(struct arena *a, const struct conf_peer *peer);
+/* The same target, as the files name it (across two readings of the configuration). */
+bool conf_target_same(const struct target *a, const struct target *b);
 
 #endif

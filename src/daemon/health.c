@@ -156,6 +156,41 @@ void health_free(struct health *h)
 	memset(h, 0, sizeof(*h));
 }
 
+static const struct probe *find_same(const struct health *h, const struct probe *pr)
+{
+	const struct target *t = &pr->policy->via.v[pr->index];
+	size_t i;
+
+	for (i = 0; i < h->n; i++) {
+		const struct probe *o = &h->v[i];
+
+		if (!strcmp(o->policy->name, pr->policy->name) &&
+		    conf_target_same(&o->policy->via.v[o->index], t))
+			return o;
+	}
+	return NULL;
+}
+
+void health_carry(struct health *to, const struct health *from)
+{
+	size_t i;
+
+	for (i = 0; i < to->n; i++) {
+		struct probe *pr = &to->v[i];
+		const struct probe *o = find_same(from, pr);
+
+		if (!o)
+			continue;
+		pr->up = o->up;
+		pr->losses = o->losses;
+		pr->answers = o->answers;
+		pr->rtt_ms = o->rtt_ms;
+		pr->sent = o->sent;
+		pr->lost = o->lost;
+		pr->last_change = o->last_change;
+	}
+}
+
 bool health_target_up(const void *ctx, const struct conf_policy *p, size_t i)
 {
 	const struct health *h = ctx;

@@ -27,7 +27,7 @@ struct probe {
 	unsigned losses, answers; /* in a row */
 	uint64_t next_send_ms, deadline_ms, sent_ms;
 	uint32_t rtt_ms;
-	uint64_t sent, lost, failovers; /* counters for status and metrics */
+	uint64_t sent, lost; /* counters for status and metrics */
 	time_t last_change;
 };
 
@@ -44,6 +44,11 @@ struct health {
  */
 int health_init(struct health *h, const struct conf *c, int epfd);
 void health_free(struct health *h);
+/*
+ * After a reload: each target of a policy of the same name keeps its state
+ * and counters, so a reload neither revives a dead target nor forgets losses.
+ */
+void health_carry(struct health *to, const struct health *from);
 /* The compiler's question: is target @i of @p up? */
 bool health_target_up(const void *h, const struct conf_policy *p, size_t i);
 /* Milliseconds until the next probe event (-1: none). */

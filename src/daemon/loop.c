@@ -28,6 +28,14 @@
 #define COALESCE_MS 20	       /* a burst of notifications becomes one round */
 #define RESYNC_MS (30 * 1000) /* what no notification reports (peers, sysctls) */
 
+/* What the daemon remembers of a policy between rounds, and across reloads by its name. */
+struct policy_run {
+	const struct target *active; /* after the last round */
+	bool known;                  /* active is what a round chose: not a new policy */
+	uint64_t failovers;          /* changes of the active target, failbacks included */
+	time_t last_failover;
+};
+
 struct daemon {
 	struct engine e;
 	struct health h;
@@ -35,7 +43,7 @@ struct daemon {
 	int epfd, sigfd, ctlfd;
 	bool stop, dirty;
 	uint64_t due_ms, next_resync_ms, started_ms;
-	const struct target **active; /* per policy, after the last round */
+	struct policy_run *run; /* per policy of the configuration */
 	uint64_t rounds, changes, reloads, overruns;
 };
 
@@ -56,6 +64,18 @@ static void mark_dirty(struct daemon *d, uint64_t in_ms)
 	d->dirty = true;
 }
 
+static const char *target_name(const struct target *t, char *buf, size_t len)
+{
+	if (!t)
+		return "nothing: every target is down";
+	if (t->kind == TARGET_DIRECT || t->kind == TARGET_BLACKHOLE)
+		return t->kind == TARGET_DIRECT ? "direct" : "blackhole";
+	if (!t->peer_name)
+		return t->iface_name;
+	snprintf(buf, len, "%s:%s", t->iface_name, t->peer_name);
+	return buf;
+}
+
 static void note_failovers(struct daemon *d)
 {
 	size_t i;
@@ -63,14 +83,18 @@ static void note_failovers(struct daemon *d)
 	for (i = 0; i < d->e.conf->policies.n; i++) {
 		const struct conf_policy *p = d->e.conf->policies.v[i];
 		const struct target *now = facts_active_target(&d->e.facts, p);
+		struct policy_run *r = &d->run[i];
+		char a[64], b[64];
 
-		if (d->active[i] != now && d->rounds > 1)
+		if (r->known && r->active != now) {
 			log_note("policy %s: now via %s (was %s)", p->name,
-				 now ? (now->iface ? now->iface->name
-						   : now->kind == TARGET_DIRECT ? "direct" : "blackhole")
-				     : "nothing: every target is down",
-				 d->active[i] && d->active[i]->iface ? d->active[i]->iface->name : "-");
-		d->active[i] = now;
+				 target_name(now, a, sizeof(a)),
+				 r->active ? target_name(r->active, b, sizeof(b)) : "nothing");
+			r->failovers++;
+			r->last_failover = time(NULL);
+		}
+		r->active = now;
+		r->known = true;
 	}
 }
 
@@ -88,15 +112,55 @@ static void reconcile_round(struct daemon *d)
 		d->changes += d->e.plan.ops.n;
 }
 
-/* Health and the active-target table follow the configuration. */
-static int adopt_config(struct daemon *d)
+/* A policy of the old configuration by name, its run carried over to the new one. */
+static void carry_run(struct policy_run *to, const struct conf_policy *p, const struct conf *old,
+		      const struct policy_run *old_run)
 {
-	health_free(&d->h);
-	free(d->active);
-	d->active = calloc(d->e.conf->policies.n + 1, sizeof(*d->active));
-	if (!d->active || health_init(&d->h, d->e.conf, d->epfd))
+	size_t i;
+
+	for (i = 0; i < old->policies.n; i++) {
+		const struct policy_run *o = &old_run[i];
+
+		if (strcmp(old->policies.v[i]->name, p->name))
+			continue;
+		to->failovers = o->failovers;
+		to->last_failover = o->last_failover;
+		/* Its active target, if the new Via still has it: not a failover then. */
+		vec_foreach(t, &p->via) {
+			if (o->known && o->active && conf_target_same(o->active, t)) {
+				to->active = t;
+				to->known = true;
+			}
+		}
+		to->known |= o->known && !o->active;
+	}
+}
+
+/*
+ * Health and the policies' runs follow the configuration; what the old one
+ * (@old, NULL at start) knew of a policy of the same name stays known.
+ */
+static int adopt_config(struct daemon *d, const struct conf *old)
+{
+	const struct conf *c = d->e.conf;
+	struct policy_run *run = calloc(c->policies.n + 1, sizeof(*run));
+	struct health h;
+	size_t i;
+
+	if (!run || health_init(&h, c, d->epfd)) {
+		free(run);
+		log_err("cannot watch the targets' health: %s", strerror(ENOMEM));
 		return -1;
-	for (size_t i = 0; i < d->h.n; i++) {
+	}
+	for (i = 0; old && i < c->policies.n; i++)
+		carry_run(&run[i], c->policies.v[i], old, d->run);
+	if (old)
+		health_carry(&h, &d->h);
+	health_free(&d->h);
+	free(d->run);
+	d->h = h;
+	d->run = run;
+	for (i = 0; i < d->h.n; i++) {
 		char buf[160];
 
 		log_info("policy %s, target %s: %s", d->h.v[i].policy->name, d->h.v[i].ifname,
@@ -109,16 +173,22 @@ static int adopt_config(struct daemon *d)
 
 static bool reload(struct daemon *d)
 {
-	bool ok = !engine_load(&d->e);
+	struct conf *old = d->e.conf;
+	bool ok;
 
 	notify_reloading();
+	/* engine_load frees the configuration it replaces: keep it to carry health over. */
+	d->e.conf = NULL;
+	ok = !engine_load(&d->e);
 	/* A configuration with errors is refused; the running one stays. */
 	if (ok) {
 		d->reloads++;
-		adopt_config(d);
+		adopt_config(d, old);
+		conf_free(old);
 		log_note("configuration reloaded");
 		reconcile_round(d);
 	} else {
+		d->e.conf = old;
 		log_err("reload refused: the configuration stays as it was");
 	}
 	notify_ready(ok ? "reloaded" : "running; the last reload was refused");
@@ -133,8 +203,9 @@ static char *status_json(struct daemon *d)
 
 	for (i = 0; i < d->e.conf->policies.n; i++) {
 		const struct conf_policy *p = d->e.conf->policies.v[i];
-		const struct target *a = d->active ? d->active[i] : NULL;
+		const struct policy_run *r = &d->run[i];
 		json_t *targets = json_array();
+		char name[64];
 
 		for (size_t k = 0; k < d->h.n; k++) {
 			const struct probe *pr = &d->h.v[k];
@@ -151,11 +222,10 @@ static char *status_json(struct daemon *d)
 					  (json_int_t)pr->last_change));
 		}
 		json_array_append_new(
-			pols, json_pack("{s:s, s:s?, s:o}", "name", p->name, "active",
-					a ? (a->iface ? a->iface->name
-						      : a->kind == TARGET_DIRECT ? "direct" : "blackhole")
-					  : NULL,
-					"targets", targets));
+			pols, json_pack("{s:s, s:s?, s:I, s:I, s:o}", "name", p->name, "active",
+					r->active ? target_name(r->active, name, sizeof(name)) : NULL,
+					"failovers", (json_int_t)r->failovers, "last_failover",
+					(json_int_t)r->last_failover, "targets", targets));
 	}
 	root = json_pack("{s:{s:i, s:I, s:I, s:I, s:I, s:I}, s:o}", "daemon", "pid",
 				    (int)getpid(), "uptime_ms",
@@ -291,7 +361,7 @@ static void teardown(struct daemon *d, bool down)
 	}
 	health_free(&d->h);
 	monitor_close(d->mon);
-	free(d->active);
+	free(d->run);
 	engine_free(&d->e);
 	if (d->ctlfd >= 0)
 		close(d->ctlfd);
@@ -307,7 +377,7 @@ int daemon_run(const struct daemon_opts *o)
 	log_setup(true);
 	engine_init(&d.e, &eo);
 	d.started_ms = now_ms();
-	if (engine_load(&d.e) || setup(&d) || adopt_config(&d)) {
+	if (engine_load(&d.e) || setup(&d) || adopt_config(&d, NULL)) {
 		teardown(&d, false);
 		return 1;
 	}

@@ -6,15 +6,10 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "kernel/sysctl.h"
-
-#ifndef SO_NETNS_COOKIE
-#define SO_NETNS_COOKIE 71 /* asm-generic/socket.h, for older headers */
-#endif
 
 #ifndef SO_NETNS_COOKIE
 #define SO_NETNS_COOKIE 71
@@ -46,37 +41,16 @@ static int saved_path(char *buf, size_t len)
 	return 0;
 }
 
-/*
- * A namespace's inode is reused once the namespace is gone, and one that
- * ends without `down` (a container, a test) leaves its record behind: the
- * record carries the namespace's cookie, which the kernel never reuses
- * (SO_NETNS_COOKIE, Linux 5.14), and a record of another cookie is stale.
- */
-static void netns_cookie(char *buf, size_t len)
-{
-	unsigned long long cookie = 0;
-	socklen_t cl = sizeof(cookie);
-	int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-
-	if (fd >= 0 && getsockopt(fd, SOL_SOCKET, SO_NETNS_COOKIE, &cookie, &cl))
-		cookie = 0;
-	if (fd >= 0)
-		close(fd);
-	snprintf(buf, len, "%llx", cookie);
-}
-
 static json_t *load_json(void)
 {
-	char path[128], cookie[24];
+	char path[128];
 	json_t *root = NULL;
 
-	netns_cookie(cookie, sizeof(cookie));
 	if (!saved_path(path, sizeof(path)))
 		root = json_load_file(path, 0, NULL);
-	if (!json_is_object(root) ||
-	    strcmp(json_string_value(json_object_get(root, "netns_cookie")) ?: "", cookie)) {
+	if (!json_is_object(root)) {
 		json_decref(root);
-		root = json_pack("{s:s}", "netns_cookie", cookie);
+		root = json_object();
 	}
 	return root;
 }

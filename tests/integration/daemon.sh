@@ -1,0 +1,265 @@
+#!/usr/bin/env bash
+# The daemon keeps it so: failover and failback with 100 ms probes while a
+# flow runs, re-assertion of what is deleted behind its back, reload, status.
+# The policy lab (lab.sh), with the gateway run by `wgpolicy daemon`:
+#
+#   [lan1] ── [gw: wgpolicy daemon; office: From 10.0.1.0/24, Via = A, B] ══ A ══ [vpn0] ── [inet]
+#                                                                        ══ B ══ [vpn1] ──┘
+#
+# Probes every 100 ms (down 3, up 3), each tunnel probing its own server's
+# tunnel address (Probe = in its peer).
+# Faults: vpn0's wireguard-go killed (by PID), then its UDP dropped by nft in
+# vpn0, several times. Proof: tcpdump on the servers' tunnel devices (the
+# first packet of lan1's flow after each fault and each repair, timestamped),
+# nft counters in inet (nothing of the flow in clear, ever).
+set -u
+. "$(dirname "$0")/lab.sh"
+lab_require
+command -v tcpdump >/dev/null || { echo "1..0 # SKIP tcpdump is not installed"; exit 0; }
+lab_start
+
+FAULTS=${FAULTS:-5} # nft faults after the kill: the failover time distribution
+LOG=$TMP/daemon.log
+now_ns() { date +%s%N; }
+
+# Each tunnel probes its own server; the gateway listens on known ports, so a
+# restarted server can greet it at once (see restart_vpn0).
+printf 'Probe = 10.8.0.1\n' >>"$CONF/$A.conf"
+printf 'Probe = 10.9.0.1\n' >>"$CONF/$B.conf"
+sed -i "s/^\[Interface\]$/[Interface]\nListenPort = 51821/" "$CONF/$A.conf"
+office() {
+	printf '[Policy office]\nFrom = 10.0.1.0/24\nVia = %s, %s\n' "$A" "$B"
+	printf 'Check = probe 10.8.0.1 interval 100ms timeout 100ms down 3 up 3\n'
+}
+office >"$CONF/policy.conf"
+count "$INET" clear iifname gw ip daddr 203.0.113.66
+count "$INET" clear_src iifname gw ip saddr 10.0.0.0/8
+
+# A record left in /run/wgpolicy by a namespace that had the gateway's inode
+# before, and ended without `down`: not the gateway's.
+saved=/run/wgpolicy/netns-$(nsx "$GW" stat -L -c '%d-%i' /proc/self/ns/net).json
+mkdir -p /run/wgpolicy
+printf '{"dns": {"wgpstale%s": {"servers": ["192.0.2.53"], "search": []}}}\n' "$ID" >"$saved"
+
+# The daemon, in the background; killed by PID in the trap (lib.sh's cleanup).
+note "[gw] wgpolicy daemon -C \$CONF"
+ip netns exec "$GW" "$W" daemon -C "$CONF" >"$LOG" 2>&1 &
+DAEMON=$!
+PIDS+=("$DAEMON")
+daemon_alive() { kill -0 "$DAEMON" 2>/dev/null; }
+status_json() { nsx "$GW" "$W" status --json; }
+# Lines of the daemon's log after line $1.
+log_since() { tail -n +"$(($1 + 1))" "$LOG"; }
+log_lines() { wc -l <"$LOG"; }
+show_log() { sed 's/^/#   /' "$LOG" | tail -n "${1:-40}"; }
+
+running() { grep -q "running:" "$LOG"; }
+if ! wait_for 20 running; then
+	echo "Bail out! the daemon did not start"
+	show_log
+	exit 1
+fi
+ok "the daemon runs" daemon_alive
+unlike "$(cat "$LOG")" "failed:" "its first round applied the configuration"
+run nsx "$GW" "$W" plan -C "$CONF"
+is "$status $stdout" "0 " "plan: nothing to do (a stale record names nothing of the gateway's)"
+ok "tunnel A answers" wait_for 10 nsx "$GW" ping -c1 -W1 10.8.0.1
+ok "tunnel B answers" wait_for 10 nsx "$GW" ping -c1 -W1 10.9.0.1
+
+# ---- (a) failover and failback under a running flow --------------------------
+# tcpdump NS DEV FILE: lan1's echo requests as they come out of a server's tunnel.
+tcpdump_on() {
+	ip netns exec "$1" tcpdump -l -n -tt -i "$2" "icmp[icmptype] == icmp-echo and src host 10.0.1.2" \
+		>"$3" 2>"$3.err" &
+	PIDS+=($!)
+	wait_for 5 grep -q "listening on" "$3.err"
+}
+# first_after FILE T_NS: ms from T_NS to the first packet in FILE after it; fails when none.
+first_after() {
+	awk -v t="$(($2 / 1000000))" '{ ms = int($1 * 1000) } ms >= t { print ms - t; found = 1; exit }
+		END { exit !found }' "$1"
+}
+# waited FILE T_NS VAR: wait (10 s at most) for a packet in FILE after T_NS; its delay in VAR.
+waited() {
+	local d
+	wait_for 10 first_after "$1" "$2" || return 1
+	d=$(first_after "$1" "$2") && printf -v "$3" '%s' "$d"
+}
+clear_packets() { echo $(($(packets "$INET" clear) + $(packets "$INET" clear_src))); }
+gone() { ! kill -0 "$1" 2>/dev/null; }
+# restart_vpn0: its server again, which greets the gateway at once (keepalive).
+restart_vpn0() {
+	# shellcheck disable=SC2154 # lab.sh's keypair sets *_priv and *_pub
+	lab_server "$VPN0" "$S0" "$srv0_priv" "$gw0_pub" 10.8.0.1 fd08::1 10.8.0.2 fd08::2 &&
+		nsx "$VPN0" wg set "$S0" peer "$gw0_pub" endpoint 198.51.100.2:51821 persistent-keepalive 1
+}
+fault() { # fault NS: drop the tunnel's UDP as it reaches the server
+	nsx "$1" nft -f - <<-NFT
+	table inet fault {
+		chain in { type filter hook prerouting priority raw; policy accept; udp dport 51820 drop; }
+	}
+	NFT
+}
+repair() { nsx "$1" nft delete table inet fault; }
+active() { status_json | python3 -c 'import json,sys; print(json.load(sys.stdin)["daemon"]["policies"][0]["active"])'; }
+is_active() { [ "$(active)" = "$1" ]; }
+
+tcpdump_on "$VPN0" "$S0" "$TMP/a.0" && tcpdump_on "$VPN1" "$S1" "$TMP/b" ||
+	{ echo "Bail out! tcpdump did not start"; exit 1; }
+# The flow: lan1 pings the internet every 10 ms, bounded (80 s at most).
+ip netns exec "$LAN1" ping -q -i 0.01 -w 80 203.0.113.66 >/dev/null 2>&1 &
+FLOW=$!
+PIDS+=("$FLOW")
+t0=$(now_ns)
+ok "lan1's flow goes through A" waited "$TMP/a.0" "$t0" _
+is "$(active)" "$A" "status: office is active via A"
+
+# The kill: vpn0's wireguard-go, by its PID.
+pid=$(lab_server_pid "$VPN0")
+t=$(now_ns)
+pp "$VPN0" kill "$pid"
+over=""
+waited "$TMP/b" "$t" over
+ok "vpn0's server killed: the flow moves to B (${over:-never} ms from fault to the first packet through B)" test -n "$over"
+OVERS=(${over:-})
+wait_for 5 gone "$pid"
+restart_vpn0 >"$TMP/restart.log" 2>&1
+t=$(now_ns)
+tcpdump_on "$VPN0" "$S0" "$TMP/a.1"
+back=""
+waited "$TMP/a.1" "$t" back
+ok "vpn0's server restarted: the flow comes back to A (${back:-never} ms)" test -n "$back"
+BACKS=(${back:-})
+
+# nft faults: the failover time as a distribution.
+i=1
+while [ $i -le "$FAULTS" ]; do
+	sleep 0.3 # between faults, a steady flow on A
+	t=$(now_ns)
+	fault "$VPN0"
+	over="" back=""
+	waited "$TMP/b" "$t" over && OVERS+=("$over")
+	wait_for 3 is_active "$B"
+	t=$(now_ns)
+	repair "$VPN0"
+	waited "$TMP/a.1" "$t" back && BACKS+=("$back")
+	[ -n "$over" ] && [ -n "$back" ] || break
+	i=$((i + 1))
+done
+is "${#OVERS[@]} ${#BACKS[@]}" "$((FAULTS + 1)) $((FAULTS + 1))" \
+	"$FAULTS UDP drops: each moves the flow to B and back to A"
+sorted() { printf '%s\n' "$@" | sort -n | tr '\n' ' '; }
+median() { printf '%s\n' "$@" | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+note "failover, fault to first packet through B (ms): $(sorted "${OVERS[@]}")"
+note "failback, repair to first packet through A (ms): $(sorted "${BACKS[@]}")"
+ok "median failover with 100 ms probes under 1 s ($(median "${OVERS[@]}") ms; target 350 ms)" \
+	test "$(median "${OVERS[@]}")" -lt 1000
+# Failback waits for `up` (3) answers in a row: two intervals at least after the repair.
+ok "failback only after 3 answers in a row ($(median "${BACKS[@]}") ms median)" \
+	test "$(sorted "${BACKS[@]}" | awk '{ print $1 }')" -ge 200
+has "$(cat "$LOG")" "target $A is up again (probe 10.8.0.1: 3 answers in a row)" "the log says why A is back"
+has "$(cat "$LOG")" "policy office: now via $B (was $A)" "the log says office moved to B"
+is "$(clear_packets)" 0 "not one packet of the flow left the gateway in clear"
+is "$(active)" "$A" "status: office is active via A again"
+
+# ---- (b) re-assertion of what is deleted behind the daemon's back ------------
+# Foreign state that must survive: a rule, a route in a table of its own, an nft table.
+pp "$GW" ip rule add from 10.5.0.0/24 lookup 333 pref 5000
+pp "$GW" ip route add 10.5.0.0/24 dev lan1 table 333
+pp "$GW" nft add table inet foreign
+pp "$GW" nft add chain inet foreign c
+foreign() {
+	nsx "$GW" ip rule show pref 5000
+	nsx "$GW" ip route show table 333
+	nsx "$GW" nft list table inet foreign
+}
+foreign_before=$(foreign)
+owned_rule() { nsx "$GW" ip rule show pref 10001 | grep -q "from 10.0.1.0/24 lookup 52000"; }
+owned_route() { nsx "$GW" ip route show table 52000 | grep -q "^default dev $A "; }
+owned_nft() { nsx "$GW" nft list table inet wgpolicy >/dev/null 2>&1; }
+# back_ms T_NS CMD...: ms from T_NS until CMD succeeds, polling without pause (5 s at most).
+back_ms() {
+	local t=$1 deadline=$((SECONDS + 5))
+	shift
+	until "$@"; do [ $SECONDS -ge $deadline ] && return 1; done
+	echo $((($(now_ns) - t) / 1000000))
+}
+REASSERT=()
+# reassert NAME CHECK DELETE...: delete an owned object, measure how soon it is back.
+reassert() {
+	local name=$1 check=$2 t ms
+	shift 2
+	ok "$name is there" $check
+	t=$(now_ns)
+	nsx "$GW" "$@"
+	ms=$(back_ms "$t" $check)
+	ok "$name deleted ($*): back in ${ms:-more than 5000} ms" test -n "$ms"
+	REASSERT+=("${ms:-9999}")
+}
+n=$(log_lines)
+for round in 1 2 3; do
+	reassert "the policy's rule" owned_rule ip rule del pref 10001
+	reassert "the policy's route" owned_route ip route del default dev "$A" table 52000
+	reassert "the nft table" owned_nft nft delete table inet wgpolicy
+done
+note "re-assertion, deletion to the object back (ms): $(sorted "${REASSERT[@]}")"
+ok "re-assertion within 100 ms (median $(median "${REASSERT[@]}") ms, worst $(sorted "${REASSERT[@]}" | awk '{ print $NF }') ms)" \
+	test "$(median "${REASSERT[@]}")" -le 100
+like "$(log_since "$n")" "\[#\] ip -4 rule add from 10.0.1.0/24 table 52000 pref 10001" "the log shows the rule put back"
+like "$(log_since "$n")" "\[#\] ip -4 route add 0.0.0.0/0 dev $A table 52000" "the log shows the route put back"
+like "$(log_since "$n")" "\[#\] nft -f - # add table inet wgpolicy" "the log shows the nft table put back"
+is "$(foreign)" "$foreign_before" "foreign rule, route and nft table untouched"
+ok "the flow still goes through A" waited "$TMP/a.1" "$(now_ns)" _
+is "$(clear_packets)" 0 "nothing in clear meanwhile"
+
+# ---- (c) reload ---------------------------------------------------------------
+owned() {
+	nsx "$GW" ip rule show
+	nsx "$GW" ip route show table all proto 87
+	nsx "$GW" nft list table inet wgpolicy
+}
+cp "$CONF/policy.conf" "$TMP/policy.good"
+before=$(owned)
+printf '[Policy broken]\nFrom = 10.0.7.0/24\nVia = nosuchtunnel\n' >>"$CONF/policy.conf"
+n=$(log_lines)
+run nsx "$GW" "$W" reload
+is "$status" 1 "reload of a broken configuration: refused (exit 1)"
+like "$(log_since "$n")" "reload refused" "the log says it was refused"
+like "$(log_since "$n")" "nosuchtunnel" "the log names the error"
+is "$(owned)" "$before" "a refused reload leaves the state as it was"
+ok "the daemon still runs" daemon_alive
+
+# While A is down: the reload must not forget it (nor revive it).
+cp "$TMP/policy.good" "$CONF/policy.conf"
+printf '[Policy extra]\nFrom = 10.0.9.0/24\nVia = %s\n' "$B" >>"$CONF/policy.conf"
+fault "$VPN0"
+ok "A faulted again: office via B" wait_for 5 is_active "$B"
+n=$(log_lines)
+run nsx "$GW" "$W" reload
+is "$status" 0 "reload of a changed configuration (one policy more)"
+is "$(active)" "$B" "right after the reload, office is still via B"
+changes=$(log_since "$n" | grep '^\[#\]')
+note "reload applied:"
+printf '%s\n' "$changes" | sed 's/^/#   /'
+unlike "$(printf '%s\n' "$changes" | grep -v -e 52001 -e '^\[#\] nft -f')" . \
+	"only the new policy's table and rule, and the nft table, change"
+like "$changes" "rule add from 10.0.9.0/24 table 52001" "the new policy's rule is added"
+unlike "$(log_since "$n")" "now via" "a reload is no failover: health and active targets carry over"
+ok "the office rule stayed" owned_rule
+repair "$VPN0"
+ok "A repaired: office via A again" wait_for 5 is_active "$A"
+ok "the flow still goes through A" waited "$TMP/a.1" "$(now_ns)" _
+
+# ---- (e) status while running ------------------------------------------------
+run status_json
+is "$status" 0 "status --json"
+health=$(printf '%s' "$stdout" | python3 -c '
+import json, sys
+d = json.load(sys.stdin)["daemon"]
+p = [p for p in d["policies"] if p["name"] == "office"][0]
+print(p["active"], p["failovers"], *["%s:%s:%d:%d" % (t["target"], "up" if t["up"] else "down", t["sent"] > 0,
+	t["lost"] > 0) for t in p["targets"]])')
+is "$health" "$A $((2 * ${#OVERS[@]} + 2)) $A:up:1:1 $B:up:1:0" \
+	"status: office via A after ${#OVERS[@]} failovers and failbacks; A up (probes sent, some lost), B up"
+
+done_testing
