@@ -19,6 +19,7 @@
 
 struct out {
 	struct compile_ctx *ctx;
+	FILE *set_decls; /* where named sets are declared */
 	uint32_t rules, sets, elements;
 	VEC(uint32_t) declared; /* named sets written, by policy index and kind */
 };
@@ -231,9 +232,15 @@ static void mark_rule(struct out *o, FILE *chain, const char *match, const struc
 	uint32_t mask = mask_of(o);
 
 	(void)fam;
-	/* The first policy to match marks; the mark's other bits are someone else's. */
-	fprintf(chain, "\t\tmeta mark & 0x%x == 0%s meta mark set meta mark & 0x%x | 0x%x\n", mask,
-		match, ~mask, pi->mark);
+	/*
+	 * The first policy to match marks; the mark's other bits are someone else's.
+	 * The connection keeps the mark too: a failover finds the policy's
+	 * conntrack entries by it (kernel/conntrack.c).
+	 */
+	fprintf(chain,
+		"\t\tmeta mark & 0x%x == 0%s meta mark set meta mark & 0x%x | 0x%x "
+		"ct mark set ct mark & 0x%x | 0x%x\n",
+		mask, match, ~mask, pi->mark, ~mask, pi->mark);
 	o->rules++;
 }
 
@@ -270,10 +277,24 @@ static void guard_rule(struct out *o, FILE *chain, const char *match, const stru
 	o->rules += 2;
 }
 
+/* What compile_source_locality keeps on the LAN, the guard lets pass. */
+static void locality(struct out *o, FILE *chain, const char *match, const struct pol_info *pi,
+		     uint8_t fam)
+{
+	(void)match;
+	fprintf(chain, "\t\tmeta nfproto %s", fam == FAMILY_V4 ? "ipv4" : "ipv6");
+	addr_match(o, chain, o->set_decls, pi->p, pi->p->from.v, pi->p->from.n, fam, "saddr");
+	addr_match(o, chain, o->set_decls, pi->p, pi->p->from.v, pi->p->from.n, fam, "daddr");
+	fprintf(chain, " accept\n");
+	o->rules++;
+}
+
 static void guard(struct out *o, struct chains *ch, const struct pol_info *pi)
 {
 	char match[64];
 
+	if (!pi->mark && pi->p->from.n && !pi->p->to.n && pi->tunnels && guarded(pi))
+		for_each_match(o, ch->guard, ch->sets, pi, false, locality);
 	if (!pi->mark) {
 		for_each_match(o, ch->guard, ch->sets, pi, true, guard_rule);
 		return;
@@ -477,6 +498,7 @@ void compile_nft(struct compile_ctx *ctx, const struct pol_info *pols, size_t n)
 		ctx->err = -ENOMEM;
 		return;
 	}
+	o.set_decls = ch.sets;
 	if (any(pols, n, marked)) {
 		tunnel_marks(&o, ch.mark_out);
 		tunnel_marks(&o, ch.mark_in);

@@ -215,13 +215,19 @@ static bool check_ranges(struct compile_ctx *ctx, uint32_t step)
 }
 
 /* Leave room between policies for rules of one's own, when the range allows. */
-static uint32_t prio_step(const struct compile_ctx *ctx)
+static uint32_t prio_step(const struct conf *c)
 {
-	const struct conf_global *g = &ctx->c->global;
+	const struct conf_global *g = &c->global;
 	uint64_t size = (uint64_t)RANGE_HI(g->priorities, GLOBAL_DEFAULT_PRIORITY_HI) -
 			RANGE_LO(g->priorities, GLOBAL_DEFAULT_PRIORITY_LO);
 
-	return (ctx->c->policies.n + 1) * 10 <= size ? 10 : 1;
+	return (c->policies.n + 1) * 10 <= size ? 10 : 1;
+}
+
+uint32_t policy_priority(const struct conf *c, const struct conf_policy *p)
+{
+	return policy_prio(p, RANGE_LO(c->global.priorities, GLOBAL_DEFAULT_PRIORITY_LO),
+			   prio_step(c));
 }
 
 static void emit_mark_rules(struct compile_ctx *ctx, const struct pol_info *pi, uint32_t table)
@@ -293,6 +299,8 @@ static void compile_one(struct compile_ctx *ctx, struct pol_info *pi, uint32_t *
 	}
 	pi->to_in_rules = table == RT_TABLE_MAIN_ID;
 	if (!policy_needs_marks(ctx, p, pi->fams, pi->to_in_rules)) {
+		if (p->from.n && !p->to.n && pi->tunnels)
+			compile_source_locality(ctx, p, pi->fams, pi->prio - 1);
 		compile_policy_rules(ctx, p, pi->fams, pi->prio, table);
 		return;
 	}
@@ -309,7 +317,7 @@ static void compile_one(struct compile_ctx *ctx, struct pol_info *pi, uint32_t *
 void compile_policies(struct compile_ctx *ctx)
 {
 	uint32_t base = RANGE_LO(ctx->c->global.priorities, GLOBAL_DEFAULT_PRIORITY_LO);
-	uint32_t step = prio_step(ctx), next_mark;
+	uint32_t step = prio_step(ctx->c), next_mark;
 	struct pol_info *pols;
 	size_t n = 0;
 

@@ -16,6 +16,10 @@ void compile_tunnels(struct compile_ctx *ctx, uint32_t prio);
  */
 void compile_policy_rules(struct compile_ctx *ctx, const struct conf_policy *p, unsigned fams,
 			  uint32_t prio, uint32_t table);
+/* Rules that keep traffic from a policy's From prefixes to those prefixes on the main table. */
+void compile_source_locality(struct compile_ctx *ctx, const struct conf_policy *p, unsigned fams,
+			     uint32_t prio);
+
 /* Beyond this many rules per policy, selectors are matched by nftables and one fwmark rule. */
 #define NATIVE_RULES_MAX 64
 
@@ -25,5 +29,7 @@ bool policy_needs_marks(struct compile_ctx *ctx, const struct conf_policy *p, un
 			bool to_in_rules);
 uint32_t policy_mark_mask(const struct conf *c);
 uint32_t policy_mark(const struct conf *c, uint32_t k);
+/* The priority of the policy's rules. */
+uint32_t policy_priority(const struct conf *c, const struct conf_policy *p);
 
 #endif

@@ -185,3 +185,39 @@ void compile_policy_rules(struct compile_ctx *ctx, const struct conf_policy *p, 
 		emit_combinations(ctx, &d, families[i], prio, table);
 	}
 }
+
+/*
+ * A subnet sent through a tunnel still talks to itself and to its gateway:
+ * from the policy's sources to those same prefixes, the main table's own
+ * routes (connected networks; its default suppressed) come first, so the
+ * gateway's replies and ICMP errors (PMTU) to the subnet stay on the LAN,
+ * while whatever main would send by its default still takes the tunnel.
+ */
+void compile_source_locality(struct compile_ctx *ctx, const struct conf_policy *p, unsigned fams,
+			     uint32_t prio)
+{
+	static const uint8_t families[] = { FAMILY_V4, FAMILY_V6 };
+	size_t i, k;
+
+	for (i = 0; i < 2 && !ctx->err; i++) {
+		struct dims d;
+
+		if (!(fams & fam_bit_of(families[i])))
+			continue;
+		set_dims(ctx, &d, p, families[i], false);
+		for (k = 0; k < d.n[D_SRC]; k++) {
+			struct st_rule *r = EMIT(ctx, rules);
+
+			if (!r)
+				return;
+			r->family = families[i];
+			r->priority = prio;
+			r->src = d.src[k];
+			r->dst = d.src[k];
+			r->action = RULE_TO_TABLE;
+			r->table = RT_TABLE_MAIN_ID;
+			r->suppress_prefixlen = 0;
+			r->protocol = ctx->protocol;
+		}
+	}
+}

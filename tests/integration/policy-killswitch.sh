@@ -51,9 +51,9 @@ gw_wgpolicy apply
 ok "tunnels up" tunnels_ready
 
 # Not through nsx: a function in the background is a subshell, and $! would name it.
-timeout 15 ip netns exec "$LAN1" ping -q -i 0.05 -w 10 203.0.113.66 >/dev/null 2>&1 &
+timeout 15 ip netns exec "$LAN1" ping -q -i 0.05 -c 250 203.0.113.66 >/dev/null 2>&1 &
 flows=($!)
-timeout 15 ip netns exec "$LAN1" ping -6 -q -i 0.05 -w 10 2001:db8:ff::66 >/dev/null 2>&1 &
+timeout 15 ip netns exec "$LAN1" ping -6 -q -i 0.05 -c 250 2001:db8:ff::66 >/dev/null 2>&1 &
 flows+=($!)
 for dst in 203.0.113.67 2001:db8:ff::67; do
 	timeout 15 ip netns exec "$GW" setpriv --reuid 1001 --regid 1001 --clear-groups -- \
