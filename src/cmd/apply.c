@@ -81,6 +81,21 @@ const char *iface_operand(const char *arg, char *name, size_t len)
 	return conf_valid_ifname(name) ? name : NULL;
 }
 
+int iface_scope(const struct cmd_opts *o, struct engine_opts *eo, char name[IFNAME_MAX + 1],
+		const char **scope)
+{
+	if (o->nargs != 1 || !iface_operand(o->args[0], name, IFNAME_MAX + 1))
+		return -1;
+	scope[0] = name;
+	eo->scope = scope;
+	eo->n_scope = 1;
+	if (strchr(o->args[0], '/') || strstr(o->args[0], ".conf")) {
+		eo->files = o->args;
+		eo->nfiles = 1;
+	}
+	return 0;
+}
+
 int up_main(int argc, char *argv[])
 {
 	struct engine_opts eo = { .need_config = true };
@@ -91,17 +106,10 @@ int up_main(int argc, char *argv[])
 
 	if (ret >= 0)
 		return ret;
-	if (o.nargs != 1 || !iface_operand(o.args[0], name, sizeof(name))) {
+	eo.dir = o.dir;
+	if (iface_scope(&o, &eo, name, scope)) {
 		fputs(up_usage, stderr);
 		return EXIT_USAGE;
-	}
-	scope[0] = name;
-	eo.scope = scope;
-	eo.n_scope = 1;
-	eo.dir = o.dir;
-	if (strchr(o.args[0], '/') || strstr(o.args[0], ".conf")) {
-		eo.files = o.args;
-		eo.nfiles = 1;
 	}
 	return run(&eo);
 }

@@ -37,6 +37,11 @@ struct cmd_opts {
 /* "wg0" or "/etc/wireguard/wg0.conf" → "wg0" in @name; NULL when neither. */
 const char *iface_operand(const char *arg, char *name, size_t len);
 
+struct engine_opts;
+/* One operand, a name or a wg-quick file: limit @eo to that interface (and read that file). */
+int iface_scope(const struct cmd_opts *o, struct engine_opts *eo, char name[IFNAME_MAX + 1],
+		const char **scope);
+
 /* Parse the shared options; returns -1 to go on, else the exit code (after --help: 0). */
 int cmd_options(int argc, char *argv[], const char *usage, bool allow_json, struct cmd_opts *o);
 

@@ -5,11 +5,12 @@
 #include "load/load.h"
 
 static const char usage[] =
-	"Usage: wgpolicy plan [-C DIR] [--json]\n"
+	"Usage: wgpolicy plan [-C DIR] [--json] [INTERFACE|FILE.conf]\n"
 	"\n"
 	"Show what `wgpolicy apply` would change, in order, one change a line, each\n"
 	"written as the ip/wg/sysctl/resolvconf command that would make it. Changes\n"
-	"nothing. Exit 0: nothing to do; 2: there are changes; 1: error.\n"
+	"nothing. With an interface or a wg-quick file: what `wgpolicy up` of it would\n"
+	"change. Exit 0: nothing to do; 2: there are changes; 1: error.\n"
 	"\n"
 	"  -C, --config DIR  read the configuration from DIR (default " DEFAULT_CONFIG_DIR ")\n"
 	"  -j, --json        print the plan as a JSON array\n"
@@ -18,17 +19,19 @@ static const char usage[] =
 int plan_main(int argc, char *argv[])
 {
 	struct engine_opts eo = { .need_config = true };
+	char name[IFNAME_MAX + 1];
+	const char *scope[1];
 	struct cmd_opts o;
 	struct engine e;
 	int ret = cmd_options(argc, argv, usage, true, &o);
 
 	if (ret >= 0)
 		return ret;
-	if (o.nargs) {
+	eo.dir = o.dir;
+	if (o.nargs && iface_scope(&o, &eo, name, scope)) {
 		fputs(usage, stderr);
 		return EXIT_USAGE;
 	}
-	eo.dir = o.dir;
 	ret = engine_run(&e, &eo) ? EXIT_ERROR : 0;
 	if (!ret) {
 		engine_print_plan(&e, stdout, o.json);

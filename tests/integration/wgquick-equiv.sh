@@ -128,9 +128,13 @@ for c in "${cases[@]}"; do
 	run nsx "$wq" env WG_QUICK_USERSPACE_IMPLEMENTATION=wireguard-go wg-quick up "$TMP/$qi.conf"
 	is "$status" 0 "$name: wg-quick up"
 	export RESOLVCONF_LOG=$TMP/$pi.dns
+	run nsx "$wp" "$W" plan "$TMP/$pi.conf"
+	is "$status" 2 "$name: plan FILE shows what up would change (exit 2)"
 	run nsx "$wp" "$W" up "$TMP/$pi.conf"
 	is "$status" 0 "$name: wgpolicy up"
 	[ "$status" -eq 0 ] || printf '%s\n' "$stderr" | sed 's/^/# /'
+	run nsx "$wp" "$W" plan "$TMP/$pi.conf"
+	is "$status" 0 "$name: after up, plan FILE has nothing to do"
 	snapshot "$wq" "$qi" > "$TMP/$name.wq"
 	snapshot "$wp" "$pi" > "$TMP/$name.wp"
 	[ -n "${KEEP_SNAPSHOTS:-}" ] && cp "$TMP/$name.wq" "$TMP/$name.wp" "$KEEP_SNAPSHOTS/"
