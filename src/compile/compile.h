@@ -68,6 +68,16 @@ int compile_state(const struct conf *c, const struct facts *f, struct state *out
 /* Give the owned links of @live their configured hooks (PreDown and PostDown run from them). */
 int compile_link_hooks(const struct conf *c, struct state *live);
 
+struct flow_match;
+/*
+ * Policy @p's flows as conntrack records them, in @desired (compiled from
+ * @c): by its mark when it has one, else by From, To, Family, IPProtocol and
+ * ports. -EOPNOTSUPP when a selector conntrack does not record (User, Group,
+ * Cgroup, IncomingInterface, FirewallMark) leaves them indistinguishable.
+ */
+int compile_flows(const struct conf *c, const struct state *desired, const struct conf_policy *p,
+		  struct arena *a, struct flow_match *out);
+
 /* The rtnetlink protocol wgpolicy tags its routes and rules with. */
 uint8_t compile_protocol(const struct conf *c);
 

@@ -22,6 +22,7 @@
 #include "daemon/health.h"
 #include "daemon/notify.h"
 #include "engine/engine.h"
+#include "kernel/conntrack.h"
 #include "kernel/monitor.h"
 #include "util/log.h"
 
@@ -34,6 +35,7 @@ struct policy_run {
 	bool known;                  /* active is what a round chose: not a new policy */
 	uint64_t failovers;          /* changes of the active target, failbacks included */
 	time_t last_failover;
+	bool moved; /* its conntrack entries are due for deletion once the change is made */
 };
 
 struct daemon {
@@ -44,7 +46,7 @@ struct daemon {
 	bool stop, dirty;
 	uint64_t due_ms, next_resync_ms, started_ms;
 	struct policy_run *run; /* per policy of the configuration */
-	uint64_t rounds, changes, reloads, overruns;
+	uint64_t rounds, changes, reloads, overruns, flushed;
 };
 
 static void watch(struct daemon *d, int fd)
@@ -92,9 +94,49 @@ static void note_failovers(struct daemon *d)
 				 r->active ? target_name(r->active, b, sizeof(b)) : "nothing");
 			r->failovers++;
 			r->last_failover = time(NULL);
+			r->moved = true;
 		}
 		r->active = now;
 		r->known = true;
+	}
+}
+
+/*
+ * Established flows would keep to the old path: a masqueraded one keeps the
+ * old tunnel's source address, which the new tunnel's peer refuses. Their
+ * conntrack entries go (unless Conntrack = keep), so that their next packets
+ * are tracked, routed and masqueraded anew.
+ */
+static void flush_moved(struct daemon *d)
+{
+	size_t i;
+
+	for (i = 0; i < d->e.conf->policies.n; i++) {
+		const struct conf_policy *p = d->e.conf->policies.v[i];
+		struct flow_match m;
+		unsigned n = 0;
+		int err;
+
+		if (!d->run[i].moved)
+			continue;
+		d->run[i].moved = false;
+		if (IS_SET(p->conntrack) && p->conntrack.v == CONNTRACK_KEEP)
+			continue;
+		err = compile_flows(d->e.conf, d->e.desired, p, &d->e.arena, &m);
+		if (err == -EOPNOTSUPP) {
+			log_warn("policy %s: conntrack cannot tell its flows from others "
+				 "(User, Group, Cgroup, IncomingInterface, FirewallMark): they stay",
+				 p->name);
+			continue;
+		}
+		err = err ?: conntrack_flush(&m, &n);
+		d->flushed += n;
+		if (err)
+			log_err("policy %s: deleting its conntrack entries: %s", p->name,
+				strerror(-err));
+		else
+			log_note("policy %s: %u conntrack entr%s deleted, so established flows "
+				 "follow", p->name, n, n == 1 ? "y" : "ies");
 	}
 }
 
@@ -105,11 +147,15 @@ static void reconcile_round(struct daemon *d)
 	if (engine_plan(&d->e))
 		return;
 	note_failovers(d);
-	if (!d->e.plan.ops.n)
-		return;
-	log_info("%zu change%s to make", d->e.plan.ops.n, d->e.plan.ops.n == 1 ? "" : "s");
-	if (!engine_apply(&d->e, stderr))
+	if (d->e.plan.ops.n) {
+		log_info("%zu change%s to make", d->e.plan.ops.n,
+			 d->e.plan.ops.n == 1 ? "" : "s");
+		/* Undone: the old path stays, and so do its flows' entries, until a round that works. */
+		if (engine_apply(&d->e, stderr))
+			return;
 		d->changes += d->e.plan.ops.n;
+	}
+	flush_moved(d);
 }
 
 /* A policy of the old configuration by name, its run carried over to the new one. */
@@ -227,12 +273,11 @@ static char *status_json(struct daemon *d)
 					"failovers", (json_int_t)r->failovers, "last_failover",
 					(json_int_t)r->last_failover, "targets", targets));
 	}
-	root = json_pack("{s:{s:i, s:I, s:I, s:I, s:I, s:I}, s:o}", "daemon", "pid",
-				    (int)getpid(), "uptime_ms",
-				    (json_int_t)(now_ms() - d->started_ms), "rounds",
-				    (json_int_t)d->rounds, "changes", (json_int_t)d->changes,
-				    "reloads", (json_int_t)d->reloads, "overruns",
-				    (json_int_t)d->overruns, "policies", pols);
+	root = json_pack("{s:{s:i, s:I, s:I, s:I, s:I, s:I, s:I}, s:o}", "daemon", "pid",
+			 (int)getpid(), "uptime_ms", (json_int_t)(now_ms() - d->started_ms),
+			 "rounds", (json_int_t)d->rounds, "changes", (json_int_t)d->changes,
+			 "reloads", (json_int_t)d->reloads, "overruns", (json_int_t)d->overruns,
+			 "conntrack_deleted", (json_int_t)d->flushed, "policies", pols);
 	text = root ? json_dumps(root, JSON_INDENT(2) | JSON_SORT_KEYS) : NULL;
 	json_decref(root);
 	return text;

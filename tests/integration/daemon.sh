@@ -12,6 +12,9 @@
 # vpn0, several times. Proof: tcpdump on the servers' tunnel devices (the
 # first packet of lan1's flow after each fault and each repair, timestamped),
 # nft counters in inet (nothing of the flow in clear, ever).
+# Last, with the gateway source-NATting into each tunnel, a long-lived UDP
+# flow (one 5-tuple) follows failover and failback because the daemon deletes
+# its conntrack entry (Conntrack = flush), and stays stuck with keep.
 set -u
 . "$(dirname "$0")/lab.sh"
 lab_require
@@ -106,8 +109,9 @@ is_active() { [ "$(active)" = "$1" ]; }
 
 tcpdump_on "$VPN0" "$S0" "$TMP/a.0" && tcpdump_on "$VPN1" "$S1" "$TMP/b" ||
 	{ echo "Bail out! tcpdump did not start"; exit 1; }
-# The flow: lan1 pings the internet every 10 ms, bounded (80 s at most).
-ip netns exec "$LAN1" ping -q -i 0.01 -c 8000 203.0.113.66 >/dev/null 2>&1 &
+# The flow: lan1 pings the internet every 10 ms, bounded (80 s). Not -w: with
+# it, ping ends at the first ICMP error (the kill switch's, in (b)).
+timeout 90 ip netns exec "$LAN1" ping -q -i 0.01 -c 8000 203.0.113.66 >/dev/null 2>&1 &
 FLOW=$!
 PIDS+=("$FLOW")
 t0=$(now_ns)
@@ -257,9 +261,61 @@ health=$(printf '%s' "$stdout" | python3 -c '
 import json, sys
 d = json.load(sys.stdin)["daemon"]
 p = [p for p in d["policies"] if p["name"] == "office"][0]
-print(p["active"], p["failovers"], *["%s:%s:%d:%d" % (t["target"], "up" if t["up"] else "down", t["sent"] > 0,
-	t["lost"] > 0) for t in p["targets"]])')
-is "$health" "$A $((2 * ${#OVERS[@]} + 2)) $A:up:1:1 $B:up:1:0" \
-	"status: office via A after ${#OVERS[@]} failovers and failbacks; A up (probes sent, some lost), B up"
+print(p["active"], p["failovers"], *["%s:%s:%d" % (t["target"], "up" if t["up"] else "down",
+	t["sent"] > 0) for t in p["targets"]], p["targets"][0]["lost"] > 0)')
+is "$health" "$A $((2 * ${#OVERS[@]} + 2)) $A:up:1 $B:up:1 True" \
+	"status: office via A after $((${#OVERS[@]} + 1)) failovers and failbacks; A and B up, probing; A lost some"
+
+# ---- (f) conntrack: an established flow follows failover and failback -------
+# The gateway now source-NATs into each tunnel to that tunnel's address (a
+# provider's static address), so a flow's conntrack entry holds the address
+# of the tunnel it started on: kept, it would carry A's address into B, whose
+# server refuses it. (masquerade needs no help: the kernel drops an entry
+# whose masqueraded flow changes its output interface.)
+pp "$GW" nft add rule inet lab nat oifname "$A" snat ip to 10.8.0.2
+pp "$GW" nft add rule inet lab nat oifname "$B" snat ip to 10.9.0.2
+count "$VPN0" udp_a iifname "$S0" udp dport 9999
+count "$VPN1" udp_b iifname "$S1" udp dport 9999
+# udp_flow N: one 5-tuple, 10.0.1.2:40000 → 203.0.113.77:9999, a datagram every 50 ms, N of them.
+udp_flow() {
+	ip netns exec "$LAN1" python3 -c '
+import socket, sys, time
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("10.0.1.2", 40000))
+for _ in range(int(sys.argv[1])):
+    s.sendto(b"wgpolicy", ("203.0.113.77", 9999))
+    time.sleep(0.05)' "$1" >/dev/null 2>&1 &
+	UDP=$!
+	PIDS+=("$UDP")
+}
+grows() { [ "$(packets "$1" "$2")" -gt "$3" ]; }
+# moved NS COUNTER: the flow arrives there (more than now), within 5 s.
+moved() { local n; n=$(packets "$1" "$2"); wait_for 5 grows "$1" "$2" "$((n + 2))"; }
+
+udp_flow 600
+ok "the UDP flow arrives through A" moved "$VPN0" udp_a
+n=$(log_lines)
+b0=$(packets "$VPN1" udp_b)
+fault "$VPN0"
+ok "A faulted: the same flow arrives through B (conntrack entry deleted)" moved "$VPN1" udp_b
+like "$(log_since "$n")" "policy office: [0-9]+ conntrack entr(y|ies) deleted" "the log says how many entries went"
+a1=$(packets "$VPN0" udp_a)
+repair "$VPN0"
+ok "A repaired: the same flow arrives through A again" moved "$VPN0" udp_a
+note "the flow's datagrams: through A $a1 before the fault, through B $(($(packets "$VPN1" udp_b) - b0)) meanwhile"
+
+# Conntrack = keep: the entry stays, and so does A's address on the flow: B refuses it.
+office >"$CONF/policy.conf"
+printf 'Conntrack = keep\n' >>"$CONF/policy.conf"
+ok "reload with Conntrack = keep" nsx "$GW" "$W" reload
+fault "$VPN0"
+ok "A faulted: office via B" wait_for 5 is_active "$B"
+b1=$(packets "$VPN1" udp_b)
+sleep 1 # what does not happen takes a while to show
+is "$(packets "$VPN1" udp_b)" "$b1" "Conntrack = keep: the flow is stuck on A's address, B gets none of it"
+repair "$VPN0"
+ok "A repaired: the kept flow arrives through A again" moved "$VPN0" udp_a
+kill "$UDP" 2>/dev/null
+is "$(clear_packets)" 0 "nothing in clear all along"
 
 done_testing
