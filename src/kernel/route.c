@@ -67,6 +67,9 @@ static void put_nexthops(struct nl_msg *m, const struct st_route *r, const int *
 
 int route_encode(void *buf, size_t len, enum op_kind kind, const struct st_route *r, int ifindex)
 {
+	/* One device for many ways cannot be right; a delete needs none of them. */
+	if (r->n_nh && kind != OP_DEL)
+		return -EINVAL;
 	return route_encode_mp(buf, len, kind, r, &ifindex);
 }
 
@@ -200,8 +203,10 @@ static int decode_attrs(const struct nlattr **tb, uint8_t rtn, struct route_msg 
 	/* IPv6 reports its unreachable, blackhole and prohibit routes on lo: no device in the
 	 * model. */
 	if (rtn == RTN_UNREACHABLE || rtn == RTN_BLACKHOLE || rtn == RTN_PROHIBIT ||
-	    rtn == RTN_THROW)
+	    rtn == RTN_THROW) {
 		out->oif = 0;
+		r->n_nh = 0; /* nor ways: such a route goes nowhere */
+	}
 	return decode_mtu(tb[RTA_METRICS], &out->mtu);
 }
 

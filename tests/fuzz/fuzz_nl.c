@@ -86,6 +86,18 @@ static void check_route(const struct route_msg *rm, int ret)
 		return;
 	/* A route of ours is deleted, and replaced, by what the decoder read. */
 	REQUIRE(route_encode(buf, sizeof(buf), OP_DEL, &rm->route, 0) > 0);
+	if (rm->route.n_nh && rm->route.type == ROUTE_UNICAST) {
+		/* A multipath route is replaced way by way, each with its own device. */
+		int nh[ST_MAX_NEXTHOPS];
+
+		REQUIRE(route_encode(buf, sizeof(buf), OP_CHANGE, &rm->route, oif) == -EINVAL);
+		for (uint8_t k = 0; k < rm->route.n_nh; k++)
+			nh[k] = rm->nh_oif[k] > 0 ? rm->nh_oif[k] : 1;
+		REQUIRE(route_encode_mp(buf, sizeof(buf), OP_CHANGE, &rm->route, nh) > 0);
+		REQUIRE(route_decode(as_dump(buf, RTM_NEWROUTE), &again) == 0);
+		REQUIRE(again.route.n_nh == rm->route.n_nh);
+		return;
+	}
 	REQUIRE(route_encode(buf, sizeof(buf), OP_CHANGE, &rm->route, oif) > 0);
 	REQUIRE(route_decode(as_dump(buf, RTM_NEWROUTE), &again) == 0);
 	REQUIRE(!st_route_key_cmp(&again.route, &rm->route));

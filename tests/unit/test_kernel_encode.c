@@ -569,6 +569,26 @@ static struct rtmsg *route_msg(struct nl_msg *m, uint8_t *buf, uint8_t family, u
 	return rtm;
 }
 
+/* Found by fuzzing: a multipath route needs a device per way, and ways on a route to nowhere go. */
+static void multipath_misuse(void **unused)
+{
+	struct st_route r = route("0.0.0.0/0", ROUTE_UNICAST, 52001, 0);
+	struct rtnexthop nh = { .rtnh_len = sizeof(nh), .rtnh_ifindex = 9 };
+	uint8_t buf[KMSG_MAX];
+	struct route_msg rm;
+	struct nl_msg m;
+
+	(void)unused;
+	r.n_nh = 2;
+	assert_int_equal(route_encode(buf, sizeof(buf), OP_ADD, &r, 7), -EINVAL);
+	assert_true(route_encode(buf, sizeof(buf), OP_DEL, &r, 0) > 0);
+	route_msg(&m, buf, AF_INET, RTN_UNREACHABLE);
+	nl_put(&m, RTA_MULTIPATH, &nh, sizeof(nh));
+	assert_int_equal(route_decode(m.nlh, &rm), 0);
+	assert_int_equal(rm.route.n_nh, 0);
+}
+
+
 static void route_decoder_skips_unknown_attributes(void **unused)
 {
 	static const uint8_t unknown[6] = {1, 2, 3, 4, 5, 6};
@@ -898,6 +918,7 @@ int main(void)
 	    cmocka_unit_test(routes_decode_as_encoded),
 	    cmocka_unit_test(route_with_gateway),
 	    cmocka_unit_test(multipath_round_trip),
+	    cmocka_unit_test(multipath_misuse),
 	    cmocka_unit_test(rules_decode_as_encoded),
 	    cmocka_unit_test(addrs_and_links_decode_as_encoded),
 	    cmocka_unit_test(route_decoder_skips_unknown_attributes),
