@@ -20,6 +20,7 @@
 #include "daemon/control.h"
 #include "daemon/daemon.h"
 #include "daemon/health.h"
+#include "daemon/metrics.h"
 #include "daemon/notify.h"
 #include "engine/engine.h"
 #include "kernel/conntrack.h"
@@ -28,15 +29,7 @@
 
 #define COALESCE_MS 20	       /* a burst of notifications becomes one round */
 #define RESYNC_MS (30 * 1000) /* what no notification reports (peers, sysctls) */
-
-/* What the daemon remembers of a policy between rounds, and across reloads by its name. */
-struct policy_run {
-	const struct target *active; /* after the last round */
-	bool known;                  /* active is what a round chose: not a new policy */
-	uint64_t failovers;          /* changes of the active target, failbacks included */
-	time_t last_failover;
-	bool moved; /* its conntrack entries are due for deletion once the change is made */
-};
+#define METRICS_MS (5 * 1000) /* probe counters move between rounds */
 
 struct daemon {
 	struct engine e;
@@ -44,9 +37,10 @@ struct daemon {
 	struct monitor *mon;
 	int epfd, sigfd, ctlfd;
 	bool stop, dirty;
-	uint64_t due_ms, next_resync_ms, started_ms;
+	uint64_t due_ms, next_resync_ms, next_metrics_ms, started_ms;
 	struct policy_run *run; /* per policy of the configuration */
-	uint64_t rounds, changes, reloads, overruns, flushed;
+	struct counters n;
+	bool metrics_failed;
 };
 
 static void watch(struct daemon *d, int fd)
@@ -66,46 +60,39 @@ static void mark_dirty(struct daemon *d, uint64_t in_ms)
 	d->dirty = true;
 }
 
-static const char *target_name(const struct target *t, char *buf, size_t len)
+/* Log and count the policies whose active target changed; true if one did. */
+static bool note_failovers(struct daemon *d)
 {
-	if (!t)
-		return "nothing: every target is down";
-	if (t->kind == TARGET_DIRECT || t->kind == TARGET_BLACKHOLE)
-		return t->kind == TARGET_DIRECT ? "direct" : "blackhole";
-	if (!t->peer_name)
-		return t->iface_name;
-	snprintf(buf, len, "%s:%s", t->iface_name, t->peer_name);
-	return buf;
-}
-
-static void note_failovers(struct daemon *d)
-{
+	bool any = false;
 	size_t i;
 
 	for (i = 0; i < d->e.conf->policies.n; i++) {
 		const struct conf_policy *p = d->e.conf->policies.v[i];
 		const struct target *now = facts_active_target(&d->e.facts, p);
 		struct policy_run *r = &d->run[i];
+		const char *none = "nothing: every target is down";
 		char a[64], b[64];
 
 		if (r->known && r->active != now) {
 			log_note("policy %s: now via %s (was %s)", p->name,
-				 target_name(now, a, sizeof(a)),
+				 now ? target_name(now, a, sizeof(a)) : none,
 				 r->active ? target_name(r->active, b, sizeof(b)) : "nothing");
 			r->failovers++;
 			r->last_failover = time(NULL);
 			r->moved = true;
+			any = true;
 		}
 		r->active = now;
 		r->known = true;
 	}
+	return any;
 }
 
 /*
- * Established flows would keep to the old path: a masqueraded one keeps the
- * old tunnel's source address, which the new tunnel's peer refuses. Their
- * conntrack entries go (unless Conntrack = keep), so that their next packets
- * are tracked, routed and masqueraded anew.
+ * Established flows would keep to the old path: a source-NATed one keeps the
+ * old tunnel's address, which the new tunnel's peer refuses. Their conntrack
+ * entries go (unless Conntrack = keep), so that their next packets are
+ * tracked, routed and translated anew.
  */
 static void flush_moved(struct daemon *d)
 {
@@ -124,13 +111,13 @@ static void flush_moved(struct daemon *d)
 			continue;
 		err = compile_flows(d->e.conf, d->e.desired, p, &d->e.arena, &m);
 		if (err == -EOPNOTSUPP) {
-			log_warn("policy %s: conntrack cannot tell its flows from others "
-				 "(User, Group, Cgroup, IncomingInterface, FirewallMark): they stay",
+			log_warn("policy %s: conntrack cannot tell its flows from others (User, "
+				 "Group, Cgroup, IncomingInterface, FirewallMark): they stay",
 				 p->name);
 			continue;
 		}
 		err = err ?: conntrack_flush(&m, &n);
-		d->flushed += n;
+		d->n.conntrack_deleted += n;
 		if (err)
 			log_err("policy %s: deleting its conntrack entries: %s", p->name,
 				strerror(-err));
@@ -140,22 +127,42 @@ static void flush_moved(struct daemon *d)
 	}
 }
 
-static void reconcile_round(struct daemon *d)
+static void write_metrics(struct daemon *d)
 {
+	const char *path = IS_SET(d->e.conf->global.metrics) ? d->e.conf->global.metrics.v : NULL;
+	int err;
+
+	d->next_metrics_ms = path ? now_ms() + METRICS_MS : 0;
+	if (!path)
+		return;
+	err = metrics_write(path, d->e.conf, d->run, &d->h, &d->n);
+	/* Said once, not every few seconds. */
+	if (err && !d->metrics_failed)
+		log_err("writing the metrics to %s: %s", path, strerror(-err));
+	d->metrics_failed = err != 0;
+}
+
+/* @expected: the configuration is new (start, reload), so changes are no re-assertion. */
+static void reconcile_round(struct daemon *d, bool expected)
+{
+	bool failover;
+
 	d->dirty = false;
-	d->rounds++;
+	d->n.rounds++;
 	if (engine_plan(&d->e))
 		return;
-	note_failovers(d);
+	failover = note_failovers(d);
 	if (d->e.plan.ops.n) {
 		log_info("%zu change%s to make", d->e.plan.ops.n,
 			 d->e.plan.ops.n == 1 ? "" : "s");
-		/* Undone: the old path stays, and so do its flows' entries, until a round that works. */
+		/* Undone: the old path stays, and its flows' entries, until a round works. */
 		if (engine_apply(&d->e, stderr))
 			return;
-		d->changes += d->e.plan.ops.n;
+		d->n.changes += d->e.plan.ops.n;
+		d->n.reassertions += !expected && !failover;
 	}
 	flush_moved(d);
+	write_metrics(d);
 }
 
 /* A policy of the old configuration by name, its run carried over to the new one. */
@@ -228,11 +235,11 @@ static bool reload(struct daemon *d)
 	ok = !engine_load(&d->e);
 	/* A configuration with errors is refused; the running one stays. */
 	if (ok) {
-		d->reloads++;
+		d->n.reloads++;
 		adopt_config(d, old);
 		conf_free(old);
 		log_note("configuration reloaded");
-		reconcile_round(d);
+		reconcile_round(d, true);
 	} else {
 		d->e.conf = old;
 		log_err("reload refused: the configuration stays as it was");
@@ -273,11 +280,12 @@ static char *status_json(struct daemon *d)
 					"failovers", (json_int_t)r->failovers, "last_failover",
 					(json_int_t)r->last_failover, "targets", targets));
 	}
-	root = json_pack("{s:{s:i, s:I, s:I, s:I, s:I, s:I, s:I}, s:o}", "daemon", "pid",
+	root = json_pack("{s:{s:i, s:I, s:I, s:I, s:I, s:I, s:I, s:I}, s:o}", "daemon", "pid",
 			 (int)getpid(), "uptime_ms", (json_int_t)(now_ms() - d->started_ms),
-			 "rounds", (json_int_t)d->rounds, "changes", (json_int_t)d->changes,
-			 "reloads", (json_int_t)d->reloads, "overruns", (json_int_t)d->overruns,
-			 "conntrack_deleted", (json_int_t)d->flushed, "policies", pols);
+			 "rounds", (json_int_t)d->n.rounds, "changes", (json_int_t)d->n.changes,
+			 "reassertions", (json_int_t)d->n.reassertions, "reloads",
+			 (json_int_t)d->n.reloads, "overruns", (json_int_t)d->n.overruns,
+			 "conntrack_deleted", (json_int_t)d->n.conntrack_deleted, "policies", pols);
 	text = root ? json_dumps(root, JSON_INDENT(2) | JSON_SORT_KEYS) : NULL;
 	json_decref(root);
 	return text;
@@ -325,7 +333,7 @@ static void on_event(struct daemon *d, int fd)
 	} else if (fd == monitor_fd_route(d->mon) || fd == monitor_fd_nft(d->mon)) {
 		n = monitor_drain(d->mon, fd);
 		if (n == -ENOBUFS) {
-			d->overruns++;
+			d->n.overruns++;
 			log_warn("kernel notifications overran: resyncing everything");
 			mark_dirty(d, 0);
 		} else if (n > 0) {
@@ -340,7 +348,11 @@ static int next_timeout(const struct daemon *d, uint64_t now)
 {
 	int t = health_timeout(&d->h, now);
 	uint64_t wake = d->dirty ? d->due_ms : d->next_resync_ms;
-	int until = wake <= now ? 0 : (int)(wake - now);
+	int until;
+
+	if (d->next_metrics_ms && d->next_metrics_ms < wake)
+		wake = d->next_metrics_ms;
+	until = wake <= now ? 0 : (int)(wake - now);
 
 	return t < 0 || until < t ? until : t;
 }
@@ -363,7 +375,9 @@ static void loop(struct daemon *d)
 			mark_dirty(d, 0);
 		}
 		if (d->dirty && now >= d->due_ms)
-			reconcile_round(d);
+			reconcile_round(d, false);
+		if (d->next_metrics_ms && now >= d->next_metrics_ms)
+			write_metrics(d);
 		notify_watchdog(now);
 	}
 }
@@ -422,11 +436,12 @@ int daemon_run(const struct daemon_opts *o)
 	log_setup(true);
 	engine_init(&d.e, &eo);
 	d.started_ms = now_ms();
+	d.n.started = time(NULL);
 	if (engine_load(&d.e) || setup(&d) || adopt_config(&d, NULL)) {
 		teardown(&d, false);
 		return 1;
 	}
-	reconcile_round(&d);
+	reconcile_round(&d, true);
 	d.next_resync_ms = now_ms() + RESYNC_MS;
 	notify_ready("running");
 	log_note("running: %zu interfaces, %zu policies", d.e.conf->ifaces.n,

@@ -35,6 +35,9 @@ office() {
 	printf 'Check = probe 10.8.0.1 interval 100ms timeout 100ms down 3 up 3\n'
 }
 office >"$CONF/policy.conf"
+METRICS=$TMP/metrics/wgpolicy.prom
+mkdir -p "$TMP/metrics"
+printf '[Global]\nMetrics = %s\n' "$METRICS" >"$CONF/global.conf"
 count "$INET" clear iifname gw ip daddr 203.0.113.66
 count "$INET" clear_src iifname gw ip saddr 10.0.0.0/8
 
@@ -317,5 +320,39 @@ repair "$VPN0"
 ok "A repaired: the kept flow arrives through A again" moved "$VPN0" udp_a
 kill "$UDP" 2>/dev/null
 is "$(clear_packets)" 0 "nothing in clear all along"
+
+# ---- (g) metrics, for node_exporter's textfile collector ---------------------
+metric() { # metric NAME{LABELS}: its value in the file
+	awk -v m="$1" '$1 == m { print $2; found = 1 } END { exit !found }' "$METRICS"
+}
+ok "the metrics file is there" test -s "$METRICS"
+run python3 - "$METRICS" <<'PY'
+import re, sys
+sample = re.compile(r'^wgpolicy_[a-z_]+(\{([a-z]+="([^"\\]|\\.)*",?)*\})? -?[0-9.]+$')
+for line in open(sys.argv[1]):
+    line = line.rstrip("\n")
+    if not (line.startswith("# HELP wgpolicy_") or line.startswith("# TYPE wgpolicy_") or sample.match(line)):
+        print("not the text format:", line)
+        sys.exit(1)
+PY
+is "$status" 0 "every line is Prometheus' text format ${stdout}"
+run status_json
+failovers=$(printf '%s' "$stdout" | python3 -c 'import json, sys; print([p for p in json.load(sys.stdin)["daemon"]["policies"] if p["name"] == "office"][0]["failovers"])')
+is "$(metric "wgpolicy_failovers_total{policy=\"office\"}")" "$failovers" "failovers_total of office: as status says ($failovers)"
+is "$(metric "wgpolicy_policy_active{policy=\"office\",target=\"$A\"}") $(metric "wgpolicy_policy_active{policy=\"office\",target=\"$B\"}")" \
+	"1 0" "policy_active: office via A"
+ok "probes sent through A are counted" test "$(metric "wgpolicy_probes_sent_total{policy=\"office\",target=\"$A\"}")" -gt 10
+ok "probes lost through A are counted" test "$(metric "wgpolicy_probes_lost_total{policy=\"office\",target=\"$A\"}")" -gt 0
+ok "re-assertions are counted (9 deletions)" test "$(metric wgpolicy_reassertions_total)" -ge 9
+is "$(metric wgpolicy_reloads_total)" 2 "reloads_total: 2 (the refused one not counted)"
+ok "conntrack entries deleted are counted" test "$(metric wgpolicy_conntrack_deleted_total)" -gt 0
+up_a() { [ "$(metric "wgpolicy_target_up{policy=\"office\",target=\"$A\"}")" = "$1" ]; }
+ok "target_up of A: 1" up_a 1
+fault "$VPN0"
+ok "A faulted: target_up of A is 0 in the file within 2 s" wait_for 2 up_a 0
+repair "$VPN0"
+ok "A repaired: target_up of A is 1 again" wait_for 5 up_a 1
+is "$(ls "$TMP/metrics")" "wgpolicy.prom" "no temporary file left beside it"
+note "metrics: $(grep -v '^#' "$METRICS" | grep -E 'total |active' | tr '\n' ' ')"
 
 done_testing

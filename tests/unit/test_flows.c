@@ -82,9 +82,10 @@ static const struct conf_policy *policy(const struct fixture *fx, const char *na
 
 static struct flow_tuple v4(const char *src, const char *dst, uint8_t proto, uint16_t dport)
 {
-	struct flow_tuple t = { .family = FAMILY_V4, .proto = proto, .sport = 40000, .dport = dport };
+	struct flow_tuple t = { .family = FAMILY_V4, .proto = proto, .sport = 40000 };
 	struct prefix p;
 
+	t.dport = dport;
 	assert_null(addr_parse(src, &p));
 	memcpy(t.src, p.addr, 4);
 	assert_null(addr_parse(dst, &p));

@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#ifndef WGP_DAEMON_METRICS_H
+#define WGP_DAEMON_METRICS_H
+
+/*
+ * What the daemon counts, shown by status and written for node_exporter's
+ * textfile collector (Metrics = PATH in [Global]) in Prometheus' text format.
+ */
+
+#include <stdint.h>
+#include <time.h>
+
+#include "daemon/health.h"
+
+/* What the daemon remembers of a policy between rounds, and across reloads by its name. */
+struct policy_run {
+	const struct target *active; /* after the last round */
+	bool known;                  /* active is what a round chose: not a new policy */
+	uint64_t failovers;          /* changes of the active target, failbacks included */
+	time_t last_failover;
+	bool moved; /* its conntrack entries are due for deletion once the change is made */
+};
+
+struct counters {
+	uint64_t rounds;       /* reconcile rounds */
+	uint64_t changes;      /* operations executed */
+	uint64_t reassertions; /* rounds that put back what was changed behind our back */
+	uint64_t reloads, overruns, conntrack_deleted;
+	time_t started;
+};
+
+/* A target's name as Via gives it: wg0, wg0:ams1, direct, blackhole; NULL: none. */
+const char *target_name(const struct target *t, char *buf, size_t len);
+
+/*
+ * Write the metrics to @path: to a temporary file beside it, renamed over it,
+ * so that a reader never sees half of them. 0 or a negative errno.
+ */
+int metrics_write(const char *path, const struct conf *c, const struct policy_run *run,
+		  const struct health *h, const struct counters *n);
+
+#endif
