@@ -117,28 +117,16 @@ static uint32_t tunnel_prio(struct compile_ctx *ctx, const struct conf_iface *if
 
 static void emit_rule_pair(struct compile_ctx *ctx, uint8_t family, uint32_t prio, uint32_t table)
 {
-	struct st_rule *not_marked = EMIT(ctx, rules);
-	struct st_rule *suppress = not_marked ? EMIT(ctx, rules) : NULL;
+	struct st_rule *r = emit_table_rule(ctx, family, prio, table);
 
-	if (!suppress)
+	if (!r)
 		return;
-	/* EMIT may have moved the vector: address the first one again. */
-	not_marked = suppress - 1;
-	not_marked->family = family;
-	not_marked->priority = prio;
-	not_marked->invert = true;
-	not_marked->fwmark = table;
-	not_marked->fwmask = UINT32_MAX;
-	not_marked->action = RULE_TO_TABLE;
-	not_marked->table = table;
-	not_marked->suppress_prefixlen = -1;
-	not_marked->protocol = ctx->protocol;
-	suppress->family = family;
-	suppress->priority = prio - 1;
-	suppress->action = RULE_TO_TABLE;
-	suppress->table = RT_TABLE_MAIN_ID;
-	suppress->suppress_prefixlen = 0;
-	suppress->protocol = ctx->protocol;
+	r->invert = true;
+	r->fwmark = table;
+	r->fwmask = UINT32_MAX;
+	r = emit_table_rule(ctx, family, prio - 1, RT_TABLE_MAIN_ID);
+	if (r)
+		r->suppress_prefixlen = 0;
 }
 
 /* @owner: the interface that needs it (so `up` of another leaves it), or NULL for every one. */

@@ -15,6 +15,31 @@ void copy_ifname(char dst[ST_IFNAMSIZ], const char *src)
 	snprintf(dst, ST_IFNAMSIZ, "%s", src);
 }
 
+struct st_rule *emit_table_rule(struct compile_ctx *ctx, uint8_t family, uint32_t prio,
+				uint32_t table)
+{
+	struct st_rule *r = EMIT(ctx, rules);
+
+	if (!r)
+		return NULL;
+	r->family = family;
+	r->priority = prio;
+	r->action = RULE_TO_TABLE;
+	r->table = table;
+	r->suppress_prefixlen = -1;
+	r->protocol = ctx->protocol;
+	return r;
+}
+
+bool iface_carries(const struct conf_iface *iface, uint8_t family)
+{
+	vec_foreach(peer, &iface->peers)
+		vec_foreach(lp, &(*peer)->allowed_ips)
+			if (lp->p.family == family)
+				return true;
+	return false;
+}
+
 uint8_t compile_protocol(const struct conf *c)
 {
 	return IS_SET(c->global.protocol) ? (uint8_t)c->global.protocol.v : GLOBAL_DEFAULT_PROTOCOL;

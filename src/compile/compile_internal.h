@@ -27,6 +27,11 @@ struct compile_ctx {
 void compile_iface(struct compile_ctx *ctx, const struct conf_iface *iface);
 void compile_full_tunnel(struct compile_ctx *ctx, const struct conf_iface *iface,
 			 struct st_wgdev *dev, const struct prefix *defaults, size_t n);
+/* A rule "lookup @table" of wgpolicy's, selectors to be filled by the caller. */
+struct st_rule *emit_table_rule(struct compile_ctx *ctx, uint8_t family, uint32_t prio,
+				uint32_t table);
+/* Does some peer of @iface take destinations of @family (AllowedIPs)? */
+bool iface_carries(const struct conf_iface *iface, uint8_t family);
 void emit_dev_route(struct compile_ctx *ctx, const char *ifname, const struct prefix *dst,
 		    uint32_t table);
 void emit_sysctl(struct compile_ctx *ctx, const char *path, const char *value, const char *owner);

@@ -32,29 +32,6 @@ uint32_t policy_mark(const struct conf *c, uint32_t k)
 	return v <= UINT32_MAX && ((uint32_t)v & ~mask) == 0 ? (uint32_t)v : 0;
 }
 
-static struct st_rule *emit_rule(struct compile_ctx *ctx, uint8_t family, uint32_t prio)
-{
-	struct st_rule *r = EMIT(ctx, rules);
-
-	if (!r)
-		return NULL;
-	r->family = family;
-	r->priority = prio;
-	r->action = RULE_TO_TABLE;
-	r->suppress_prefixlen = -1;
-	r->protocol = ctx->protocol;
-	return r;
-}
-
-static bool iface_carries(const struct conf_iface *iface, uint8_t family)
-{
-	vec_foreach(peer, &iface->peers)
-		vec_foreach(lp, &(*peer)->allowed_ips)
-			if (lp->p.family == family)
-				return true;
-	return false;
-}
-
 struct table_ctx {
 	struct compile_ctx *ctx;
 	const struct conf_policy *p;
@@ -240,12 +217,11 @@ static void emit_mark_rules(struct compile_ctx *ctx, const struct pol_info *pi, 
 
 		if (!(pi->fams & fam_bit_of(fams[i])))
 			continue;
-		r = emit_rule(ctx, fams[i], pi->prio);
+		r = emit_table_rule(ctx, fams[i], pi->prio, table);
 		if (!r)
 			return;
 		r->fwmark = pi->mark;
 		r->fwmask = policy_mark_mask(ctx->c);
-		r->table = table;
 	}
 }
 

@@ -137,16 +137,10 @@ static void emit_combinations(struct compile_ctx *ctx, const struct dims *d, uin
 	size_t at[D_COUNT] = { 0 };
 
 	do {
-		struct st_rule *r = EMIT(ctx, rules);
+		struct st_rule *r = emit_table_rule(ctx, family, prio, table);
 
 		if (!r)
 			return;
-		r->family = family;
-		r->priority = prio;
-		r->action = RULE_TO_TABLE;
-		r->table = table;
-		r->suppress_prefixlen = -1;
-		r->protocol = ctx->protocol;
 		fill(r, d, at);
 	} while (next(at, d));
 }
@@ -206,18 +200,13 @@ void compile_source_locality(struct compile_ctx *ctx, const struct conf_policy *
 			continue;
 		set_dims(ctx, &d, p, families[i], false);
 		for (k = 0; k < d.n[D_SRC]; k++) {
-			struct st_rule *r = EMIT(ctx, rules);
+			struct st_rule *r = emit_table_rule(ctx, families[i], prio, RT_TABLE_MAIN_ID);
 
 			if (!r)
 				return;
-			r->family = families[i];
-			r->priority = prio;
 			r->src = d.src[k];
 			r->dst = d.src[k];
-			r->action = RULE_TO_TABLE;
-			r->table = RT_TABLE_MAIN_ID;
 			r->suppress_prefixlen = 0;
-			r->protocol = ctx->protocol;
 		}
 	}
 }

@@ -16,18 +16,12 @@
 static struct st_rule *tunnel_rule(struct compile_ctx *ctx, uint8_t family, uint32_t prio,
 				   uint32_t mark, uint32_t table)
 {
-	struct st_rule *r = EMIT(ctx, rules);
+	struct st_rule *r = emit_table_rule(ctx, family, prio, table);
 
-	if (!r)
-		return NULL;
-	r->family = family;
-	r->priority = prio;
-	r->fwmark = mark;
-	r->fwmask = UINT32_MAX;
-	r->action = RULE_TO_TABLE;
-	r->table = table;
-	r->suppress_prefixlen = -1;
-	r->protocol = ctx->protocol;
+	if (r) {
+		r->fwmark = mark;
+		r->fwmask = UINT32_MAX;
+	}
 	return r;
 }
 
@@ -47,15 +41,6 @@ static void table_route(struct compile_ctx *ctx, uint32_t table, uint8_t family,
 		copy_ifname(r->ifname, dev);
 	if (gw)
 		r->gw = *gw;
-}
-
-static bool carries(const struct conf_iface *iface, uint8_t family)
-{
-	vec_foreach(peer, &iface->peers)
-		vec_foreach(lp, &(*peer)->allowed_ips)
-			if (lp->p.family == family)
-				return true;
-	return false;
 }
 
 /*
@@ -82,7 +67,7 @@ static void underlay_table(struct compile_ctx *ctx, const struct conf_iface *ifa
 
 	for (i = 0; i < 2; i++) {
 		const struct prefix *gw = up && up->gw[i].family ? &up->gw[i] : NULL;
-		bool via = under ? carries(under, fams[i]) : gw || p2p;
+		bool via = under ? iface_carries(under, fams[i]) : gw || p2p;
 
 		if (via)
 			table_route(ctx, table, fams[i], ROUTE_UNICAST, name, gw, 0);
