@@ -352,6 +352,8 @@ static int next_timeout(const struct daemon *d, uint64_t now)
 
 	if (d->next_metrics_ms && d->next_metrics_ms < wake)
 		wake = d->next_metrics_ms;
+	if (notify_watchdog_due() && notify_watchdog_due() < wake)
+		wake = notify_watchdog_due();
 	until = wake <= now ? 0 : (int)(wake - now);
 
 	return t < 0 || until < t ? until : t;

@@ -25,17 +25,24 @@ void notify_stopping(void)
 	sd_notify(0, "STOPPING=1");
 }
 
+static uint64_t watchdog_next_ms;
+
 void notify_watchdog(uint64_t now_ms)
 {
-	static uint64_t usec, next_ms;
+	static uint64_t usec;
 	static int enabled = -1;
 
 	if (enabled < 0)
 		enabled = sd_watchdog_enabled(0, &usec) > 0;
-	if (!enabled || now_ms < next_ms)
+	if (!enabled || now_ms < watchdog_next_ms)
 		return;
 	sd_notify(0, "WATCHDOG=1");
-	next_ms = now_ms + usec / 2000;
+	watchdog_next_ms = now_ms + usec / 2000;
+}
+
+uint64_t notify_watchdog_due(void)
+{
+	return watchdog_next_ms;
 }
 #else
 void notify_ready(const char *status)
@@ -54,5 +61,10 @@ void notify_stopping(void)
 void notify_watchdog(uint64_t now_ms)
 {
 	(void)now_ms;
+}
+
+uint64_t notify_watchdog_due(void)
+{
+	return 0;
 }
 #endif

@@ -11,5 +11,7 @@ void notify_reloading(void);
 void notify_stopping(void);
 /* WATCHDOG=1 at half the interval systemd asks for. */
 void notify_watchdog(uint64_t now_ms);
+/* When the next WATCHDOG=1 is due (0: no watchdog): an idle loop must wake for it. */
+uint64_t notify_watchdog_due(void);
 
 #endif

@@ -49,7 +49,11 @@ printf '{"dns": {"wgpstale%s": {"servers": ["192.0.2.53"], "search": []}}}\n' "$
 
 # The daemon, in the background; killed by PID in the trap (lib.sh's cleanup).
 note "[gw] wgpolicy daemon -C \$CONF"
-ip netns exec "$GW" "$W" daemon -C "$CONF" >"$LOG" 2>&1 &
+# Held to what systemd/wgpolicy.service leaves it: CAP_NET_ADMIN, CAP_NET_RAW, no new privileges.
+HELD=()
+command -v setpriv >/dev/null &&
+	HELD=(setpriv --bounding-set=-all,+net_admin,+net_raw --no-new-privs --)
+ip netns exec "$GW" "${HELD[@]}" "$W" daemon -C "$CONF" >"$LOG" 2>&1 &
 DAEMON=$!
 PIDS+=("$DAEMON")
 daemon_alive() { kill -0 "$DAEMON" 2>/dev/null; }
@@ -66,6 +70,12 @@ if ! wait_for 20 running; then
 	exit 1
 fi
 ok "the daemon runs" daemon_alive
+if [ ${#HELD[@]} -gt 0 ]; then
+	is "$(awk '$1 == "CapEff:" { print $2 }' "/proc/$DAEMON/status")" 0000000000003000 \
+		"it holds CAP_NET_ADMIN and CAP_NET_RAW, nothing more"
+else
+	skip "it holds CAP_NET_ADMIN and CAP_NET_RAW, nothing more" "setpriv is not installed"
+fi
 unlike "$(cat "$LOG")" "failed:" "its first round applied the configuration"
 run nsx "$GW" "$W" plan -C "$CONF"
 is "$status $stdout" "0 " "plan: nothing to do (a stale record names nothing of the gateway's)"
