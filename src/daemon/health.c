@@ -255,16 +255,29 @@ static void send_probe(struct probe *pr, uint64_t now)
 	}
 }
 
+const char *target_name(const struct target *t, char *buf, size_t len)
+{
+	if (!t)
+		return NULL;
+	if (t->kind == TARGET_DIRECT || t->kind == TARGET_BLACKHOLE)
+		return t->kind == TARGET_DIRECT ? "direct" : "blackhole";
+	if (!t->peer_name)
+		return t->iface_name;
+	snprintf(buf, len, "%s:%s", t->iface_name, t->peer_name);
+	return buf;
+}
+
 static bool set_state(struct probe *pr, bool up)
 {
-	char buf[PREFIX_STRLEN];
+	char buf[PREFIX_STRLEN], name[64];
 
 	if (pr->up == up)
 		return false;
 	pr->up = up;
 	pr->last_change = time(NULL);
 	log_note("policy %s: target %s is %s (probe %s: %u %s in a row)", pr->policy->name,
-		 pr->ifname, up ? "up again" : "down", prefix_format(&pr->addr, buf, false),
+		 target_name(&pr->policy->via.v[pr->index], name, sizeof(name)),
+		 up ? "up again" : "down", prefix_format(&pr->addr, buf, false),
 		 up ? pr->answers : pr->losses, up ? "answers" : "losses");
 	return true;
 }

@@ -214,10 +214,12 @@ static int adopt_config(struct daemon *d, const struct conf *old)
 	d->h = h;
 	d->run = run;
 	for (i = 0; i < d->h.n; i++) {
-		char buf[160];
+		const struct probe *pr = &d->h.v[i];
+		char buf[160], name[64];
 
-		log_info("policy %s, target %s: %s", d->h.v[i].policy->name, d->h.v[i].ifname,
-			 health_describe(&d->h.v[i], buf, sizeof(buf)));
+		log_info("policy %s, target %s: %s", pr->policy->name,
+			 target_name(&pr->policy->via.v[pr->index], name, sizeof(name)),
+			 health_describe(pr, buf, sizeof(buf)));
 	}
 	d->e.target_up = health_target_up;
 	d->e.health = &d->h;
@@ -268,7 +270,8 @@ static char *status_json(struct daemon *d)
 				continue;
 			json_array_append_new(
 				targets,
-				json_pack("{s:s, s:b, s:s, s:i, s:I, s:I, s:I}", "target", pr->ifname,
+				json_pack("{s:s, s:b, s:s, s:i, s:I, s:I, s:I}", "target",
+					  target_name(&p->via.v[pr->index], name, sizeof(name)),
 					  "up", pr->up, "probe", health_describe(pr, desc, sizeof(desc)),
 					  "rtt_ms", (int)pr->rtt_ms, "sent", (json_int_t)pr->sent,
 					  "lost", (json_int_t)pr->lost, "last_change",

@@ -6,18 +6,6 @@
 #include <string.h>
 #include <unistd.h>
 
-const char *target_name(const struct target *t, char *buf, size_t len)
-{
-	if (!t)
-		return NULL;
-	if (t->kind == TARGET_DIRECT || t->kind == TARGET_BLACKHOLE)
-		return t->kind == TARGET_DIRECT ? "direct" : "blackhole";
-	if (!t->peer_name)
-		return t->iface_name;
-	snprintf(buf, len, "%s:%s", t->iface_name, t->peer_name);
-	return buf;
-}
-
 /* A label value: backslash, double quote and line feed escaped, as the format wants. */
 static void label(FILE *f, const char *name, const char *v)
 {

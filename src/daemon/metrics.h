@@ -29,9 +29,6 @@ struct counters {
 	time_t started;
 };
 
-/* A target's name as Via gives it: wg0, wg0:ams1, direct, blackhole; NULL: none. */
-const char *target_name(const struct target *t, char *buf, size_t len);
-
 /*
  * Write the metrics to @path: to a temporary file beside it, renamed over it,
  * so that a reader never sees half of them. 0 or a negative errno.

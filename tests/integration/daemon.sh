@@ -12,6 +12,7 @@
 # vpn0, several times. Proof: tcpdump on the servers' tunnel devices (the
 # first packet of lan1's flow after each fault and each repair, timestamped),
 # nft counters in inet (nothing of the flow in clear, ever).
+# Then two peers of one interface take turns for lan2 (Via = P:pa, P:pb).
 # Last, with the gateway source-NATting into each tunnel, a long-lived UDP
 # flow (one 5-tuple) follows failover and failback because the daemon deletes
 # its conntrack entry (Conntrack = flush), and stays stuck with keep.
@@ -364,5 +365,79 @@ repair "$VPN0"
 ok "A repaired: target_up of A is 1 again" wait_for 5 up_a 1
 is "$(ls "$TMP/metrics")" "wgpolicy.prom" "no temporary file left beside it"
 note "metrics: $(grep -v '^#' "$METRICS" | grep -E 'total |active' | tr '\n' ' ')"
+
+# ---- (d) failover between two peers of one interface -------------------------
+# P: one gateway interface, peer pa served in vpn0 (S2), peer pb in vpn1 (S3);
+# policy branch: lan2 to the internet through P:pa, else P:pb, by moving
+# AllowedIPs.
+P=$(ifname p) S2=$(ifname u) S3=$(ifname v)
+keypair gwp && keypair spa && keypair spb
+# peer_server NS DEV PRIV ADDR: a server of P's, answering on ADDR; replies to
+# the LAN go back by the lab's own tunnels (vpn0 and vpn1 route 10.0.0.0/16 so).
+peer_server() {
+	nsx "$1" wireguard-go "$2" >/dev/null 2>&1 || return 1
+	printf '%s\n' "$3" >"$TMP/$2.key"
+	# shellcheck disable=SC2154 # keypair sets *_priv and *_pub
+	nsx "$1" wg set "$2" private-key "$TMP/$2.key" listen-port 51830 \
+		peer "$gwp_pub" allowed-ips 10.7.0.2/32,10.0.2.0/24 &&
+		nsx "$1" ip addr add "$4/24" dev "$2" && nsx "$1" ip link set "$2" up
+}
+# shellcheck disable=SC2154
+peer_server "$VPN0" "$S2" "$spa_priv" 10.7.0.1 && peer_server "$VPN1" "$S3" "$spb_priv" 10.7.0.3
+ok "two servers for P's peers" test $? -eq 0
+# shellcheck disable=SC2154
+cat >"$CONF/$P.conf" <<CONF
+[Interface]
+PrivateKey = $gwp_priv
+Address = 10.7.0.2/24
+Table = off
+[Peer]
+Name = pa
+PublicKey = $spa_pub
+Endpoint = 192.0.2.2:51830
+AllowedIPs = 10.7.0.1/32, 203.0.113.0/24
+Probe = 10.7.0.1
+[Peer]
+Name = pb
+PublicKey = $spb_pub
+Endpoint = 192.0.2.18:51830
+AllowedIPs = 10.7.0.3/32
+Probe = 10.7.0.3
+CONF
+chmod 600 "$CONF/$P.conf"
+printf '[Policy branch]\nFrom = 10.0.2.0/24\nTo = 203.0.113.0/24\nVia = %s:pa, %s:pb\n' "$P" "$P" \
+	>>"$CONF/policy.conf"
+printf 'Check = probe 10.7.0.1 interval 100ms timeout 100ms down 3 up 3\n' >>"$CONF/policy.conf"
+run nsx "$GW" "$W" reload
+is "$status" 0 "reload: interface P and policy branch"
+[ "$status" -eq 0 ] || show_log 30
+count "$VPN0" peer_a iifname "$S2" ip saddr 10.0.2.2
+count "$VPN1" peer_b iifname "$S3" ip saddr 10.0.2.2
+timeout 30 ip netns exec "$LAN2" ping -q -i 0.01 -c 2500 203.0.113.88 >/dev/null 2>&1 &
+PIDS+=($!)
+branch() { status_json | python3 -c 'import json,sys; print([p for p in json.load(sys.stdin)["daemon"]["policies"] if p["name"] == "branch"][0]["active"])'; }
+is_branch() { [ "$(branch)" = "$1" ]; }
+holds() { # holds PEER_PUB: that peer of P has the policy's destinations
+	nsx "$GW" wg show "$P" allowed-ips | awk -v k="$1" '$1 == k' | grep -q '203\.0\.113\.0/24'
+}
+lacks_dests() { ! holds "$1"; }
+ok "lan2's flow arrives through peer pa" moved "$VPN0" peer_a
+is "$(branch)" "$P:pa" "status: branch via $P:pa"
+printf 'table inet pfault {\n\tchain in { type filter hook prerouting priority raw; policy accept; udp dport 51830 drop; }\n}\n' |
+	nsx "$VPN0" nft -f -
+t=$(now_ns)
+ok "pa's server unreachable: branch via $P:pb" wait_for 5 is_branch "$P:pb"
+has "$(cat "$LOG")" "policy branch: target $P:pa is down" "the log names the peer that went down"
+targets=$(status_json | python3 -c 'import json,sys; print(*[t["target"] + ":" + ("up" if t["up"] else "down") for p in json.load(sys.stdin)["daemon"]["policies"] if p["name"] == "branch" for t in p["targets"]])')
+is "$targets" "$P:pa:down $P:pb:up" "status names each peer target and its health"
+ok "lan2's flow arrives through peer pb ($((($(now_ns) - t) / 1000000)) ms after the fault, polled)" moved "$VPN1" peer_b
+# shellcheck disable=SC2154
+ok "203.0.113.0/24 moved to pb's AllowedIPs" holds "$spb_pub"
+# shellcheck disable=SC2154
+ok "and away from pa's" lacks_dests "$spa_pub"
+nsx "$VPN0" nft delete table inet pfault
+ok "pa's server back: branch via $P:pa again" wait_for 5 is_branch "$P:pa"
+ok "lan2's flow arrives through peer pa again" moved "$VPN0" peer_a
+is "$(clear_packets)" 0 "nothing in clear on the uplink"
 
 done_testing
