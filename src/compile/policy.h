@@ -23,8 +23,6 @@ void compile_source_locality(struct compile_ctx *ctx, const struct conf_policy *
 /* Beyond this many rules per policy, selectors are matched by nftables and one fwmark rule. */
 #define NATIVE_RULES_MAX 64
 
-struct dims;
-size_t policy_rule_count(const struct dims *d);
 bool policy_needs_marks(struct compile_ctx *ctx, const struct conf_policy *p, unsigned fams,
 			bool to_in_rules);
 uint32_t policy_mark_mask(const struct conf *c);

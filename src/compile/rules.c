@@ -58,7 +58,7 @@ static struct prefix *family_prefixes(struct compile_ctx *ctx, const struct addr
 	return c.v;
 }
 
-size_t policy_rule_count(const struct dims *d)
+static size_t policy_rule_count(const struct dims *d)
 {
 	size_t total = 1;
 	int i;

@@ -79,7 +79,6 @@ static int dns_item(struct parse_ctx *ctx, char *item, struct loc loc, void *unu
 {
 	struct conf_iface *iface = ctx->iface;
 	struct prefix p;
-	struct lstr *s;
 
 	(void)unused;
 	if (strspn(item, "0123456789.") == strlen(item) || strchr(item, ':')) {
@@ -90,11 +89,7 @@ static int dns_item(struct parse_ctx *ctx, char *item, struct loc loc, void *unu
 	if (!valid_hostname(item))
 		return report_value(ctx, loc, "DNS", item,
 				    "neither an IP address nor a valid search domain");
-	s = vec_push(ctx->a, &iface->dns_search);
-	OOM_IF_NULL(s);
-	OOM_IF_NULL(s->s = arena_strdup(ctx->a, item));
-	s->loc = loc;
-	return 0;
+	return push_lstr(ctx, &iface->dns_search, item, loc);
 }
 
 static int key_dns(struct parse_ctx *ctx, char *value, struct loc loc)
@@ -156,18 +151,11 @@ static int key_table(struct parse_ctx *ctx, char *value, struct loc loc)
 
 static int add_hook(struct parse_ctx *ctx, void *vec_ptr, char *value, struct loc loc)
 {
-	VEC(struct lstr) *vec = vec_ptr;
-	struct lstr *s;
-
 	if (!*value) {
 		conf_error(ctx->d, loc, "empty command");
 		return 0;
 	}
-	s = vec_push(ctx->a, vec);
-	OOM_IF_NULL(s);
-	OOM_IF_NULL(s->s = arena_strdup(ctx->a, value));
-	s->loc = loc;
-	return 0;
+	return push_lstr(ctx, vec_ptr, value, loc);
 }
 
 static int key_pre_up(struct parse_ctx *ctx, char *value, struct loc loc)
