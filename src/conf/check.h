@@ -21,6 +21,7 @@ void capped_add(struct capped *cap, struct loc loc, const char *fmt, ...)
 void capped_end(struct capped *cap, const char *what);
 
 void conf_check_coverage(struct conf *c, struct conf_policy *p);
+void conf_validate(struct conf *c);
 void conf_validate_policy(struct conf *c, struct conf_policy *p);
 void conf_check_duplicate_policies(struct conf *c);
 

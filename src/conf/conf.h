@@ -44,9 +44,6 @@ int conf_parse(struct conf *c, const struct conf_source *src, const struct conf_
 /* After every file: resolve references, check meaning, lint; sorts c->diags. */
 void conf_finish(struct conf *c);
 
-/* Parts of conf_finish, exposed for tests. */
-void conf_validate(struct conf *c);
-void conf_lint(struct conf *c);
 
 /* Is @name a valid interface name as wg-quick requires? */
 bool conf_valid_ifname(const char *name);

@@ -141,7 +141,7 @@ static void lint_priorities(struct conf *c)
 	}
 }
 
-void conf_lint(struct conf *c)
+static void conf_lint(struct conf *c)
 {
 	vec_foreach(iface, &c->ifaces) {
 		lint_key_file(c, *iface);

@@ -68,7 +68,8 @@ int cgroup2_dir(char *buf, size_t len)
 	return ret;
 }
 
-bool cgroup_path_ok(const char *path)
+/* A relative path that stays inside the hierarchy (no "..", no empty parts). */
+static bool cgroup_path_ok(const char *path)
 {
 	const char *p = path;
 

@@ -15,8 +15,6 @@
 
 /* The cgroup2 mount point: /sys/fs/cgroup when cgroup2 is there, else the first; -ENOENT. */
 int cgroup2_dir(char *buf, size_t len);
-/* A relative path that stays inside the hierarchy (no "..", no empty parts). */
-bool cgroup_path_ok(const char *path);
 /* mkdir -p @path under the cgroup2 mount. */
 int cgroup_create(const char *path);
 /* Move @pid into the existing cgroup @path. */
