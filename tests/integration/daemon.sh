@@ -18,13 +18,13 @@
 # its conntrack entry (Conntrack = flush), and stays stuck with keep.
 set -u
 . "$(dirname "$0")/lab.sh"
+. "$(dirname "$0")/lab-daemon.sh"
 lab_require
 command -v tcpdump >/dev/null || { echo "1..0 # SKIP tcpdump is not installed"; exit 0; }
 lab_start
 
 FAULTS=${FAULTS:-5} # nft faults after the kill: the failover time distribution
 LOG=$TMP/daemon.log
-now_ns() { date +%s%N; }
 
 # Each tunnel probes its own server; the gateway listens on known ports, so a
 # restarted server can greet it at once (see restart_vpn0).
@@ -84,50 +84,16 @@ ok "tunnel A answers" wait_for 10 nsx "$GW" ping -c1 -W1 10.8.0.1
 ok "tunnel B answers" wait_for 10 nsx "$GW" ping -c1 -W1 10.9.0.1
 
 # ---- (a) failover and failback under a running flow --------------------------
-# tcpdump NS DEV FILE: lan1's echo requests as they come out of a server's tunnel.
-tcpdump_on() {
-	ip netns exec "$1" tcpdump -l -n -tt -i "$2" "icmp[icmptype] == icmp-echo and src host 10.0.1.2" \
-		>"$3" 2>"$3.err" &
-	PIDS+=($!)
-	wait_for 5 grep -q "listening on" "$3.err"
-}
-# first_after FILE T_NS: ms from T_NS to the first packet in FILE after it; fails when none.
-first_after() {
-	awk -v t="$(($2 / 1000000))" '{ ms = int($1 * 1000) } ms >= t { print ms - t; found = 1; exit }
-		END { exit !found }' "$1"
-}
-# waited FILE T_NS VAR: wait (10 s at most) for a packet in FILE after T_NS; its delay in VAR.
-waited() {
-	local d
-	wait_for 10 first_after "$1" "$2" || return 1
-	d=$(first_after "$1" "$2") && printf -v "$3" '%s' "$d"
-}
 clear_packets() { echo $(($(packets "$INET" clear) + $(packets "$INET" clear_src))); }
-gone() { ! kill -0 "$1" 2>/dev/null; }
 # restart_vpn0: its server again, which greets the gateway at once (keepalive).
 restart_vpn0() {
 	# shellcheck disable=SC2154 # lab.sh's keypair sets *_priv and *_pub
 	lab_server "$VPN0" "$S0" "$srv0_priv" "$gw0_pub" 10.8.0.1 fd08::1 10.8.0.2 fd08::2 &&
 		nsx "$VPN0" wg set "$S0" peer "$gw0_pub" endpoint 198.51.100.2:51821 persistent-keepalive 1
 }
-fault() { # fault NS: drop the tunnel's UDP as it reaches the server
-	nsx "$1" nft -f - <<-NFT
-	table inet fault {
-		chain in { type filter hook prerouting priority raw; policy accept; udp dport 51820 drop; }
-	}
-	NFT
-}
-repair() { nsx "$1" nft delete table inet fault; }
-active() { status_json | python3 -c 'import json,sys; print(json.load(sys.stdin)["daemon"]["policies"][0]["active"])'; }
-is_active() { [ "$(active)" = "$1" ]; }
-
 tcpdump_on "$VPN0" "$S0" "$TMP/a.0" && tcpdump_on "$VPN1" "$S1" "$TMP/b" ||
 	{ echo "Bail out! tcpdump did not start"; exit 1; }
-# The flow: lan1 pings the internet every 10 ms, bounded (80 s). Not -w: with
-# it, ping ends at the first ICMP error (the kill switch's, in (b)).
-timeout 90 ip netns exec "$LAN1" ping -q -i 0.01 -c 8000 203.0.113.66 >/dev/null 2>&1 &
-FLOW=$!
-PIDS+=("$FLOW")
+lan1_flow
 t0=$(now_ns)
 ok "lan1's flow goes through A" waited "$TMP/a.0" "$t0" _
 is "$(active)" "$A" "status: office is active via A"
@@ -166,8 +132,6 @@ while [ $i -le "$FAULTS" ]; do
 done
 is "${#OVERS[@]} ${#BACKS[@]}" "$((FAULTS + 1)) $((FAULTS + 1))" \
 	"$FAULTS UDP drops: each moves the flow to B and back to A"
-sorted() { printf '%s\n' "$@" | sort -n | tr '\n' ' '; }
-median() { printf '%s\n' "$@" | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 note "failover, fault to first packet through B (ms): $(sorted "${OVERS[@]}")"
 note "failback, repair to first packet through A (ms): $(sorted "${BACKS[@]}")"
 ok "median failover with 100 ms probes under 1 s ($(median "${OVERS[@]}") ms; target 350 ms)" \
