@@ -189,13 +189,16 @@ static int dump_one(struct nl *nl, const struct dump_kind *k, struct dump_ctx *d
 	return err < 0 ? err : 0;
 }
 
-int kernel_dump(struct nl *nl, struct state *live)
+int kernel_dump(struct nl *nl, struct state *live, unsigned kinds)
 {
 	struct dump_ctx d = {.live = live};
 	size_t i;
 	int err = 0;
 
+	kinds |= OBJ_BIT(OBJ_LINK);
 	for (i = 0; !err && i < sizeof(dumps) / sizeof(*dumps); i++) {
+		if (!(kinds & OBJ_BIT(dumps[i].obj)))
+			continue;
 		err = dump_one(nl, &dumps[i], &d);
 		if (dumps[i].obj == OBJ_LINK && d.n_ifs > 1)
 			qsort(d.ifs, d.n_ifs, sizeof(*d.ifs), ifindex_cmp);

@@ -27,8 +27,9 @@ void nl_close(struct nl *nl);
  * unicast, unreachable, blackhole, prohibit or throw and whose protocol is
  * not the kernel's (RTPROT_KERNEL) — foreign ones included, so the diff can
  * see conflicts; every rule of both families. Sorts nothing.
+ * Only the types in @kinds (OBJ_BIT), and always the links: the rest need their names.
  */
-int kernel_dump(struct nl *nl, struct state *live);
+int kernel_dump(struct nl *nl, struct state *live, unsigned kinds);
 
 /*
  * Execute @n ops on links (create kernel WireGuard link, set MTU/up/alias,

@@ -41,16 +41,21 @@ static void keep_owned_addrs(struct state *live)
 	live->addrs.n = kept;
 }
 
-int reconcile_dump(struct reconcile *r, struct state *live)
+static bool any(unsigned kinds, enum obj_type a, enum obj_type b)
+{
+	return kinds & (OBJ_BIT(a) | OBJ_BIT(b));
+}
+
+int reconcile_dump_kinds(struct reconcile *r, struct state *live, unsigned kinds)
 {
 	size_t i, n;
-	int err = kernel_dump(r->nl, live);
+	int err = kernel_dump(r->nl, live, kinds);
 
 	if (err)
 		return err;
 	keep_owned_addrs(live);
 	/* wg_dump appends to live->links' neighbours only, never to links: index is stable. */
-	n = live->links.n;
+	n = any(kinds, OBJ_WGDEV, OBJ_WGPEER) ? live->links.n : 0;
 	for (i = 0; i < n; i++) {
 		const struct st_link *l = &live->links.v[i];
 
@@ -60,8 +65,16 @@ int reconcile_dump(struct reconcile *r, struct state *live)
 		if (err)
 			return err;
 	}
-	err = nft_dump(live) ?: saved_load(live);
+	if (kinds & OBJ_BIT(OBJ_NFT))
+		err = nft_dump(live);
+	if (!err && any(kinds, OBJ_SYSCTL, OBJ_DNS))
+		err = saved_load(live);
 	if (!err)
 		state_sort(live);
 	return err;
+}
+
+int reconcile_dump(struct reconcile *r, struct state *live)
+{
+	return reconcile_dump_kinds(r, live, OBJ_ALL);
 }

@@ -34,6 +34,8 @@ void reconcile_close(struct reconcile *r);
 
 /* The live state, sorted: kernel objects, WireGuard devices, saved sysctls and DNS. */
 int reconcile_dump(struct reconcile *r, struct state *live);
+/* The same for the types in @kinds (OBJ_BIT) only; links are always read. */
+int reconcile_dump_kinds(struct reconcile *r, struct state *live, unsigned kinds);
 
 /* Facts for compiling @c against @live; allocated in @a. */
 int reconcile_facts(struct reconcile *r, const struct conf *c, const struct state *live,

@@ -190,6 +190,10 @@ struct state {
 	VEC(struct st_nft) nft;
 };
 
+/* A set of object types, for reading only some of the live state back. */
+#define OBJ_BIT(t) (1u << (t))
+#define OBJ_ALL ((1u << OBJ_TYPE_COUNT) - 1)
+
 struct state *state_new(void);
 void state_free(struct state *s);
 

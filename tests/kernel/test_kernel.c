@@ -51,7 +51,7 @@ static struct state *dump(void)
 	struct state *s = state_new();
 
 	assert_non_null(s);
-	assert_int_equal(kernel_dump(nl, s), 0);
+	assert_int_equal(kernel_dump(nl, s, OBJ_ALL), 0);
 	state_sort(s);
 	return s;
 }
