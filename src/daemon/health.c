@@ -223,10 +223,9 @@ static void send_probe(struct probe *pr, uint64_t now)
 	struct sockaddr_storage ss = { 0 };
 	socklen_t sl;
 
-	pr->seq++;
 	pkt[0] = pr->addr.family == FAMILY_V4 ? ICMP_ECHO : ICMP6_ECHO_REQUEST;
 	memcpy(pkt + 4, &(uint16_t){ htons(pr->id) }, 2);
-	memcpy(pkt + 6, &(uint16_t){ htons(pr->seq) }, 2);
+	memcpy(pkt + 6, &(uint16_t){ htons(probe_sending(pr, now)) }, 2);
 	if (pr->addr.family == FAMILY_V4) {
 		struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
 		uint16_t sum = checksum(pkt, sizeof(pkt));
@@ -243,10 +242,6 @@ static void send_probe(struct probe *pr, uint64_t now)
 		memcpy(&sin6->sin6_addr, pr->addr.addr, 16);
 		sl = sizeof(*sin6);
 	}
-	pr->sent++;
-	pr->sent_ms = now;
-	pr->waiting = true;
-	pr->deadline_ms = now + pr->check.timeout_ms;
 	/* A send that fails is a loss like any other, at the deadline; a gone device, a new socket. */
 	if (sendto(pr->fd, pkt, sizeof(pkt), 0, (struct sockaddr *)&ss, sl) < 0 &&
 	    (errno == ENODEV || errno == ENXIO)) {
@@ -267,37 +262,17 @@ const char *target_name(const struct target *t, char *buf, size_t len)
 	return buf;
 }
 
-static bool set_state(struct probe *pr, bool up)
+/* Log a change of a target's state: what, and the probes that made it. */
+static bool changed_state(const struct probe *pr, bool changed)
 {
 	char buf[PREFIX_STRLEN], name[64];
 
-	if (pr->up == up)
-		return false;
-	pr->up = up;
-	pr->last_change = time(NULL);
-	log_note("policy %s: target %s is %s (probe %s: %u %s in a row)", pr->policy->name,
-		 target_name(&pr->policy->via.v[pr->index], name, sizeof(name)),
-		 up ? "up again" : "down", prefix_format(&pr->addr, buf, false),
-		 up ? pr->answers : pr->losses, up ? "answers" : "losses");
-	return true;
-}
-
-static bool answered(struct probe *pr, uint64_t now)
-{
-	pr->waiting = false;
-	pr->rtt_ms = (uint32_t)(now - pr->sent_ms);
-	pr->losses = 0;
-	pr->answers++;
-	return !pr->up && pr->answers >= pr->check.up && set_state(pr, true);
-}
-
-static bool lost(struct probe *pr)
-{
-	pr->waiting = false;
-	pr->lost++;
-	pr->answers = 0;
-	pr->losses++;
-	return pr->up && pr->losses >= pr->check.down && set_state(pr, false);
+	if (changed)
+		log_note("policy %s: target %s is %s (probe %s: %u %s in a row)", pr->policy->name,
+			 target_name(&pr->policy->via.v[pr->index], name, sizeof(name)),
+			 pr->up ? "up again" : "down", prefix_format(&pr->addr, buf, false),
+			 pr->up ? pr->answers : pr->losses, pr->up ? "answers" : "losses");
+	return changed;
 }
 
 bool health_tick(struct health *h, uint64_t now)
@@ -308,17 +283,15 @@ bool health_tick(struct health *h, uint64_t now)
 	for (i = 0; i < h->n; i++) {
 		struct probe *pr = &h->v[i];
 
-		if (pr->waiting && now >= pr->deadline_ms)
-			changed |= lost(pr);
-		if (pr->waiting || now < pr->next_send_ms)
+		changed |= changed_state(pr, probe_expire(pr, now));
+		if (!probe_due(pr, now))
 			continue;
-		pr->next_send_ms = now + pr->check.interval_ms;
 		ensure_socket(h, pr);
 		/* No socket (no such tunnel now): that probe is lost too. */
 		if (pr->fd >= 0)
 			send_probe(pr, now);
-		else if (pr->addr.family)
-			changed |= lost(pr);
+		else
+			changed |= changed_state(pr, probe_unsent(pr, now));
 	}
 	return changed;
 }
@@ -329,22 +302,19 @@ int health_timeout(const struct health *h, uint64_t now)
 	size_t i;
 
 	for (i = 0; i < h->n; i++) {
-		const struct probe *pr = &h->v[i];
+		uint64_t t = probe_next_event(&h->v[i]);
 
-		if (!pr->addr.family)
-			continue;
-		if (pr->waiting && pr->deadline_ms < next)
-			next = pr->deadline_ms;
-		if (!pr->waiting && pr->next_send_ms < next)
-			next = pr->next_send_ms;
+		if (t < next)
+			next = t;
 	}
 	if (next == UINT64_MAX)
 		return -1;
 	return next <= now ? 0 : (int)(next - now);
 }
 
-/* An echo reply with our id and the sequence we wait for, from the address probed. */
-static bool is_answer(const struct probe *pr, const uint8_t *b, ssize_t n, const void *from)
+/* An echo reply with our id from the address probed: its sequence number in @seq. */
+static bool is_reply(const struct probe *pr, const uint8_t *b, ssize_t n, const void *from,
+		     uint16_t *seq)
 {
 	size_t off = 0;
 
@@ -357,8 +327,8 @@ static bool is_answer(const struct probe *pr, const uint8_t *b, ssize_t n, const
 		   memcmp(&((const struct sockaddr_in6 *)from)->sin6_addr, pr->addr.addr, 16)) {
 		return false;
 	}
-	return ntohs(*(const uint16_t *)(b + off + 4)) == pr->id &&
-	       ntohs(*(const uint16_t *)(b + off + 6)) == pr->seq;
+	*seq = ntohs(*(const uint16_t *)(b + off + 6));
+	return ntohs(*(const uint16_t *)(b + off + 4)) == pr->id;
 }
 
 bool health_read(struct health *h, int fd, uint64_t now)
@@ -371,13 +341,14 @@ bool health_read(struct health *h, int fd, uint64_t now)
 		uint8_t buf[512];
 		struct sockaddr_storage from;
 		socklen_t fl = sizeof(from);
+		uint16_t seq;
 		ssize_t n;
 
 		if (pr->fd != fd)
 			continue;
 		while ((n = recvfrom(fd, buf, sizeof(buf), 0, (struct sockaddr *)&from, &fl)) > 0) {
-			if (pr->waiting && is_answer(pr, buf, n, &from))
-				changed |= answered(pr, now);
+			if (is_reply(pr, buf, n, &from, &seq))
+				changed |= changed_state(pr, probe_answer(pr, seq, now));
 			fl = sizeof(from);
 		}
 	}

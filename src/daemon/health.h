@@ -5,31 +5,11 @@
 /*
  * Health of each policy target, from ICMP echo probes sent through that
  * target alone (a raw socket bound to the tunnel's device, so no other path
- * can carry it or answer): down after `down` losses in a row, up again after
- * `up` answers in a row. Targets start up, so the first choice is the first
- * in Via until probes say otherwise.
+ * can carry it or answer), counted by probe.h. Targets start up, so the
+ * first choice is the first in Via until probes say otherwise.
  */
 
-#include <stdint.h>
-#include <time.h>
-
-#include "conf/conf.h"
-
-struct probe {
-	const struct conf_policy *policy;
-	size_t index; /* in policy->via */
-	const char *ifname;
-	struct prefix addr; /* what is probed; family 0: nothing to probe */
-	struct probe_check check;
-	int fd;
-	uint16_t id, seq;
-	bool up, waiting;
-	unsigned losses, answers; /* in a row */
-	uint64_t next_send_ms, deadline_ms, sent_ms;
-	uint32_t rtt_ms;
-	uint64_t sent, lost; /* counters for status and metrics */
-	time_t last_change;
-};
+#include "daemon/probe.h"
 
 struct health {
 	struct probe *v;
