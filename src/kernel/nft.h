@@ -7,6 +7,7 @@
  * transaction that replaces the whole table (or deletes it). The table's
  * comment carries "wgpolicy:HASH" of the ruleset loaded, so that the next
  * plan knows, from the kernel alone, whether the table is what it wants.
+ * Other tables are only read, for the mark bits they use.
  *
  * Errors are negative errnos, the one libnftables' text ends in where it
  * names one (-EINVAL for the parser's), with that text in @err. A kernel
