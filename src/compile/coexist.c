@@ -2,8 +2,8 @@
 /*
  * Other users of the RPDB and the marks: refuse, before anything changes, a
  * desired rule priority or table another program already uses, and mark bits
- * that other rules already match on. Foreign objects are whatever does not
- * carry wgpolicy's protocol.
+ * that other rules match on or other nftables tables set or match. Foreign
+ * objects are whatever does not carry wgpolicy's protocol.
  */
 #include <string.h>
 
@@ -80,6 +80,36 @@ static void check_marks(struct compile_ctx *ctx, const struct state *live)
 	}
 }
 
+/*
+ * Another nftables table whose chains set or match bits of our mask would
+ * overwrite our marks, have its own overwritten, or take our packets for its
+ * own. A whole mark set or matched without a mask is all 32 bits: setting it
+ * clears ours, and a packet we marked no longer equals the value it matches
+ * (kernel/nft_marks.c reads the bits).
+ */
+static void check_nft_marks(struct compile_ctx *ctx)
+{
+	uint32_t mask = policy_mark_mask(ctx->c);
+
+	if (ctx->f->mark_uses_error) {
+		conf_error(ctx->d, ctx->c->global.mark_mask.loc,
+			   "cannot tell which mark bits other nftables tables use: %s",
+			   ctx->f->mark_uses_error);
+		return;
+	}
+	vec_foreach(u, &ctx->f->mark_uses) {
+		uint32_t bits = u->set | u->matched;
+
+		if (!(bits & mask))
+			continue;
+		conf_error(ctx->d, ctx->c->global.mark_mask.loc,
+			   "FirewallMarkMask 0x%08x overlaps mark bits 0x%08x that nftables "
+			   "table %s %s (chain %s); choose bits nobody else uses",
+			   mask, bits, u->table, u->set & mask ? "sets" : "matches", u->chain);
+		return;
+	}
+}
+
 void compile_coexist(struct compile_ctx *ctx)
 {
 	const struct state *live = ctx->f->live;
@@ -88,6 +118,8 @@ void compile_coexist(struct compile_ctx *ctx)
 		return;
 	check_priorities(ctx, live);
 	check_tables(ctx, live);
-	if (ctx->c->policies.n)
+	if (compile_uses_marks(ctx->c)) {
 		check_marks(ctx, live);
+		check_nft_marks(ctx);
+	}
 }

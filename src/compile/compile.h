@@ -49,6 +49,9 @@ struct facts {
 	const struct uplink_fact *uplinks;
 	size_t n_uplinks;
 	const struct state *live; /* sorted; for allocations that must not collide */
+	/* Mark bits of other nftables tables, read only when compile_uses_marks(). */
+	struct st_mark_uses mark_uses;
+	const char *mark_uses_error; /* why they could not be read; NULL: they were */
 	target_up_fn target_up;
 	const void *health;
 };
@@ -77,6 +80,9 @@ struct flow_match;
  */
 int compile_flows(const struct conf *c, const struct state *desired, const struct conf_policy *p,
 		  struct arena *a, struct flow_match *out);
+
+/* Whether @c takes values of the FirewallMarkMask: for policies, or for Underlay. */
+bool compile_uses_marks(const struct conf *c);
 
 /* The rtnetlink protocol wgpolicy tags its routes and rules with. */
 uint8_t compile_protocol(const struct conf *c);

@@ -100,13 +100,18 @@ static bool any_underlay(const struct conf *c)
 	return false;
 }
 
+bool compile_uses_marks(const struct conf *c)
+{
+	return c->policies.n || any_underlay(c);
+}
+
 void compile_tunnels(struct compile_ctx *ctx, uint32_t prio)
 {
 	static const uint8_t fams[] = { FAMILY_V4, FAMILY_V6 };
 	uint32_t next = 1, k = 0;
 	size_t i;
 
-	if (!ctx->c->policies.n && !any_underlay(ctx->c))
+	if (!compile_uses_marks(ctx->c))
 		return;
 	vec_foreach(dev, &ctx->out->wgdevs) {
 		const struct conf_iface *iface = conf_find_iface(ctx->c, dev->ifname);

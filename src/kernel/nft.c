@@ -527,3 +527,32 @@ int nft_restore(const char *text, char *err, size_t errlen)
 	free((char *)j.cmds);
 	return ret;
 }
+
+int nft_mark_uses(struct arena *a, struct st_mark_uses *out, char *err, size_t errlen)
+{
+	char *json = NULL;
+	/* Terse: no set's elements, which say nothing of marks and may be many (ours). */
+	struct job j = {.cmds = "list ruleset",
+			.flags = NFT_CTX_OUTPUT_JSON | NFT_CTX_OUTPUT_TERSE,
+			.out = &json,
+			.err = err,
+			.errlen = errlen};
+	int ret;
+
+	if (err && errlen)
+		err[0] = '\0';
+	ret = run_here(&j);
+	if (ret == -EPROTONOSUPPORT) { /* no nftables, no other tables */
+		if (err && errlen)
+			err[0] = '\0';
+		return 0;
+	}
+	if (!ret) {
+		ret = nft_mark_uses_parse(json, a, out);
+		if (ret == -EINVAL && err && errlen)
+			snprintf(err, errlen,
+				 "libnftables' JSON listing of the ruleset is unreadable");
+	}
+	free(json);
+	return ret;
+}

@@ -7,6 +7,7 @@
  * transaction that replaces the whole table (or deletes it). The table's
  * comment carries "wgpolicy:HASH" of the ruleset loaded, so that the next
  * plan knows, from the kernel alone, whether the table is what it wants.
+ * Other tables are only read, for the mark bits they use.
  *
  * Errors are negative errnos, the one libnftables' text ends in where it
  * names one (-EINVAL for the parser's), with that text in @err. A kernel
@@ -43,5 +44,14 @@ int nft_dump(struct state *live);
 int nft_save(char **text, char *err, size_t errlen);
 /* Replace the table by a text from nft_save, in one transaction. */
 int nft_restore(const char *text, char *err, size_t errlen);
+
+/*
+ * The mark bits each chain of every other nftables table (all but wgpolicy's)
+ * sets or matches, appended to @out, allocated in @a (see kernel/nft_marks.c
+ * for what counts). A kernel without nftables has none.
+ */
+int nft_mark_uses(struct arena *a, struct st_mark_uses *out, char *err, size_t errlen);
+/* The same from @json, libnftables' JSON listing of a ruleset; -EINVAL if it is not one. */
+int nft_mark_uses_parse(const char *json, struct arena *a, struct st_mark_uses *out);
 
 #endif

@@ -1,5 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* The facts the compiler needs about this system: endpoints, path MTUs, WireGuard support. */
+/*
+ * The facts the compiler needs about this system: endpoints, path MTUs,
+ * WireGuard support, the mark bits of other nftables tables.
+ */
 #include <errno.h>
 #include <net/if.h>
 #include <netdb.h>
@@ -11,6 +14,7 @@
 #include <string.h>
 
 #include "kernel/kernel.h"
+#include "kernel/nft.h"
 #include "reconcile/reconcile.h"
 
 /* As wg does: getaddrinfo, any family, the first answer. */
@@ -112,6 +116,21 @@ static int uplink_facts(const struct conf *c, const struct state *live, struct f
 	return 0;
 }
 
+/* Other nftables tables' mark bits; a failure to read them is the compiler's to report. */
+static int mark_use_facts(const struct conf *c, struct facts *f, struct arena *a)
+{
+	char err[512];
+	int ret;
+
+	if (!compile_uses_marks(c))
+		return 0;
+	ret = nft_mark_uses(a, &f->mark_uses, err, sizeof(err));
+	if (!ret || ret == -ENOMEM)
+		return ret;
+	f->mark_uses_error = arena_strdup(a, *err ? err : strerror(-ret));
+	return f->mark_uses_error ? 0 : -ENOMEM;
+}
+
 int reconcile_facts(struct reconcile *r, const struct conf *c, const struct state *live,
 		    struct facts *f, struct arena *a)
 {
@@ -128,7 +147,7 @@ int reconcile_facts(struct reconcile *r, const struct conf *c, const struct stat
 	f->endpoints = eps;
 	f->mtus = mtus;
 	kernel_route_mtu(r->nl, NULL, 0, &f->default_mtu);
-	if (uplink_facts(c, live, f, a))
+	if (uplink_facts(c, live, f, a) || mark_use_facts(c, f, a))
 		return -ENOMEM;
 	vec_foreach(iface, &c->ifaces) {
 		uint32_t mark = iface_mark(*iface, live);

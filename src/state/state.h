@@ -177,6 +177,25 @@ struct st_nft {
 	uint32_t n_rules, n_sets, n_elements; /* for the plan's one line */
 };
 
+/*
+ * Mark bits that one chain of another nftables table sets or matches: no
+ * object of wgpolicy's, a fact for refusing a FirewallMarkMask that would
+ * collide with them. The packet mark and the conntrack mark count as one
+ * space: wgpolicy uses the same bits of both. kernel/nft_marks.c says what
+ * counts as used.
+ */
+struct st_mark_use {
+	const char *table; /* family and name, as nft names it: "ip filter" */
+	const char *chain;
+	uint32_t set;     /* bits its rules may change */
+	uint32_t matched; /* bits its rules' matches depend on */
+};
+
+struct st_mark_uses {
+	struct st_mark_use *v;
+	size_t n, cap;
+};
+
 struct state {
 	struct arena arena;
 	VEC(struct st_link) links;
