@@ -214,6 +214,29 @@ static bool own_table(const char *family, const char *table)
 }
 
 /*
+ * wg-quick's full tunnel (table ip or ip6 wg-quick-IFACE) moves whole marks,
+ * but only one value ever moves: it saves the mark into the connection when it
+ * equals its fwmark, and restores it from there, where wgpolicy's marking
+ * leaves its own bits too (compile/nft.c). As with its `not fwmark` rule
+ * (compile/coexist.c), only the bits of the fwmark it compares count.
+ */
+static bool wg_quick_table(const char *table)
+{
+	return !strncmp(table, "wg-quick-", strlen("wg-quick-"));
+}
+
+static void wg_quick_use(const json_t *stmt, struct st_mark_use *u)
+{
+	const json_t *match = json_object_get(stmt, "match");
+	const json_t *right = json_object_get(match, "right");
+
+	if (match && mark_of(json_object_get(match, "left")) && json_is_integer(right)) {
+		u->set |= (uint32_t)json_integer_value(right);
+		u->matched |= (uint32_t)json_integer_value(right);
+	}
+}
+
+/*
  * Add @rule's use to @out: to the last record when it is of the same chain
  * (a listing keeps a chain's rules together).
  */
@@ -229,8 +252,12 @@ static int rule_use(const json_t *rule, struct arena *a, struct st_mark_uses *ou
 
 	if (!family || !table || !chain || own_table(family, table))
 		return 0;
-	json_array_foreach(json_object_get(rule, "expr"), i, stmt)
-		statement_use(stmt, &u);
+	json_array_foreach(json_object_get(rule, "expr"), i, stmt) {
+		if (wg_quick_table(table))
+			wg_quick_use(stmt, &u);
+		else
+			statement_use(stmt, &u);
+	}
 	if (!u.set && !u.matched)
 		return 0;
 	snprintf(name, sizeof(name), "%s %s", family, table);
