@@ -108,9 +108,12 @@ refuses "a table setting whole marks" \
 	"0xff000000 overlaps mark bits 0xffffffff that nftables table ip other sets \(chain out\)"
 nsx "$gw" nft delete table ip other
 
+# wg-quick's full tunnel beside ours: its table moves whole marks, but only its fwmark's.
+nsx "$gw" nft -f "$(dirname "$0")/../unit/nft/wg-quick.nft"
+nsx "$gw" ip rule add not fwmark 0xca6c table 51820 pref 32765
 nsx "$gw" ip rule add fwmark 0x80000/0xff0000 table 52 pref 5270
 run nsx "$gw" "$W" apply -C "$TMP/c"
-is "$status" 0 "Tailscale's mark bits beside ours are no collision"
+is "$status" 0 "Tailscale's mark bits and wg-quick's full tunnel beside ours are no collision"
 [ "$status" -eq 0 ] || printf '%s\n' "$stderr" | grep wgpolicy | sed 's/^/# /'
 like "$(nsx "$gw" nft list table ip filter)" "meta mark set meta mark & 0xff04ffff | 0x00040000" \
 	"Tailscale's table stays as it was"
