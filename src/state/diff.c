@@ -11,12 +11,18 @@
  * Make before break: everything new goes in first, in dependency order (a
  * link before its addresses, routes before the rules that point at their
  * tables); then what is no longer wanted goes, in reverse dependency order.
+ * A tunnel's peers come after the rules: a peer with an endpoint may send at
+ * once (PersistentKeepalive), and its first packets must already take the way
+ * its fwmark's rule gives (an Underlay), never the main table's. A first
+ * handshake that went another way would also stay there: both WireGuard
+ * implementations reuse the source address (wireguard-go also the device) the
+ * answer came in by.
  */
 static unsigned phase_of(enum op_kind kind, enum obj_type type, enum hook_kind hook)
 {
 	static const unsigned add_phase[OBJ_TYPE_COUNT] = {
-		[OBJ_LINK] = 1,	 [OBJ_WGDEV] = 2,  [OBJ_WGPEER] = 3, [OBJ_ADDR] = 4,
-		[OBJ_ROUTE] = 6, [OBJ_NFT] = 6, [OBJ_RULE] = 7, [OBJ_SYSCTL] = 8, [OBJ_DNS] = 9,
+		[OBJ_LINK] = 1, [OBJ_WGDEV] = 2,  [OBJ_ADDR] = 4,   [OBJ_ROUTE] = 6, [OBJ_NFT] = 6,
+		[OBJ_RULE] = 7, [OBJ_WGPEER] = 8, [OBJ_SYSCTL] = 8, [OBJ_DNS] = 9,
 	};
 	static const unsigned del_phase[OBJ_TYPE_COUNT] = {
 		[OBJ_RULE] = 11,   [OBJ_NFT] = 12, [OBJ_ROUTE] = 12, [OBJ_DNS] = 13,  [OBJ_WGPEER] = 14,
