@@ -16,7 +16,9 @@
 # vpn1 counts lan1's flow out of B and sees the gateway's handshake from
 # vpn0's address. Both tunnels have MTU = auto: A the uplink's 1500 less
 # IPv4 WireGuard's 60 bytes, B A's less 60 again; a packet of B's full MTU
-# fills A's exactly and crosses both hops unfragmented.
+# fills A's exactly and crosses both hops unfragmented. When A is deleted,
+# B's packets go nowhere (not by the uplink); apply brings A back, and B with
+# it. Last, `down` while B is busy: still nothing of B's by the uplink.
 set -u
 . "$(dirname "$0")/lab.sh"
 lab_start
@@ -89,6 +91,26 @@ count "$INET" gw_to_vpn1 iifname gw ip saddr 198.51.100.2 ip daddr 192.0.2.18 ic
 ok "the gateway itself still pings vpn1's endpoint" nsx "$GW" ping -c1 -W2 192.0.2.18
 is "$(packets "$INET" gw_to_vpn1)" 1 "directly, by the uplink"
 
+# Tunnel A dies under B: B's packets have no way left, and must not take the uplink.
+pp "$GW" ip link del "$A"
+note "lan1 pings through B with A gone: $(nsx "$LAN1" ping -c5 -i0.2 -W1 203.0.113.21 | grep -o '[0-9]* received')"
+unseen "A gone: no UDP to vpn1's endpoint on the uplink" "$INET" wg_to_vpn1 wg_to_vpn1_6
+unseen "A gone: nothing of lan1's in clear on the uplink" "$INET" lan1_clear lan1_clear6
+gw_wgpolicy apply "apply brings A back"
+ok "lan1 pings through B again" wait_for 15 nsx "$LAN1" ping -c1 -W1 203.0.113.21
+unseen "and still no UDP to vpn1's endpoint on the uplink" "$INET" wg_to_vpn1 wg_to_vpn1_6
+
+# Going down must not send B's packets by the uplink either, at no moment.
+# wireguard-go sends by the source and device B's last answer came by, whatever
+# the rules say; the kernel's WireGuard does not, and re-setting the endpoint
+# (as an Endpoint change or the daemon's re-resolution does) makes wireguard-go
+# forget them too. So: the endpoint re-set, the gateway pinging vpn1's tunnel
+# address through B all along, and a PreDown hook of B's that takes a while.
+pp "$GW" wg set "$B" peer "$(nsx "$VPN1" wg show "$S1" public-key)" endpoint 192.0.2.18:51820
+sed -i "s/^\[Interface\]/&\nPreDown = sleep 2/" "$CONF/$B.conf"
+timeout 15 ip netns exec "$GW" ping -q -i 0.05 -c 200 10.9.0.1 >/dev/null 2>&1 &
+PIDS+=($!)
+ok "B still works after its endpoint was re-set" wait_for 5 nsx "$GW" ping -c1 -W1 10.9.0.1
 gw_wgpolicy down
 unseen "after down, still no UDP to vpn1's endpoint on the uplink" "$INET" wg_to_vpn1 wg_to_vpn1_6
 

@@ -4,7 +4,8 @@
  * depends on what the uplink is. With a gateway, by the gateway; a point to
  * point link, by the device; an Ethernet-like link without a gateway, no way
  * at all (unreachable, and a warning), never a device route that would ask
- * the local network for the endpoint.
+ * the local network for the endpoint. And going down, it loses its peers
+ * before the rule that sends its packets to eth1 goes.
  */
 #include <stdarg.h>
 #include <setjmp.h>
@@ -30,20 +31,14 @@ static bool owned(void *ctx, enum obj_type t, const void *obj)
 	return true;
 }
 
-/*
- * Compile the pinned tunnel with eth1 as @p2p and @gw4 say; @out gets the
- * routes the plan adds, one a line; returns the number of warnings.
- */
-static size_t compile_pinned(bool p2p, const char *gw4, char *out, size_t len)
+/* Compile the pinned tunnel with eth1 as @p2p and @gw4 say; *@warnings gets their number. */
+static struct state *compile_pinned(bool p2p, const char *gw4, size_t *warnings)
 {
 	struct conf *c = parse_text("/etc/wgpolicy/wg0.conf", pinned);
 	struct state *s = state_new(), *live = state_new();
 	struct test_facts tf;
 	struct facts *f = test_facts(&tf, c, live);
 	struct diags d;
-	struct plan p;
-	char line[OP_LINE_MAX];
-	size_t warnings;
 
 	assert_int_equal(f->n_uplinks, 1);
 	memset(tf.ups[0].gw, 0, sizeof(tf.ups[0].gw));
@@ -52,22 +47,30 @@ static size_t compile_pinned(bool p2p, const char *gw4, char *out, size_t len)
 		assert_null(addr_parse(gw4, &tf.ups[0].gw[0]));
 	diags_init(&d, &s->arena);
 	assert_int_equal(compile_state(c, f, s, &d), 0);
-	warnings = d.warnings;
+	*warnings = d.warnings;
+	test_facts_free(&tf);
+	state_free(live);
+	conf_free(c);
+	return s;
+}
+
+/* The plan from @from to @to, one rendered op a line; only ops on @type unless it is -1. */
+static void plan_lines(const struct state *from, const struct state *to, int type, char *out,
+		       size_t len)
+{
+	struct plan p;
+	char line[OP_LINE_MAX];
+
 	out[0] = '\0';
 	plan_init(&p);
-	assert_int_equal(plan_build(&p, s, live, owned, NULL, NULL, NULL), 0);
+	assert_int_equal(plan_build(&p, to, from, owned, NULL, NULL, NULL), 0);
 	vec_foreach(op, &p.ops) {
-		if (op->type != OBJ_ROUTE)
+		if (type >= 0 && op->type != (enum obj_type)type)
 			continue;
 		strncat(out, op_render(op, line, sizeof(line)), len - strlen(out) - 1);
 		strncat(out, "\n", len - strlen(out) - 1);
 	}
 	plan_free(&p);
-	test_facts_free(&tf);
-	state_free(live);
-	state_free(s);
-	conf_free(c);
-	return warnings;
 }
 
 static const struct {
@@ -93,22 +96,49 @@ static const struct {
 
 static void uplink_ways(void **state)
 {
+	struct state *none = state_new();
 	char routes[1024];
-	size_t i;
+	size_t i, warnings;
 
 	(void)state;
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		size_t warnings = compile_pinned(cases[i].p2p, cases[i].gw4, routes, sizeof(routes));
+		struct state *s = compile_pinned(cases[i].p2p, cases[i].gw4, &warnings);
 
+		plan_lines(none, s, OBJ_ROUTE, routes, sizeof(routes));
 		if (warnings != cases[i].warnings || strcmp(routes, cases[i].routes))
 			fail_msg("%s: %zu warnings, routes:\n%s", cases[i].name, warnings, routes);
+		state_free(s);
 	}
+	state_free(none);
+}
+
+/*
+ * Going down, the tunnel loses its peer before its rule goes: it sends
+ * nothing more, not even a handshake that the main table would carry past
+ * eth1.
+ */
+static void peer_goes_before_the_rule(void **state)
+{
+	size_t warnings;
+	struct state *s = compile_pinned(false, "192.0.2.254", &warnings), *none = state_new();
+	char ops[4096];
+	const char *peer, *rule;
+
+	(void)state;
+	plan_lines(s, none, -1, ops, sizeof(ops));
+	peer = strstr(ops, "wg set wg0 peer 8GNJNFvZust1HJW+ALrd+jEP/RhrjHTVDNsfgyvscWY= remove\n");
+	rule = strstr(ops, "rule del fwmark");
+	if (!peer || !rule || peer > rule)
+		fail_msg("the peer does not go before the tunnel's rule:\n%s", ops);
+	state_free(s);
+	state_free(none);
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(uplink_ways),
+		cmocka_unit_test(peer_goes_before_the_rule),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
