@@ -52,6 +52,8 @@ count "$VPN1" big iifname "$S1" ip saddr 10.0.1.2 icmp type echo-request
 gw_wgpolicy apply
 ok "tunnel B up through A (vpn1's tunnel address answers)" \
 	wait_for 10 nsx "$GW" ping -c1 -W1 10.9.0.1
+run nsx "$GW" "$W" plan -C "$CONF"
+is "$status" 0 "plan right after apply: nothing to change"
 
 echoes "lan1 → 203.0.113.21:80 through B: echoed" "$LAN1" 203.0.113.21 80
 echoes "lan1 → [2001:db8:ff::21]:80 through B: echoed" "$LAN1" 2001:db8:ff::21 80

@@ -17,7 +17,8 @@
 # gateway's own pings in clear), vpn0 sees the gateway at up1's address and
 # lan1's flow out of its tunnel. With up1 down, A's packets stop rather than
 # take up0; up1 back without its default route, apply warns and holds A back;
-# with the route back and applied again, A works again, still by up1.
+# with the route back and applied again, A works again, still by up1. The
+# daemon does the same by itself when up1 goes down and comes back.
 set -u
 . "$(dirname "$0")/lab.sh"
 lab_start
@@ -61,6 +62,8 @@ count "$VPN0" lan1_6 iifname "$S0" ip6 saddr fd00:1::2 ip6 daddr 2001:db8:ff::31
 note "[gw] $(nsx "$GW" ip route show default | tr '\n' ';')"
 gw_wgpolicy apply
 ok "tunnel A up (vpn0's tunnel address answers)" wait_for 10 nsx "$GW" ping -c1 -W1 10.8.0.1
+run nsx "$GW" "$W" plan -C "$CONF"
+is "$status" 0 "plan right after apply: nothing to change"
 
 echoes "lan1 → 203.0.113.31:80 through A: echoed" "$LAN1" 203.0.113.31 80
 echoes "lan1 → [2001:db8:ff::31]:80 through A: echoed" "$LAN1" 2001:db8:ff::31 80
@@ -105,5 +108,22 @@ unlike "$stderr" "warning: Underlay" "no warning once up1 has a gateway again"
 ok "lan1 pings through A again" wait_for 10 nsx "$LAN1" ping -c1 -W1 203.0.113.31
 ok "isp2 carries A's WireGuard again" test "$(packets "$ISP2" wg_to_vpn0)" -gt "$before"
 unseen "still not one packet to vpn0's endpoint by up0" "$INET" during_down wg_to_vpn0
+
+# The same with the daemon, which follows up1 by itself: no apply.
+nsx "$GW" "$W" daemon -C "$CONF" >"$TMP/daemon.log" 2>&1 &
+PIDS+=($!)
+ok "the daemon runs" wait_for 10 nsx "$GW" "$W" status
+pp "$GW" ip link set up1 down
+before=$(packets "$ISP2" wg_to_vpn0)
+note "lan1 pings through A with up1 down: $(nsx "$LAN1" ping -c5 -i0.2 -W1 203.0.113.31 | grep -o '[0-9]* received')"
+is "$(packets "$ISP2" wg_to_vpn0)" "$before" "daemon, up1 down: isp2 got none of A's packets"
+unseen "daemon, up1 down: nor did up0" "$INET" during_down wg_to_vpn0
+pp "$GW" ip link set up1 up
+addr "$GW" up1 2001:db8:300::2/64 && backup_default
+ok "daemon, up1 and its default route back: lan1 pings through A" \
+	wait_for 10 nsx "$LAN1" ping -c1 -W1 203.0.113.31
+ok "isp2 carries A's WireGuard again" test "$(packets "$ISP2" wg_to_vpn0)" -gt "$before"
+unseen "not one packet to vpn0's endpoint by up0, from start to end" "$INET" during_down wg_to_vpn0
+ok "the daemon warned while up1 had no gateway" grep -q "warning: Underlay up1" "$TMP/daemon.log"
 
 done_testing
