@@ -29,10 +29,10 @@ static unsigned phase_of(enum op_kind kind, enum obj_type type, enum hook_kind h
 	};
 	static const unsigned del_phase[OBJ_TYPE_COUNT] = {
 		[OBJ_WGPEER] = 12, [OBJ_RULE] = 13, [OBJ_NFT] = 14,  [OBJ_ROUTE] = 14, [OBJ_DNS] = 15,
-		[OBJ_ADDR] = 17,   [OBJ_WGDEV] = 17, [OBJ_LINK] = 18, [OBJ_SYSCTL] = 20,
+		[OBJ_ADDR] = 16,   [OBJ_WGDEV] = 16, [OBJ_LINK] = 17, [OBJ_SYSCTL] = 19,
 	};
 	static const unsigned hook_phase[] = {
-		[HOOK_PRE_UP] = 0, [HOOK_POST_UP] = 10, [HOOK_PRE_DOWN] = 11, [HOOK_POST_DOWN] = 19,
+		[HOOK_PRE_UP] = 0, [HOOK_POST_UP] = 10, [HOOK_PRE_DOWN] = 11, [HOOK_POST_DOWN] = 18,
 	};
 
 	switch (kind) {
