@@ -82,7 +82,7 @@ count "$VPN0" b_full iifname "$S0" ip saddr 10.8.0.2 ip daddr 192.0.2.18 udp dpo
 count_fragments "$INET" frags iifname gw
 count_fragments "$VPN0" frags iifname "$S0"
 ok "lan1 pings through both hops with B's full MTU, DF set" \
-	nsx "$LAN1" ping -c3 -i0.2 -W2 -M do -s $((mtu_b - 28)) 203.0.113.21
+	nsx "$LAN1" ping -c3 -i0.2 -W2 -M "do" -s $((mtu_b - 28)) 203.0.113.21
 is "$(packets "$VPN1" big)" 3 "vpn1 got the 3 full-size echo requests"
 seen "vpn0 got B's packets out of A at A's full MTU, $mtu_a bytes" "$VPN0" b_full
 unseen "no fragment on the uplink or out of A" "$INET" frags
