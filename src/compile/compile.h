@@ -28,8 +28,9 @@ struct mtu_fact {
 struct uplink_fact {
 	const char *ifname;
 	bool exists;
+	bool p2p; /* the device alone is a way out: point to point, or no ARP */
 	uint32_t mtu;
-	struct prefix gw[2]; /* IPv4, IPv6; family 0: none (a point-to-point link) */
+	struct prefix gw[2]; /* IPv4, IPv6; family 0: none */
 };
 
 /*

@@ -47,7 +47,10 @@ static void table_route(struct compile_ctx *ctx, uint32_t table, uint8_t family,
  * The underlay table: a default route by the underlay for each family it can
  * carry, and unreachable behind it, so that the outer tunnel's packets never
  * take another way when the underlay is gone (which would show the far
- * endpoint to the local network).
+ * endpoint to the local network). An uplink that needs a gateway and has
+ * none (no default route by it, or it went down) carries nothing until it
+ * has one: a route by its device alone would only ask the local network for
+ * the endpoint's address.
  */
 static void underlay_table(struct compile_ctx *ctx, const struct conf_iface *iface,
 			   uint32_t table)
@@ -56,23 +59,28 @@ static void underlay_table(struct compile_ctx *ctx, const struct conf_iface *ifa
 	const char *name = iface->underlay.v;
 	const struct conf_iface *under = conf_find_iface(ctx->c, name);
 	const struct uplink_fact *up = under ? NULL : facts_uplink(ctx->f, name);
+	bool any = false;
 	size_t i;
 
 	if (!under && (!up || !up->exists)) {
 		conf_error(ctx->d, iface->underlay.loc, "Underlay %s: no such interface here", name);
 		return;
 	}
-	/* An uplink with no gateway at all is point to point: its device is the way. */
-	bool p2p = up && !up->gw[0].family && !up->gw[1].family;
-
 	for (i = 0; i < 2; i++) {
 		const struct prefix *gw = up && up->gw[i].family ? &up->gw[i] : NULL;
-		bool via = under ? iface_carries(under, fams[i]) : gw || p2p;
+		bool via = under ? iface_carries(under, fams[i]) : gw || up->p2p;
 
 		if (via)
 			table_route(ctx, table, fams[i], ROUTE_UNICAST, name, gw, 0);
 		table_route(ctx, table, fams[i], ROUTE_UNREACHABLE, NULL, NULL, ROUTE_METRIC_LAST);
+		any = any || via;
 	}
+	if (up && !any)
+		conf_warn(ctx->d, iface->underlay.loc,
+			  "Underlay %s: no default route by %s in the main table gives its gateway; "
+			  "%s's packets are held back until one does (a second uplink's can have a "
+			  "higher metric)",
+			  name, name, iface->name);
 }
 
 /* Underlay tables follow the policies' in TableRange. */

@@ -66,20 +66,24 @@ static size_t count_endpoints(const struct conf *c)
 	return n;
 }
 
-/* The MTU of a device of this network namespace (sysfs may show another one's). */
-static uint32_t link_mtu(const char *ifname)
+/*
+ * An uplink's MTU, and whether its device alone is a way out (no neighbour to
+ * resolve: point to point, or no ARP), of this network namespace (sysfs may
+ * show another one's).
+ */
+static void link_facts(struct uplink_fact *up)
 {
 	struct ifreq ifr = { 0 };
 	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	uint32_t mtu = 0;
 
 	if (fd < 0)
-		return 0;
-	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
+		return;
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", up->ifname);
 	if (!ioctl(fd, SIOCGIFMTU, &ifr))
-		mtu = (uint32_t)ifr.ifr_mtu;
+		up->mtu = (uint32_t)ifr.ifr_mtu;
+	if (!ioctl(fd, SIOCGIFFLAGS, &ifr))
+		up->p2p = ifr.ifr_flags & (IFF_POINTOPOINT | IFF_NOARP);
 	close(fd);
-	return mtu;
 }
 
 /* An uplink's gateways: those of the main table's default routes out of it. */
@@ -110,7 +114,7 @@ static int uplink_facts(const struct conf *c, const struct state *live, struct f
 		up = &ups[f->n_uplinks++];
 		up->ifname = (*iface)->underlay.v;
 		up->exists = if_nametoindex(up->ifname) != 0;
-		up->mtu = link_mtu(up->ifname);
+		link_facts(up);
 		uplink_gateways(up, live);
 	}
 	return 0;

@@ -11,21 +11,33 @@
  * Make before break: everything new goes in first, in dependency order (a
  * link before its addresses, routes before the rules that point at their
  * tables); then what is no longer wanted goes, in reverse dependency order.
+ * A tunnel's packets must only ever take the way its fwmark's rule gives (an
+ * Underlay), never the main table's, which would show the far endpoint to
+ * the local network. A tunnel sends only to its peers, so:
+ * - peers come in after the rules: a peer with an endpoint may send at once
+ *   (PersistentKeepalive). A first handshake that went another way would also
+ *   stay there: both WireGuard implementations reuse the source address
+ *   (wireguard-go also the device) the answer came in by;
+ * - peers go out before the rules, those of a link that goes too (after the
+ *   PreDown hooks, which wg-quick runs first of all).
  */
 static unsigned phase_of(enum op_kind kind, enum obj_type type, enum hook_kind hook)
 {
 	static const unsigned add_phase[OBJ_TYPE_COUNT] = {
-		[OBJ_LINK] = 1,	 [OBJ_WGDEV] = 2,  [OBJ_WGPEER] = 3, [OBJ_ADDR] = 4,
-		[OBJ_ROUTE] = 6, [OBJ_NFT] = 6, [OBJ_RULE] = 7, [OBJ_SYSCTL] = 8, [OBJ_DNS] = 9,
+		[OBJ_LINK] = 1, [OBJ_WGDEV] = 2,  [OBJ_ADDR] = 4,   [OBJ_ROUTE] = 6, [OBJ_NFT] = 6,
+		[OBJ_RULE] = 7, [OBJ_WGPEER] = 8, [OBJ_SYSCTL] = 8, [OBJ_DNS] = 9,
 	};
 	static const unsigned del_phase[OBJ_TYPE_COUNT] = {
-		[OBJ_RULE] = 11,   [OBJ_NFT] = 12, [OBJ_ROUTE] = 12, [OBJ_DNS] = 13,  [OBJ_WGPEER] = 14,
-		[OBJ_ADDR] = 15,   [OBJ_WGDEV] = 15, [OBJ_LINK] = 17, [OBJ_SYSCTL] = 19,
+		[OBJ_WGPEER] = 12, [OBJ_RULE] = 13, [OBJ_NFT] = 14,  [OBJ_ROUTE] = 14, [OBJ_DNS] = 15,
+		[OBJ_ADDR] = 16,   [OBJ_WGDEV] = 16, [OBJ_LINK] = 17, [OBJ_SYSCTL] = 19,
+	};
+	static const unsigned hook_phase[] = {
+		[HOOK_PRE_UP] = 0, [HOOK_POST_UP] = 10, [HOOK_PRE_DOWN] = 11, [HOOK_POST_DOWN] = 18,
 	};
 
 	switch (kind) {
 	case OP_HOOK:
-		return hook == HOOK_PRE_UP ? 0 : hook == HOOK_POST_UP ? 10 : hook == HOOK_PRE_DOWN ? 16 : 18;
+		return hook_phase[hook];
 	case OP_DEL:
 		return del_phase[type];
 	case OP_CHANGE:
@@ -78,8 +90,6 @@ static const char *link_of(enum obj_type type, const void *obj)
 	switch (type) {
 	case OBJ_WGDEV:
 		return ((const struct st_wgdev *)obj)->ifname;
-	case OBJ_WGPEER:
-		return ((const struct st_wgpeer *)obj)->ifname;
 	case OBJ_ADDR:
 		return ((const struct st_addr *)obj)->ifname;
 	default:
@@ -87,7 +97,10 @@ static const char *link_of(enum obj_type type, const void *obj)
 	}
 }
 
-/* Objects that vanish with their link need no op of their own when the link goes. */
+/*
+ * Objects that vanish with their link need no op of their own when the link
+ * goes; its peers do, to go before the rules (see phase_of).
+ */
 static bool dies_with_link(const struct state *desired, enum obj_type type, const void *obj)
 {
 	const char *ifname = link_of(type, obj);
