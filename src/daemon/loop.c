@@ -387,6 +387,14 @@ static void loop(struct daemon *d)
 	}
 }
 
+/* For tests only: a small receive buffer for notifications, to provoke overruns. */
+static int test_rcvbuf(void)
+{
+	const char *v = getenv("WGPOLICY_TEST_NL_RCVBUF");
+
+	return v ? atoi(v) : 0;
+}
+
 static int setup(struct daemon *d)
 {
 	sigset_t mask;
@@ -403,7 +411,7 @@ static int setup(struct daemon *d)
 		log_err("a wgpolicy daemon already runs in this network namespace");
 		return -1;
 	}
-	d->mon = monitor_open();
+	d->mon = monitor_open(test_rcvbuf());
 	if (d->sigfd < 0 || d->epfd < 0 || d->ctlfd < 0 || !d->mon) {
 		log_err("cannot set up the event loop: %s", strerror(errno));
 		return -1;
