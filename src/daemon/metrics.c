@@ -113,6 +113,11 @@ static void daemon_counters(FILE *f, const struct counters *n)
 		n->overruns);
 	counter(f, "conntrack_deleted_total", "Conntrack entries deleted on failovers.",
 		n->conntrack_deleted);
+	counter(f, "flaps_total",
+		"Flaps: an owned object changed behind the daemon's back 4 times within 10 s.",
+		n->flaps);
+	head(f, "flapping_objects", "gauge", "Owned objects flapping now.");
+	fprintf(f, "wgpolicy_flapping_objects %u\n", n->flapping);
 	head(f, "start_time_seconds", "gauge", "When the daemon started.");
 	fprintf(f, "wgpolicy_start_time_seconds %lld\n", (long long)n->started);
 }

@@ -26,6 +26,8 @@ struct counters {
 	uint64_t changes;      /* operations executed */
 	uint64_t reassertions; /* rounds that put back what was changed behind our back */
 	uint64_t reloads, overruns, conntrack_deleted;
+	uint64_t flaps;    /* flaps of owned objects (see daemon/flap.h), each said once */
+	unsigned flapping; /* objects flapping now */
 	time_t started;
 };
 

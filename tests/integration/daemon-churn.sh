@@ -1,13 +1,17 @@
 #!/usr/bin/env bash
-# What others do to the daemon's objects, again and again: more
+# What others do to the daemon's objects, again and again: flaps, and more
 # notifications than the daemon can take.
 #
 #   [gw: wgpolicy daemon; $A (wireguard-go); office: From 10.0.1.0/24, Via = $A]
 #        foreign: rule pref 5000 lookup 333; table 333, thousands of routes coming and going
 #
-# (a) With the default notification buffer, a burst of route changes (a flush)
+# (a) office's rule deleted 8 times in a row, put back each time: the 4th
+# deletion within 10 s starts a flap, said once with its rate; its
+# re-assertions go unlogged while other objects' do not; 10 s after the last
+# one the flap is summed up. Counted in status and the metrics.
+# (b) With the default notification buffer, a burst of route changes (a flush)
 # is taken without an overrun.
-# (b) The daemon again, with a tiny notification buffer
+# (c) The daemon again, with a tiny notification buffer
 # (WGPOLICY_TEST_NL_RCVBUF): stopped (SIGSTOP) while thousands of foreign
 # routes come and go and office's rule is deleted, whose notification is
 # lost; continued, it hears of the overrun, resyncs, and the rule is back.
@@ -40,7 +44,44 @@ owned_route() { nsx "$GW" ip route show table 52000 | grep -q "^default dev $A "
 ok "office's rule is there" owned_rule
 ok "office's route is there" owned_route
 
+# ---- (a) a flap ---------------------------------------------------------------
 RULE_ADD="[#] ip -4 rule add from 10.0.1.0/24 table 52000 pref 10001 proto 87"
+FLAP="rule 'ip -4 rule add from 10.0.1.0/24 table 52000 pref 10001 proto 87'"
+n=$(log_lines)
+back=0
+t=$(now_ns)
+for _ in 1 2 3 4 5 6 7 8; do
+	nsx "$GW" ip rule del pref 10001
+	wait_for 5 owned_rule && back=$((back + 1))
+done
+ms=$((($(now_ns) - t) / 1000000))
+note "8 deletions and re-assertions in $ms ms"
+is "$back" 8 "office's rule deleted 8 times: put back every time"
+is "$(log_since "$n" | grep -cF -- "$RULE_ADD")" 3 "the first 3 re-assertions are logged, the rest not"
+is "$(log_since "$n" | grep -cF -- "$FLAP flapping")" 1 "the flap is said once"
+like "$(log_since "$n")" "$FLAP flapping: 4 changes in [0-9.]+ s \([0-9.]+/s\)" \
+	"with its count, time and rate"
+note "$(log_since "$n" | grep -F flapping)"
+m=$(log_lines)
+nsx "$GW" ip route del default dev "$A" table 52000
+ok "office's route deleted meanwhile: put back" wait_for 5 owned_route
+has "$(log_since "$m")" "[#] ip -4 route add 0.0.0.0/0 dev $A table 52000" \
+	"and logged: another object, not flapping"
+is "$(daemon_field flapping) $(daemon_field flaps)" "1 1" "status: 1 object flapping, 1 flap"
+has "$(nsx "$GW" "$W" status -C "$CONF")" "1 object flapping" "status, as text, says so too"
+ok "metrics: flaps_total 1, flapping_objects 1" \
+	wait_for 6 sh -c "grep -qx 'wgpolicy_flaps_total 1' '$METRICS' && grep -qx 'wgpolicy_flapping_objects 1' '$METRICS'"
+t=$(now_ns)
+ok "10 s after the last change the flap is summed up (15 s at most)" \
+	wait_for 15 sh -c "tail -n +$((n + 1)) '$LOG' | grep -qF -- \"$FLAP calmed down\""
+note "summed up $((($(now_ns) - t) / 1000000)) ms after the last change was put back"
+like "$(log_since "$n")" "$FLAP calmed down: 8 changes in [0-9.]+ s \([0-9.]+/s\)" \
+	"the summary counts all 8 changes"
+is "$(daemon_field flapping) $(daemon_field flaps)" "0 1" "status: nothing flapping now, 1 flap"
+n=$(log_lines)
+nsx "$GW" ip rule del pref 10001
+ok "deleted once more, after the calm: put back" wait_for 5 owned_rule
+has "$(log_since "$n")" "$RULE_ADD" "and logged again"
 
 # ---- foreign churn -------------------------------------------------------------
 # adds/dels: $BURST blackhole routes in table 333, then every odd one deleted.
@@ -61,7 +102,7 @@ churn_check() {
 }
 overruns() { daemon_field overruns; }
 
-# ---- (a) the default buffer takes a flush ---------------------------------------
+# ---- (b) the default buffer takes a flush ---------------------------------------
 o=$(overruns)
 t=$(now_ns)
 nsx "$GW" ip -batch "$TMP/adds" && nsx "$GW" ip -batch "$TMP/dels"
@@ -70,7 +111,7 @@ sleep 0.5 # for the daemon to read what is left
 is "$(overruns)" "$o" "default buffer: $((BURST * 3 / 2)) notifications and no overrun"
 churn_check "default buffer"
 
-# ---- (b) overruns -----------------------------------------------------------------
+# ---- (c) overruns -----------------------------------------------------------------
 daemon_stop
 daemon_start "$GW" "$CONF" WGPOLICY_TEST_NL_RCVBUF=4096
 n=$(log_lines)
