@@ -98,10 +98,12 @@ static void print_daemon(FILE *out, const json_t *d)
 		fprintf(out, "  %lld object%s flapping: put back without a word (see the log)\n",
 			flapping, flapping == 1 ? "" : "s");
 	json_array_foreach(json_object_get(d, "policies"), i, p) {
-		const char *active = json_string_value(json_object_get(p, "active"));
+		const json_t *over = json_object_get(p, "over"), *w;
 
-		fprintf(out, "  policy %s: via %s\n", json_string_value(json_object_get(p, "name")),
-			active ? active : "nothing (every target down)");
+		fprintf(out, "  policy %s: via ", json_string_value(json_object_get(p, "name")));
+		json_array_foreach(over, k, w)
+			fprintf(out, "%s%s", k ? ", " : "", json_string_value(w));
+		fprintf(out, "%s\n", json_array_size(over) ? "" : "nothing (every target down)");
 		json_array_foreach(json_object_get(p, "targets"), k, t)
 			fprintf(out, "    %s: %s, rtt %lld ms, %lld of %lld probes lost (%s)\n",
 				json_string_value(json_object_get(t, "target")),

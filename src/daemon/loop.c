@@ -62,7 +62,59 @@ static void mark_dirty(struct daemon *d, uint64_t in_ms)
 	d->dirty = true;
 }
 
-/* Log and count the policies whose active target changed; true if one did. */
+static bool is_balance(const struct conf_policy *p)
+{
+	return IS_SET(p->mode) && p->mode.v == MODE_BALANCE;
+}
+
+/* With Mode = balance, the targets up (bit i: Via's i-th), the ways of its multipath route. */
+static uint32_t balance_ways(const struct daemon *d, const struct conf_policy *p)
+{
+	const struct facts *f = &d->e.facts;
+	uint32_t ways = 0;
+	size_t i;
+
+	/* Validation allows a balance over 8 targets at most. */
+	for (i = 0; is_balance(p) && i < p->via.n && i < 32; i++)
+		if (!f->target_up || f->target_up(f->health, p, i))
+			ways |= 1u << i;
+	return ways;
+}
+
+/* @ways of @p by name ("A, B"), or @none. */
+static const char *ways_name(const struct conf_policy *p, uint32_t ways, const char *none,
+			     char *buf, size_t len)
+{
+	size_t i, at = 0;
+	char name[64];
+
+	for (i = 0; i < p->via.n && i < 32 && at < len; i++)
+		if (ways & 1u << i)
+			at += (size_t)snprintf(buf + at, len - at, "%s%s", at ? ", " : "",
+					       target_name(&p->via.v[i], name, sizeof(name)));
+	return ways ? buf : none;
+}
+
+static void log_failover(const struct conf_policy *p, const struct policy_run *r,
+			 const struct target *now, uint32_t ways)
+{
+	const char *none = "nothing: every target is down";
+	char a[600], b[600];
+
+	if (is_balance(p))
+		log_note("policy %s: now over %s (was %s)", p->name,
+			 ways_name(p, ways, none, a, sizeof(a)),
+			 ways_name(p, r->ways, "nothing", b, sizeof(b)));
+	else
+		log_note("policy %s: now via %s (was %s)", p->name,
+			 now ? target_name(now, a, sizeof(a)) : none,
+			 r->active ? target_name(r->active, b, sizeof(b)) : "nothing");
+}
+
+/*
+ * Log and count the policies whose paths changed: the active target, or with
+ * Mode = balance the targets up. True if one did.
+ */
 static bool note_failovers(struct daemon *d)
 {
 	bool any = false;
@@ -71,20 +123,18 @@ static bool note_failovers(struct daemon *d)
 	for (i = 0; i < d->e.conf->policies.n; i++) {
 		const struct conf_policy *p = d->e.conf->policies.v[i];
 		const struct target *now = facts_active_target(&d->e.facts, p);
+		uint32_t ways = balance_ways(d, p);
 		struct policy_run *r = &d->run[i];
-		const char *none = "nothing: every target is down";
-		char a[64], b[64];
 
-		if (r->known && r->active != now) {
-			log_note("policy %s: now via %s (was %s)", p->name,
-				 now ? target_name(now, a, sizeof(a)) : none,
-				 r->active ? target_name(r->active, b, sizeof(b)) : "nothing");
+		if (r->known && (r->active != now || r->ways != ways)) {
+			log_failover(p, r, now, ways);
 			r->failovers++;
 			r->last_failover = time(NULL);
 			r->moved = true;
 			any = true;
 		}
 		r->active = now;
+		r->ways = ways;
 		r->known = true;
 	}
 	return any;
@@ -230,6 +280,23 @@ static void reconcile_round(struct daemon *d, bool expected)
 	write_metrics(d);
 }
 
+/* The ways of a balance, from the old policy's Via (@from) to the new one's (@to). */
+static uint32_t carry_ways(uint32_t ways, const struct conf_policy *from,
+			  const struct conf_policy *to)
+{
+	uint32_t carried = 0;
+	size_t k;
+
+	for (k = 0; k < from->via.n && k < 32; k++) {
+		if (!(ways & 1u << k))
+			continue;
+		vec_foreach(t, &to->via)
+			if (conf_target_same(&from->via.v[k], t) && t - to->via.v < 32)
+				carried |= 1u << (t - to->via.v);
+	}
+	return carried;
+}
+
 /* A policy of the old configuration by name, its run carried over to the new one. */
 static void carry_run(struct policy_run *to, const struct conf_policy *p, const struct conf *old,
 		      const struct policy_run *old_run)
@@ -251,6 +318,7 @@ static void carry_run(struct policy_run *to, const struct conf_policy *p, const 
 			}
 		}
 		to->known |= o->known && !o->active;
+		to->ways = carry_ways(o->ways, old->policies.v[i], p);
 	}
 }
 
@@ -324,9 +392,13 @@ static char *status_json(struct daemon *d)
 	for (i = 0; i < d->e.conf->policies.n; i++) {
 		const struct conf_policy *p = d->e.conf->policies.v[i];
 		const struct policy_run *r = &d->run[i];
-		json_t *targets = json_array();
+		json_t *targets = json_array(), *over = json_array();
 		char name[64];
 
+		vec_foreach(t, &p->via)
+			if (policy_run_takes(p, r, t))
+				json_array_append_new(over,
+						      json_string(target_name(t, name, sizeof(name))));
 		for (size_t k = 0; k < d->h.n; k++) {
 			const struct probe *pr = &d->h.v[k];
 			char desc[160];
@@ -343,10 +415,11 @@ static char *status_json(struct daemon *d)
 					  (json_int_t)pr->last_change));
 		}
 		json_array_append_new(
-			pols, json_pack("{s:s, s:s?, s:I, s:I, s:o}", "name", p->name, "active",
+			pols, json_pack("{s:s, s:s?, s:o, s:I, s:I, s:o}", "name", p->name, "active",
 					r->active ? target_name(r->active, name, sizeof(name)) : NULL,
-					"failovers", (json_int_t)r->failovers, "last_failover",
-					(json_int_t)r->last_failover, "targets", targets));
+					"over", over, "failovers", (json_int_t)r->failovers,
+					"last_failover", (json_int_t)r->last_failover, "targets",
+					targets));
 	}
 	root = json_pack("{s:{s:i, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:i}, s:o}", "daemon",
 			 "pid",

@@ -61,11 +61,22 @@ static void targets(FILE *f, const struct health *h)
 	probe_metric(f, h, "probe_rtt_seconds", 3);
 }
 
+bool policy_run_takes(const struct conf_policy *p, const struct policy_run *r,
+		      const struct target *t)
+{
+	size_t i = (size_t)(t - p->via.v);
+
+	if (IS_SET(p->mode) && p->mode.v == MODE_BALANCE)
+		return i < 32 && (r->ways & 1u << i);
+	return r->active == t;
+}
+
 static void policies(FILE *f, const struct conf *c, const struct policy_run *run)
 {
 	size_t i;
 
-	head(f, "policy_active", "gauge", "The target the policy's traffic takes now (1).");
+	head(f, "policy_active", "gauge",
+	     "Whether the policy's traffic takes the target now (with Mode = balance, several).");
 	for (i = 0; i < c->policies.n; i++) {
 		const struct conf_policy *p = c->policies.v[i];
 
@@ -76,11 +87,12 @@ static void policies(FILE *f, const struct conf *c, const struct policy_run *run
 			label(f, "policy", p->name);
 			fputc(',', f);
 			label(f, "target", target_name(t, buf, sizeof(buf)));
-			fprintf(f, "} %d\n", run[i].active == t);
+			fprintf(f, "} %d\n", policy_run_takes(p, &run[i], t));
 		}
 	}
 	head(f, "failovers_total", "counter",
-	     "Changes of the policy's active target, failbacks included.");
+	     "Changes of the policy's active target (with Mode = balance, of its targets up), "
+	     "failbacks included.");
 	for (i = 0; i < c->policies.n; i++) {
 		fputs("wgpolicy_failovers_total{", f);
 		label(f, "policy", c->policies.v[i]->name);

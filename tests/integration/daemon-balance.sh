@@ -113,11 +113,12 @@ both_ways_46() {
 one_way_46() { [ "$(route 4)" = "default dev $1" ] && [ "$(route 6)" = "default dev $1 metric 1024" ]; }
 show_routes() { note "IPv4: $(route 4)"; note "IPv6: $(route 6)"; }
 
-# targets: each target of spread and its health, as status says.
+# targets: each target of spread and its health; over: the targets its traffic takes (status).
 targets() {
 	status_json | python3 -c 'import json, sys
 print(*[t["target"] + ":" + ("up" if t["up"] else "down") for p in json.load(sys.stdin)["daemon"]["policies"] for t in p["targets"]])'
 }
+over() { status_json | python3 -c 'import json, sys; print(*json.load(sys.stdin)["daemon"]["policies"][0]["over"])'; }
 
 daemon_start "$GW" "$CONF"
 unlike "$(cat "$LOG")" "failed:" "the daemon's first round applied the configuration"
@@ -125,35 +126,49 @@ ok "tunnels A and B answer" tunnels_ready
 ok "table $TABLE: one route over A and B, weights 1 and 3, IPv4 and IPv6" wait_for 5 both_ways_46
 show_routes
 is "$(hash_policy)" "1 1 " "multipath hashed on ports (fib_multipath_hash_policy 1, IPv4 and IPv6)"
+is "$(over)" "$A $B" "status: spread goes over A and B"
 
 spread "IPv4, 128 flows of 5 datagrams" 4 20000 128 5 both
 spread "IPv6, 128 flows of 5 datagrams" 6 20000 128 5 both
 
 # ---- A dead: it leaves the route -------------------------------------------
-t=$(now_ns)
+t=$(now_ns) n=$(log_lines)
 fault "$VPN0"
 ok "vpn0's UDP dropped: table $TABLE goes through B alone" wait_for 5 one_way_46 "$B"
 note "$((($(now_ns) - t) / 1000000)) ms from the fault to the plain route through B"
 show_routes
 is "$(targets)" "$A:down $B:up" "status: target A down, B up"
+is "$(over)" "$B" "status: spread goes over B"
+has "$(log_since "$n")" "policy spread: now over $B (was $A, $B)" "the log says spread lost A"
 spread "IPv4 with A dead, 64 new flows" 4 21000 64 3 B
 spread "IPv6 with A dead, 64 new flows" 6 21000 64 3 B
 spread "IPv4 with A dead, the first 128 flows again" 4 20000 128 3 B
 
 # ---- A repaired: it comes back ----------------------------------------------
-t=$(now_ns)
+t=$(now_ns) n=$(log_lines)
 repair "$VPN0"
 ok "vpn0 repaired: A is back in the route" wait_for 5 both_ways_46
+has "$(log_since "$n")" "policy spread: now over $A, $B (was $B)" "the log says A is back in spread"
 note "$((($(now_ns) - t) / 1000000)) ms from the repair to the multipath route"
 spread "IPv4 with A back, 128 flows" 4 22000 128 3 both
 spread "IPv6 with A back, 128 flows" 6 22000 128 3 both
 
 # ---- B's server killed --------------------------------------------------------
+n=$(log_lines)
 pp "$VPN1" kill "$(lab_server_pid "$VPN1")"
 ok "vpn1's wireguard-go killed: table $TABLE goes through A alone" wait_for 5 one_way_46 "$A"
+has "$(log_since "$n")" "policy spread: now over $A (was $A, $B)" "the log says spread lost B"
+is "$(over)" "$A" "status: spread goes over A"
 spread "IPv4 with B dead, 64 flows" 4 23000 64 3 A
 spread "IPv6 with B dead, 64 flows" 6 23000 64 3 A
+n=$(log_lines)
+run nsx "$GW" "$W" reload
+is "$status" 0 "reload while B is dead"
+unlike "$(log_since "$n")" "now over" "a reload is no change of ways: they carry over"
+is "$(over)" "$A" "status: spread still goes over A"
 unlike "$(cat "$LOG")" "failed:" "no round failed"
+is "$(daemon_field reassertions) $(status_json | python3 -c 'import json, sys; print(json.load(sys.stdin)["daemon"]["policies"][0]["failovers"])')" \
+	"0 3" "status: 3 changes of spread's ways, none of them taken for a re-assertion"
 
 # ---- down puts the hash policy back -----------------------------------------
 ok "the daemon stops" daemon_stop
