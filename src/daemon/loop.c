@@ -62,84 +62,6 @@ static void mark_dirty(struct daemon *d, uint64_t in_ms)
 	d->dirty = true;
 }
 
-static bool is_balance(const struct conf_policy *p)
-{
-	return IS_SET(p->mode) && p->mode.v == MODE_BALANCE;
-}
-
-/* With Mode = balance, the targets up (bit i: Via's i-th), the ways of its multipath route. */
-static uint32_t balance_ways(const struct daemon *d, const struct conf_policy *p)
-{
-	const struct facts *f = &d->e.facts;
-	uint32_t ways = 0;
-	size_t i;
-
-	/* Validation allows a balance over 8 targets at most. */
-	for (i = 0; is_balance(p) && i < p->via.n && i < 32; i++)
-		if (!f->target_up || f->target_up(f->health, p, i))
-			ways |= 1u << i;
-	return ways;
-}
-
-/* @ways of @p by name ("A, B"), or @none. */
-static const char *ways_name(const struct conf_policy *p, uint32_t ways, const char *none,
-			     char *buf, size_t len)
-{
-	size_t i, at = 0;
-	char name[64];
-
-	for (i = 0; i < p->via.n && i < 32 && at < len; i++)
-		if (ways & 1u << i)
-			at += (size_t)snprintf(buf + at, len - at, "%s%s", at ? ", " : "",
-					       target_name(&p->via.v[i], name, sizeof(name)));
-	return ways ? buf : none;
-}
-
-static void log_failover(const struct conf_policy *p, const struct policy_run *r,
-			 const struct target *now, uint32_t ways)
-{
-	const char *none = "nothing: every target is down";
-	char a[600], b[600];
-
-	if (is_balance(p))
-		log_note("policy %s: now over %s (was %s)", p->name,
-			 ways_name(p, ways, none, a, sizeof(a)),
-			 ways_name(p, r->ways, "nothing", b, sizeof(b)));
-	else
-		log_note("policy %s: now via %s (was %s)", p->name,
-			 now ? target_name(now, a, sizeof(a)) : none,
-			 r->active ? target_name(r->active, b, sizeof(b)) : "nothing");
-}
-
-/*
- * Log and count the policies whose paths changed: the active target, or with
- * Mode = balance the targets up. True if one did.
- */
-static bool note_failovers(struct daemon *d)
-{
-	bool any = false;
-	size_t i;
-
-	for (i = 0; i < d->e.conf->policies.n; i++) {
-		const struct conf_policy *p = d->e.conf->policies.v[i];
-		const struct target *now = facts_active_target(&d->e.facts, p);
-		uint32_t ways = balance_ways(d, p);
-		struct policy_run *r = &d->run[i];
-
-		if (r->known && (r->active != now || r->ways != ways)) {
-			log_failover(p, r, now, ways);
-			r->failovers++;
-			r->last_failover = time(NULL);
-			r->moved = true;
-			any = true;
-		}
-		r->active = now;
-		r->ways = ways;
-		r->known = true;
-	}
-	return any;
-}
-
 /*
  * Established flows would keep to the old path: a source-NATed one keeps the
  * old tunnel's address, which the new tunnel's peer refuses. Their conntrack
@@ -264,7 +186,7 @@ static void reconcile_round(struct daemon *d, bool expected)
 	d->n.rounds++;
 	if (engine_plan(&d->e))
 		return;
-	reassert = !note_failovers(d) && !expected;
+	reassert = !policy_runs_note(d->run, d->e.conf, &d->e.facts) && !expected;
 	if (d->e.plan.ops.n) {
 		if (!reassert || note_flaps(d))
 			log_info("%zu change%s to make", d->e.plan.ops.n,
@@ -278,48 +200,6 @@ static void reconcile_round(struct daemon *d, bool expected)
 	}
 	flush_moved(d);
 	write_metrics(d);
-}
-
-/* The ways of a balance, from the old policy's Via (@from) to the new one's (@to). */
-static uint32_t carry_ways(uint32_t ways, const struct conf_policy *from,
-			  const struct conf_policy *to)
-{
-	uint32_t carried = 0;
-	size_t k;
-
-	for (k = 0; k < from->via.n && k < 32; k++) {
-		if (!(ways & 1u << k))
-			continue;
-		vec_foreach(t, &to->via)
-			if (conf_target_same(&from->via.v[k], t) && t - to->via.v < 32)
-				carried |= 1u << (t - to->via.v);
-	}
-	return carried;
-}
-
-/* A policy of the old configuration by name, its run carried over to the new one. */
-static void carry_run(struct policy_run *to, const struct conf_policy *p, const struct conf *old,
-		      const struct policy_run *old_run)
-{
-	size_t i;
-
-	for (i = 0; i < old->policies.n; i++) {
-		const struct policy_run *o = &old_run[i];
-
-		if (strcmp(old->policies.v[i]->name, p->name))
-			continue;
-		to->failovers = o->failovers;
-		to->last_failover = o->last_failover;
-		/* Its active target, if the new Via still has it: not a failover then. */
-		vec_foreach(t, &p->via) {
-			if (o->known && o->active && conf_target_same(o->active, t)) {
-				to->active = t;
-				to->known = true;
-			}
-		}
-		to->known |= o->known && !o->active;
-		to->ways = carry_ways(o->ways, old->policies.v[i], p);
-	}
 }
 
 /*
@@ -338,10 +218,10 @@ static int adopt_config(struct daemon *d, const struct conf *old)
 		log_err("cannot watch the targets' health: %s", strerror(ENOMEM));
 		return -1;
 	}
-	for (i = 0; old && i < c->policies.n; i++)
-		carry_run(&run[i], c->policies.v[i], old, d->run);
-	if (old)
+	if (old) {
+		policy_runs_carry(run, c, old, d->run);
 		health_carry(&h, &d->h);
+	}
 	health_free(&d->h);
 	free(d->run);
 	d->h = h;
@@ -421,10 +301,9 @@ static char *status_json(struct daemon *d)
 					"last_failover", (json_int_t)r->last_failover, "targets",
 					targets));
 	}
-	root = json_pack("{s:{s:i, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:i}, s:o}", "daemon",
-			 "pid",
-			 (int)getpid(), "uptime_ms", (json_int_t)(now_ms() - d->started_ms),
-			 "rounds", (json_int_t)d->n.rounds, "changes", (json_int_t)d->n.changes,
+	root = json_pack("{s:{s:i, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:i}, s:o}",
+			 "daemon", "pid", (int)getpid(), "uptime_ms",
+			 (json_int_t)(now_ms() - d->started_ms), "rounds", (json_int_t)d->n.rounds, "changes", (json_int_t)d->n.changes,
 			 "reassertions", (json_int_t)d->n.reassertions, "reloads",
 			 (json_int_t)d->n.reloads, "overruns", (json_int_t)d->n.overruns,
 			 "conntrack_deleted", (json_int_t)d->n.conntrack_deleted, "flaps",
@@ -570,6 +449,7 @@ static void teardown(struct daemon *d, bool down)
 {
 	if (down) {
 		d->e.o.down = true;
+		d->e.quiet = NULL;
 		log_note("stopping: removing what wgpolicy owns (--down-on-exit)");
 		if (!engine_plan(&d->e) && d->e.plan.ops.n)
 			engine_apply(&d->e, stderr);

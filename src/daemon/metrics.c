@@ -61,16 +61,6 @@ static void targets(FILE *f, const struct health *h)
 	probe_metric(f, h, "probe_rtt_seconds", 3);
 }
 
-bool policy_run_takes(const struct conf_policy *p, const struct policy_run *r,
-		      const struct target *t)
-{
-	size_t i = (size_t)(t - p->via.v);
-
-	if (IS_SET(p->mode) && p->mode.v == MODE_BALANCE)
-		return i < 32 && (r->ways & 1u << i);
-	return r->active == t;
-}
-
 static void policies(FILE *f, const struct conf *c, const struct policy_run *run)
 {
 	size_t i;

@@ -11,20 +11,7 @@
 #include <time.h>
 
 #include "daemon/health.h"
-
-/* What the daemon remembers of a policy between rounds, and across reloads by its name. */
-struct policy_run {
-	const struct target *active; /* after the last round */
-	uint32_t ways;               /* Mode = balance: the targets up (bit i: Via's i-th) */
-	bool known;                  /* active is what a round chose: not a new policy */
-	uint64_t failovers;          /* changes of the active target, failbacks included */
-	time_t last_failover;
-	bool moved; /* its conntrack entries are due for deletion once the change is made */
-};
-
-/* Whether @p's traffic takes @t now: its active target, or with Mode = balance one of its ways. */
-bool policy_run_takes(const struct conf_policy *p, const struct policy_run *r,
-		      const struct target *t);
+#include "daemon/run.h"
 
 struct counters {
 	uint64_t rounds;       /* reconcile rounds */
