@@ -81,6 +81,7 @@ static json_t *daemon_json(void)
 static void print_daemon(FILE *out, const json_t *d)
 {
 	const json_t *p, *t;
+	long long flapping;
 	size_t i, k;
 
 	if (!json_is_object(d)) {
@@ -92,11 +93,17 @@ static void print_daemon(FILE *out, const json_t *d)
 		json_integer_value(json_object_get(json_object_get(d, "daemon"), "rounds")),
 		json_integer_value(json_object_get(json_object_get(d, "daemon"), "changes")),
 		json_integer_value(json_object_get(json_object_get(d, "daemon"), "reloads")));
+	flapping = json_integer_value(json_object_get(json_object_get(d, "daemon"), "flapping"));
+	if (flapping)
+		fprintf(out, "  %lld object%s flapping: put back without a word (see the log)\n",
+			flapping, flapping == 1 ? "" : "s");
 	json_array_foreach(json_object_get(d, "policies"), i, p) {
-		const char *active = json_string_value(json_object_get(p, "active"));
+		const json_t *over = json_object_get(p, "over"), *w;
 
-		fprintf(out, "  policy %s: via %s\n", json_string_value(json_object_get(p, "name")),
-			active ? active : "nothing (every target down)");
+		fprintf(out, "  policy %s: via ", json_string_value(json_object_get(p, "name")));
+		json_array_foreach(over, k, w)
+			fprintf(out, "%s%s", k ? ", " : "", json_string_value(w));
+		fprintf(out, "%s\n", json_array_size(over) ? "" : "nothing (every target down)");
 		json_array_foreach(json_object_get(p, "targets"), k, t)
 			fprintf(out, "    %s: %s, rtt %lld ms, %lld of %lld probes lost (%s)\n",
 				json_string_value(json_object_get(t, "target")),

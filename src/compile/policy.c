@@ -59,6 +59,17 @@ static void emit_route(struct table_ctx *tc, const struct prefix *dst, enum rout
 }
 
 /*
+ * The kernel takes no IPv6 multipath route of devices alone ("Device only
+ * routes can not be added for IPv6 using the multipath API": its ECMP
+ * siblings need gateways). Each IPv6 way names this link-local gateway, which
+ * no host has and nothing uses: WireGuard sends by AllowedIPs, and its
+ * devices resolve no neighbours (NOARP).
+ */
+static const struct prefix way_gateway6 = {
+	.family = FAMILY_V6, .len = 128, .addr = { 0xfe, 0x80, [13] = 0x57, [14] = 0x47, [15] = 0x50 }
+};
+
+/*
  * Mode = balance: one route over every target up that carries the family,
  * weighted (a single one makes a plain route: the kernel keeps no multipath
  * of one). Returns false when there is none, as when a failover has none.
@@ -93,6 +104,8 @@ static bool emit_balanced(struct table_ctx *tc, const struct prefix *dst, uint32
 		copy_ifname(r->ifname, r->nh[0].ifname);
 		r->n_nh = 0;
 	}
+	for (i = 0; i < r->n_nh && dst->family == FAMILY_V6; i++)
+		r->nh[i].gw = way_gateway6;
 	return true;
 }
 

@@ -19,6 +19,7 @@
 
 #include "daemon/control.h"
 #include "daemon/daemon.h"
+#include "daemon/flap.h"
 #include "daemon/health.h"
 #include "daemon/metrics.h"
 #include "daemon/notify.h"
@@ -41,6 +42,7 @@ struct daemon {
 	struct policy_run *run; /* per policy of the configuration */
 	struct counters n;
 	bool metrics_failed;
+	struct flaps flaps;
 };
 
 static void watch(struct daemon *d, int fd)
@@ -58,34 +60,6 @@ static void mark_dirty(struct daemon *d, uint64_t in_ms)
 	if (!d->dirty || due < d->due_ms)
 		d->due_ms = due;
 	d->dirty = true;
-}
-
-/* Log and count the policies whose active target changed; true if one did. */
-static bool note_failovers(struct daemon *d)
-{
-	bool any = false;
-	size_t i;
-
-	for (i = 0; i < d->e.conf->policies.n; i++) {
-		const struct conf_policy *p = d->e.conf->policies.v[i];
-		const struct target *now = facts_active_target(&d->e.facts, p);
-		struct policy_run *r = &d->run[i];
-		const char *none = "nothing: every target is down";
-		char a[64], b[64];
-
-		if (r->known && r->active != now) {
-			log_note("policy %s: now via %s (was %s)", p->name,
-				 now ? target_name(now, a, sizeof(a)) : none,
-				 r->active ? target_name(r->active, b, sizeof(b)) : "nothing");
-			r->failovers++;
-			r->last_failover = time(NULL);
-			r->moved = true;
-			any = true;
-		}
-		r->active = now;
-		r->known = true;
-	}
-	return any;
 }
 
 /*
@@ -127,6 +101,67 @@ static void flush_moved(struct daemon *d)
 	}
 }
 
+/* An op's object as the flap accounting names it: its type and the line that would add it. */
+static const char *flap_name(const struct op *op, char *buf, size_t len)
+{
+	char line[OP_LINE_MAX];
+
+	snprintf(buf, len, "%s '%s'", obj_ops[op->type].name,
+		 obj_render(op->type, op->obj, line, sizeof(line)));
+	return buf;
+}
+
+static bool op_flapping(void *ctx, const struct op *op)
+{
+	const struct daemon *d = ctx;
+	char name[OP_LINE_MAX + 32];
+
+	return flap_quiet(&d->flaps, flap_name(op, name, sizeof(name)));
+}
+
+/*
+ * A re-assertion round's ops, counted per object: the one that starts a flap
+ * is said with its rate, and ops of flapping objects go unlogged. Returns how
+ * many ops are logged as usual.
+ */
+static size_t note_flaps(struct daemon *d)
+{
+	uint64_t now = now_ms();
+	char name[OP_LINE_MAX + 32];
+	const struct flap *fl;
+	size_t loud = 0;
+
+	vec_foreach(op, &d->e.plan.ops) {
+		switch (flap_note(&d->flaps, flap_name(op, name, sizeof(name)), now)) {
+		case FLAP_CALM:
+			loud++;
+			break;
+		case FLAP_STARTED:
+			fl = flap_find(&d->flaps, name);
+			d->n.flaps++;
+			log_warn("%s flapping: %llu changes in %.1f s (%.1f/s); put back without a "
+				 "word until it is left alone for %d s",
+				 fl->name, (unsigned long long)fl->changes, flap_seconds(fl),
+				 flap_rate(fl), FLAP_WINDOW_MS / 1000);
+			break;
+		case FLAP_ONGOING:
+			break;
+		}
+	}
+	d->n.flapping = flap_count(&d->flaps);
+	return loud;
+}
+
+static void end_flaps(struct daemon *d, uint64_t now)
+{
+	struct flap fl;
+
+	while (flap_calmed(&d->flaps, now, &fl))
+		log_note("%s calmed down: %llu changes in %.1f s (%.1f/s)", fl.name,
+			 (unsigned long long)fl.changes, flap_seconds(&fl), flap_rate(&fl));
+	d->n.flapping = flap_count(&d->flaps);
+}
+
 static void write_metrics(struct daemon *d)
 {
 	const char *path = IS_SET(d->e.conf->global.metrics) ? d->e.conf->global.metrics.v : NULL;
@@ -145,48 +180,26 @@ static void write_metrics(struct daemon *d)
 /* @expected: the configuration is new (start, reload), so changes are no re-assertion. */
 static void reconcile_round(struct daemon *d, bool expected)
 {
-	bool failover;
+	bool reassert;
 
 	d->dirty = false;
 	d->n.rounds++;
 	if (engine_plan(&d->e))
 		return;
-	failover = note_failovers(d);
+	reassert = !policy_runs_note(d->run, d->e.conf, &d->e.facts) && !expected;
 	if (d->e.plan.ops.n) {
-		log_info("%zu change%s to make", d->e.plan.ops.n,
-			 d->e.plan.ops.n == 1 ? "" : "s");
+		if (!reassert || note_flaps(d))
+			log_info("%zu change%s to make", d->e.plan.ops.n,
+				 d->e.plan.ops.n == 1 ? "" : "s");
+		d->e.quiet = reassert ? op_flapping : NULL;
 		/* Undone: the old path stays, and its flows' entries, until a round works. */
 		if (engine_apply(&d->e, stderr))
 			return;
 		d->n.changes += d->e.plan.ops.n;
-		d->n.reassertions += !expected && !failover;
+		d->n.reassertions += reassert;
 	}
 	flush_moved(d);
 	write_metrics(d);
-}
-
-/* A policy of the old configuration by name, its run carried over to the new one. */
-static void carry_run(struct policy_run *to, const struct conf_policy *p, const struct conf *old,
-		      const struct policy_run *old_run)
-{
-	size_t i;
-
-	for (i = 0; i < old->policies.n; i++) {
-		const struct policy_run *o = &old_run[i];
-
-		if (strcmp(old->policies.v[i]->name, p->name))
-			continue;
-		to->failovers = o->failovers;
-		to->last_failover = o->last_failover;
-		/* Its active target, if the new Via still has it: not a failover then. */
-		vec_foreach(t, &p->via) {
-			if (o->known && o->active && conf_target_same(o->active, t)) {
-				to->active = t;
-				to->known = true;
-			}
-		}
-		to->known |= o->known && !o->active;
-	}
 }
 
 /*
@@ -205,10 +218,10 @@ static int adopt_config(struct daemon *d, const struct conf *old)
 		log_err("cannot watch the targets' health: %s", strerror(ENOMEM));
 		return -1;
 	}
-	for (i = 0; old && i < c->policies.n; i++)
-		carry_run(&run[i], c->policies.v[i], old, d->run);
-	if (old)
+	if (old) {
+		policy_runs_carry(run, c, old, d->run);
 		health_carry(&h, &d->h);
+	}
 	health_free(&d->h);
 	free(d->run);
 	d->h = h;
@@ -259,9 +272,13 @@ static char *status_json(struct daemon *d)
 	for (i = 0; i < d->e.conf->policies.n; i++) {
 		const struct conf_policy *p = d->e.conf->policies.v[i];
 		const struct policy_run *r = &d->run[i];
-		json_t *targets = json_array();
+		json_t *targets = json_array(), *over = json_array();
 		char name[64];
 
+		vec_foreach(t, &p->via)
+			if (policy_run_takes(p, r, t))
+				json_array_append_new(over,
+						      json_string(target_name(t, name, sizeof(name))));
 		for (size_t k = 0; k < d->h.n; k++) {
 			const struct probe *pr = &d->h.v[k];
 			char desc[160];
@@ -278,17 +295,19 @@ static char *status_json(struct daemon *d)
 					  (json_int_t)pr->last_change));
 		}
 		json_array_append_new(
-			pols, json_pack("{s:s, s:s?, s:I, s:I, s:o}", "name", p->name, "active",
+			pols, json_pack("{s:s, s:s?, s:o, s:I, s:I, s:o}", "name", p->name, "active",
 					r->active ? target_name(r->active, name, sizeof(name)) : NULL,
-					"failovers", (json_int_t)r->failovers, "last_failover",
-					(json_int_t)r->last_failover, "targets", targets));
+					"over", over, "failovers", (json_int_t)r->failovers,
+					"last_failover", (json_int_t)r->last_failover, "targets",
+					targets));
 	}
-	root = json_pack("{s:{s:i, s:I, s:I, s:I, s:I, s:I, s:I, s:I}, s:o}", "daemon", "pid",
-			 (int)getpid(), "uptime_ms", (json_int_t)(now_ms() - d->started_ms),
-			 "rounds", (json_int_t)d->n.rounds, "changes", (json_int_t)d->n.changes,
+	root = json_pack("{s:{s:i, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:i}, s:o}",
+			 "daemon", "pid", (int)getpid(), "uptime_ms",
+			 (json_int_t)(now_ms() - d->started_ms), "rounds", (json_int_t)d->n.rounds, "changes", (json_int_t)d->n.changes,
 			 "reassertions", (json_int_t)d->n.reassertions, "reloads",
 			 (json_int_t)d->n.reloads, "overruns", (json_int_t)d->n.overruns,
-			 "conntrack_deleted", (json_int_t)d->n.conntrack_deleted, "policies", pols);
+			 "conntrack_deleted", (json_int_t)d->n.conntrack_deleted, "flaps",
+			 (json_int_t)d->n.flaps, "flapping", (int)d->n.flapping, "policies", pols);
 	text = root ? json_dumps(root, JSON_INDENT(2) | JSON_SORT_KEYS) : NULL;
 	json_decref(root);
 	return text;
@@ -357,6 +376,8 @@ static int next_timeout(const struct daemon *d, uint64_t now)
 		wake = d->next_metrics_ms;
 	if (notify_watchdog_due() && notify_watchdog_due() < wake)
 		wake = notify_watchdog_due();
+	if (flap_due(&d->flaps) && flap_due(&d->flaps) < wake)
+		wake = flap_due(&d->flaps);
 	until = wake <= now ? 0 : (int)(wake - now);
 
 	return t < 0 || until < t ? until : t;
@@ -381,10 +402,19 @@ static void loop(struct daemon *d)
 		}
 		if (d->dirty && now >= d->due_ms)
 			reconcile_round(d, false);
+		end_flaps(d, now);
 		if (d->next_metrics_ms && now >= d->next_metrics_ms)
 			write_metrics(d);
 		notify_watchdog(now);
 	}
+}
+
+/* For tests only: a small receive buffer for notifications, to provoke overruns. */
+static int test_rcvbuf(void)
+{
+	const char *v = getenv("WGPOLICY_TEST_NL_RCVBUF");
+
+	return v ? atoi(v) : 0;
 }
 
 static int setup(struct daemon *d)
@@ -403,7 +433,7 @@ static int setup(struct daemon *d)
 		log_err("a wgpolicy daemon already runs in this network namespace");
 		return -1;
 	}
-	d->mon = monitor_open();
+	d->mon = monitor_open(test_rcvbuf());
 	if (d->sigfd < 0 || d->epfd < 0 || d->ctlfd < 0 || !d->mon) {
 		log_err("cannot set up the event loop: %s", strerror(errno));
 		return -1;
@@ -419,6 +449,7 @@ static void teardown(struct daemon *d, bool down)
 {
 	if (down) {
 		d->e.o.down = true;
+		d->e.quiet = NULL;
 		log_note("stopping: removing what wgpolicy owns (--down-on-exit)");
 		if (!engine_plan(&d->e) && d->e.plan.ops.n)
 			engine_apply(&d->e, stderr);
@@ -441,6 +472,7 @@ int daemon_run(const struct daemon_opts *o)
 	log_setup(true);
 	engine_init(&d.e, &eo);
 	d.started_ms = now_ms();
+	d.e.quiet_ctx = &d;
 	d.n.started = time(NULL);
 	if (engine_load(&d.e) || setup(&d) || adopt_config(&d, NULL)) {
 		teardown(&d, false);

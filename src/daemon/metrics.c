@@ -65,7 +65,8 @@ static void policies(FILE *f, const struct conf *c, const struct policy_run *run
 {
 	size_t i;
 
-	head(f, "policy_active", "gauge", "The target the policy's traffic takes now (1).");
+	head(f, "policy_active", "gauge",
+	     "Whether the policy's traffic takes the target now (with Mode = balance, several).");
 	for (i = 0; i < c->policies.n; i++) {
 		const struct conf_policy *p = c->policies.v[i];
 
@@ -76,11 +77,12 @@ static void policies(FILE *f, const struct conf *c, const struct policy_run *run
 			label(f, "policy", p->name);
 			fputc(',', f);
 			label(f, "target", target_name(t, buf, sizeof(buf)));
-			fprintf(f, "} %d\n", run[i].active == t);
+			fprintf(f, "} %d\n", policy_run_takes(p, &run[i], t));
 		}
 	}
 	head(f, "failovers_total", "counter",
-	     "Changes of the policy's active target, failbacks included.");
+	     "Changes of the policy's active target (with Mode = balance, of its targets up), "
+	     "failbacks included.");
 	for (i = 0; i < c->policies.n; i++) {
 		fputs("wgpolicy_failovers_total{", f);
 		label(f, "policy", c->policies.v[i]->name);
@@ -113,6 +115,11 @@ static void daemon_counters(FILE *f, const struct counters *n)
 		n->overruns);
 	counter(f, "conntrack_deleted_total", "Conntrack entries deleted on failovers.",
 		n->conntrack_deleted);
+	counter(f, "flaps_total",
+		"Flaps: an owned object changed behind the daemon's back 4 times within 10 s.",
+		n->flaps);
+	head(f, "flapping_objects", "gauge", "Owned objects flapping now.");
+	fprintf(f, "wgpolicy_flapping_objects %u\n", n->flapping);
 	head(f, "start_time_seconds", "gauge", "When the daemon started.");
 	fprintf(f, "wgpolicy_start_time_seconds %lld\n", (long long)n->started);
 }

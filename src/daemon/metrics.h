@@ -11,21 +11,15 @@
 #include <time.h>
 
 #include "daemon/health.h"
-
-/* What the daemon remembers of a policy between rounds, and across reloads by its name. */
-struct policy_run {
-	const struct target *active; /* after the last round */
-	bool known;                  /* active is what a round chose: not a new policy */
-	uint64_t failovers;          /* changes of the active target, failbacks included */
-	time_t last_failover;
-	bool moved; /* its conntrack entries are due for deletion once the change is made */
-};
+#include "daemon/run.h"
 
 struct counters {
 	uint64_t rounds;       /* reconcile rounds */
 	uint64_t changes;      /* operations executed */
 	uint64_t reassertions; /* rounds that put back what was changed behind our back */
 	uint64_t reloads, overruns, conntrack_deleted;
+	uint64_t flaps;    /* flaps of owned objects (see daemon/flap.h), each said once */
+	unsigned flapping; /* objects flapping now */
 	time_t started;
 };
 

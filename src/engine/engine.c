@@ -250,6 +250,8 @@ int engine_apply(struct engine *e, FILE *log)
 	char err[OP_LINE_MAX + 600];
 
 	e->r.log = log;
+	e->r.quiet = e->quiet;
+	e->r.quiet_ctx = e->quiet_ctx;
 	if (reconcile_exec(&e->r, &e->plan, verify, e, err, sizeof(err))) {
 		log_err("failed: %s", err);
 		log_err("everything done was undone");

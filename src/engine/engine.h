@@ -33,6 +33,9 @@ struct engine {
 	/* health, as the compiler asks it; NULL: every target up */
 	target_up_fn target_up;
 	const void *health;
+	/* ops engine_apply leaves out of its log (see struct reconcile) */
+	bool (*quiet)(void *ctx, const struct op *op);
+	void *quiet_ctx;
 	/* one round: freed and made again by each engine_plan */
 	struct state *live, *desired;
 	struct facts facts;

@@ -10,13 +10,18 @@
 
 struct monitor;
 
-struct monitor *monitor_open(void);
+/* The sockets' receive buffer in bytes; tests make it small to provoke overruns. */
+#define MONITOR_RCVBUF (4 << 20)
+
+/* @rcvbuf: the receive buffer in bytes, 0 for MONITOR_RCVBUF. */
+struct monitor *monitor_open(int rcvbuf);
 void monitor_close(struct monitor *m);
 int monitor_fd_route(const struct monitor *m);
 int monitor_fd_nft(const struct monitor *m);
 /*
- * Drain @fd. Returns the number of notifications read, or -ENOBUFS when the
- * kernel dropped some (the caller must then resync everything).
+ * Drain @fd (a bounded number of reads: epoll reports what is left). Returns
+ * the number of notifications read, or -ENOBUFS when the kernel dropped some
+ * (the caller must then resync everything).
  */
 int monitor_drain(struct monitor *m, int fd);
 

@@ -186,6 +186,12 @@ int nl_parse_nested(const struct nlattr *nest, const struct nl_policy *pol, uint
 			   tb);
 }
 
+int nl_parse_buf(const void *p, size_t len, const struct nl_policy *pol, uint16_t maxtype,
+		 const struct nlattr **tb)
+{
+	return parse_attrs(p, len, pol, maxtype, tb);
+}
+
 int nl_attr_addr(const struct nlattr *a, uint8_t family, uint8_t out[16])
 {
 	size_t want = family == AF_INET ? 4 : family == AF_INET6 ? 16 : 0;

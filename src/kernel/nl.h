@@ -94,6 +94,9 @@ int nl_parse(const struct nlmsghdr *nlh, size_t hdrlen, const struct nl_policy *
 	     uint16_t maxtype, const struct nlattr **tb);
 int nl_parse_nested(const struct nlattr *nest, const struct nl_policy *pol, uint16_t maxtype,
 		    const struct nlattr **tb);
+/* The same over @len bytes at @p: attributes after a header of their own (struct rtnexthop). */
+int nl_parse_buf(const void *p, size_t len, const struct nl_policy *pol, uint16_t maxtype,
+		 const struct nlattr **tb);
 /* The family header of @nlh if the message holds @hdrlen bytes of it, else NULL. */
 const void *nl_msg_header(const struct nlmsghdr *nlh, size_t hdrlen);
 

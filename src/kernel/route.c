@@ -50,19 +50,36 @@ static struct rtmsg *route_start(struct nl_msg *m, void *buf, size_t len, uint16
 	return rtm;
 }
 
-/* RTA_MULTIPATH: one rtnexthop per way, its weight as hops - 1 (as ip sends it). */
+/*
+ * RTA_MULTIPATH: one rtnexthop per way, its weight as hops - 1, followed by
+ * the way's RTA_GATEWAY if it has one (as ip sends it).
+ */
 static void put_nexthops(struct nl_msg *m, const struct st_route *r, const int *nh_ifindex)
 {
-	struct rtnexthop nh[ST_MAX_NEXTHOPS];
+	uint8_t buf[ST_MAX_NEXTHOPS * (sizeof(struct rtnexthop) + RTA_SPACE(16))] = { 0 };
+	size_t len = 0;
 	uint8_t i;
 
-	for (i = 0; i < r->n_nh; i++)
-		nh[i] = (struct rtnexthop){
-			.rtnh_len = sizeof(nh[i]),
+	for (i = 0; i < r->n_nh; i++) {
+		const struct prefix *gw = &r->nh[i].gw;
+		struct rtnexthop *nh = (struct rtnexthop *)(buf + len);
+		struct rtattr *a = RTNH_DATA(nh);
+		size_t alen = gw->family == FAMILY_V4 ? 4 : 16;
+
+		*nh = (struct rtnexthop){
+			.rtnh_len = sizeof(*nh),
 			.rtnh_hops = (uint8_t)(r->nh[i].weight - 1),
 			.rtnh_ifindex = nh_ifindex[i],
 		};
-	nl_put(m, RTA_MULTIPATH, nh, sizeof(*nh) * r->n_nh);
+		if (gw->family) {
+			a->rta_type = RTA_GATEWAY;
+			a->rta_len = (unsigned short)RTA_LENGTH(alen);
+			memcpy(RTA_DATA(a), gw->addr, alen);
+			nh->rtnh_len += RTA_SPACE(alen);
+		}
+		len += RTNH_ALIGN(nh->rtnh_len);
+	}
+	nl_put(m, RTA_MULTIPATH, buf, len);
 }
 
 int route_encode(void *buf, size_t len, enum op_kind kind, const struct st_route *r, int ifindex)
@@ -151,7 +168,26 @@ static int decode_mtu(const struct nlattr *metrics, uint32_t *mtu)
 	return 0;
 }
 
-/* The ways of a multipath route: device index and weight each. */
+static const struct nl_policy nexthop_policy[RTA_MAX + 1] = {
+    [RTA_GATEWAY] = {NL_A_BINARY, 0},
+};
+
+/* A way's attributes after its rtnexthop: its gateway, if any, of the route's family. */
+static int decode_way_gateway(const struct rtnexthop *nh, uint8_t family, struct prefix *gw)
+{
+	const struct nlattr *tb[RTA_MAX + 1];
+	int err = nl_parse_buf(RTNH_DATA(nh), nh->rtnh_len - sizeof(*nh), nexthop_policy, RTA_MAX,
+			       tb);
+
+	if (err < 0)
+		return err;
+	memset(gw, 0, sizeof(*gw));
+	return tb[RTA_GATEWAY]
+		   ? decode_prefix(tb[RTA_GATEWAY], family, (uint8_t)prefix_max_len(family), gw)
+		   : 0;
+}
+
+/* The ways of a multipath route: device index, weight and gateway each. */
 static int decode_nexthops(const struct nlattr *mp, struct route_msg *out)
 {
 	const uint8_t *p = mnl_attr_get_payload(mp);
@@ -164,7 +200,8 @@ static int decode_nexthops(const struct nlattr *mp, struct route_msg *out)
 
 		/* A negative index would come back as an errno. */
 		if (nh->rtnh_len < sizeof(*nh) || nh->rtnh_len > left || nh->rtnh_ifindex < 0 ||
-		    r->n_nh == ST_MAX_NEXTHOPS)
+		    r->n_nh == ST_MAX_NEXTHOPS ||
+		    decode_way_gateway(nh, r->dst.family, &r->nh[r->n_nh].gw) < 0)
 			return -EBADMSG;
 		out->nh_oif[r->n_nh] = nh->rtnh_ifindex;
 		r->nh[r->n_nh++].weight = (uint16_t)(nh->rtnh_hops + 1);

@@ -32,9 +32,12 @@ static void log_op(struct run *x, const struct op *op)
 {
 	char line[OP_LINE_MAX];
 
-	if (x->r->log)
-		fprintf(x->r->log, "[#] %s%s\n", x->rolling_back ? "(undo) " : "",
-			op_render(op, line, sizeof(line)));
+	/* An undo is always said: it means something failed. */
+	if (!x->r->log ||
+	    (!x->rolling_back && x->r->quiet && x->r->quiet(x->r->quiet_ctx, op)))
+		return;
+	fprintf(x->r->log, "[#] %s%s\n", x->rolling_back ? "(undo) " : "",
+		op_render(op, line, sizeof(line)));
 }
 
 static int remember(struct run *x, const struct op *op)

@@ -27,6 +27,9 @@ struct reconcile {
 	const struct state *scope_live, *scope_desired;
 	/* Log each executed op as its command line ("[#] ..."), like wg-quick. */
 	FILE *log;
+	/* Ops to leave out of that log (the daemon's flapping objects); NULL: none. */
+	bool (*quiet)(void *ctx, const struct op *op);
+	void *quiet_ctx;
 };
 
 int reconcile_open(struct reconcile *r, uint8_t protocol);

@@ -131,21 +131,28 @@ static void put_table(struct out *o, uint32_t table)
 		put(o, " table %u", table);
 }
 
+static void put_via(struct out *o, const struct prefix *gw)
+{
+	char buf[PREFIX_STRLEN];
+
+	if (gw->family)
+		put(o, " via %s", prefix_format(gw, buf, false));
+}
+
 static void render_route(struct out *o, enum op_kind kind, const struct st_route *r)
 {
 	put(o, "ip %s route %s %s", fam_flag(r->dst.family),
 	    kind == OP_DEL ? "del" : kind == OP_CHANGE ? "replace" : "add",
 	    route_type_name(r->type));
 	put_prefix(o, &r->dst);
-	if (r->gw.family) {
-		char buf[PREFIX_STRLEN];
-
-		put(o, " via %s", prefix_format(&r->gw, buf, false));
-	}
+	put_via(o, &r->gw);
 	if (r->ifname[0])
 		put(o, " dev %s", r->ifname);
-	for (uint8_t i = 0; i < r->n_nh; i++)
-		put(o, " nexthop dev %s weight %u", r->nh[i].ifname, r->nh[i].weight);
+	for (uint8_t i = 0; i < r->n_nh; i++) {
+		put(o, " nexthop");
+		put_via(o, &r->nh[i].gw);
+		put(o, " dev %s weight %u", r->nh[i].ifname, r->nh[i].weight);
+	}
 	put_table(o, r->table);
 	if (r->metric)
 		put(o, " metric %u", r->metric);

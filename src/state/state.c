@@ -162,7 +162,8 @@ static bool same_nexthops(const struct st_route *a, const struct st_route *b)
 	if (a->n_nh != b->n_nh)
 		return false;
 	for (i = 0; i < a->n_nh; i++)
-		if (strcmp(a->nh[i].ifname, b->nh[i].ifname) || a->nh[i].weight != b->nh[i].weight)
+		if (strcmp(a->nh[i].ifname, b->nh[i].ifname) || a->nh[i].weight != b->nh[i].weight ||
+		    cmp_prefix_any(&a->nh[i].gw, &b->nh[i].gw))
 			return false;
 	return true;
 }

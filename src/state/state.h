@@ -102,6 +102,7 @@ enum route_type { ROUTE_UNICAST, ROUTE_UNREACHABLE, ROUTE_BLACKHOLE, ROUTE_PROHI
 struct st_nexthop {
 	char ifname[ST_IFNAMSIZ];
 	uint16_t weight; /* 1-256 */
+	struct prefix gw; /* family 0: none (a device's way) */
 };
 
 /* A route. Identity: (family, table, destination, metric); the rest can be replaced in place. */

@@ -18,13 +18,12 @@
 # its conntrack entry (Conntrack = flush), and stays stuck with keep.
 set -u
 . "$(dirname "$0")/lab.sh"
-. "$(dirname "$0")/lab-daemon.sh"
+. "$(dirname "$0")/daemon-lib.sh"
 lab_require
 command -v tcpdump >/dev/null || { echo "1..0 # SKIP tcpdump is not installed"; exit 0; }
 lab_start
 
 FAULTS=${FAULTS:-5} # nft faults after the kill: the failover time distribution
-LOG=$TMP/daemon.log
 
 # Each tunnel probes its own server; the gateway listens on known ports, so a
 # restarted server can greet it at once (see restart_vpn0).
@@ -48,28 +47,7 @@ saved=/run/wgpolicy/netns-$(nsx "$GW" stat -L -c '%d-%i' /proc/self/ns/net).json
 mkdir -p /run/wgpolicy
 printf '{"dns": {"wgpstale%s": {"servers": ["192.0.2.53"], "search": []}}}\n' "$ID" >"$saved"
 
-# The daemon, in the background; killed by PID in the trap (lib.sh's cleanup).
-note "[gw] wgpolicy daemon -C \$CONF"
-# Held to what systemd/wgpolicy.service leaves it: CAP_NET_ADMIN, CAP_NET_RAW, no new privileges.
-HELD=()
-command -v setpriv >/dev/null &&
-	HELD=(setpriv --bounding-set=-all,+net_admin,+net_raw --no-new-privs --)
-ip netns exec "$GW" "${HELD[@]}" "$W" daemon -C "$CONF" >"$LOG" 2>&1 &
-DAEMON=$!
-PIDS+=("$DAEMON")
-daemon_alive() { kill -0 "$DAEMON" 2>/dev/null; }
-status_json() { nsx "$GW" "$W" status --json; }
-# Lines of the daemon's log after line $1.
-log_since() { tail -n +"$(($1 + 1))" "$LOG"; }
-log_lines() { wc -l <"$LOG"; }
-show_log() { sed 's/^/#   /' "$LOG" | tail -n "${1:-40}"; }
-
-running() { grep -q "running:" "$LOG"; }
-if ! wait_for 20 running; then
-	echo "Bail out! the daemon did not start"
-	show_log
-	exit 1
-fi
+daemon_start "$GW" "$CONF"
 ok "the daemon runs" daemon_alive
 if [ ${#HELD[@]} -gt 0 ]; then
 	is "$(awk '$1 == "CapEff:" { print $2 }' "/proc/$DAEMON/status")" 0000000000003000 \
@@ -91,6 +69,7 @@ restart_vpn0() {
 	lab_server "$VPN0" "$S0" "$srv0_priv" "$gw0_pub" 10.8.0.1 fd08::1 10.8.0.2 fd08::2 &&
 		nsx "$VPN0" wg set "$S0" peer "$gw0_pub" endpoint 198.51.100.2:51821 persistent-keepalive 1
 }
+
 tcpdump_on "$VPN0" "$S0" "$TMP/a.0" && tcpdump_on "$VPN1" "$S1" "$TMP/b" ||
 	{ echo "Bail out! tcpdump did not start"; exit 1; }
 lan1_flow
@@ -297,9 +276,6 @@ kill "$UDP" 2>/dev/null
 is "$(clear_packets)" 0 "nothing in clear all along"
 
 # ---- (g) metrics, for node_exporter's textfile collector ---------------------
-metric() { # metric NAME{LABELS}: its value in the file
-	awk -v m="$1" '$1 == m { print $2; found = 1 } END { exit !found }' "$METRICS"
-}
 ok "the metrics file is there" test -s "$METRICS"
 run python3 - "$METRICS" <<'PY'
 import re, sys
@@ -313,15 +289,15 @@ PY
 is "$status" 0 "every line is Prometheus' text format ${stdout}"
 run status_json
 failovers=$(printf '%s' "$stdout" | python3 -c 'import json, sys; print([p for p in json.load(sys.stdin)["daemon"]["policies"] if p["name"] == "office"][0]["failovers"])')
-is "$(metric "wgpolicy_failovers_total{policy=\"office\"}")" "$failovers" "failovers_total of office: as status says ($failovers)"
-is "$(metric "wgpolicy_policy_active{policy=\"office\",target=\"$A\"}") $(metric "wgpolicy_policy_active{policy=\"office\",target=\"$B\"}")" \
+is "$(metric "$METRICS" "wgpolicy_failovers_total{policy=\"office\"}")" "$failovers" "failovers_total of office: as status says ($failovers)"
+is "$(metric "$METRICS" "wgpolicy_policy_active{policy=\"office\",target=\"$A\"}") $(metric "$METRICS" "wgpolicy_policy_active{policy=\"office\",target=\"$B\"}")" \
 	"1 0" "policy_active: office via A"
-ok "probes sent through A are counted" test "$(metric "wgpolicy_probes_sent_total{policy=\"office\",target=\"$A\"}")" -gt 10
-ok "probes lost through A are counted" test "$(metric "wgpolicy_probes_lost_total{policy=\"office\",target=\"$A\"}")" -gt 0
-ok "re-assertions are counted (9 deletions)" test "$(metric wgpolicy_reassertions_total)" -ge 9
-is "$(metric wgpolicy_reloads_total)" 2 "reloads_total: 2 (the refused one not counted)"
-ok "conntrack entries deleted are counted" test "$(metric wgpolicy_conntrack_deleted_total)" -gt 0
-up_a() { [ "$(metric "wgpolicy_target_up{policy=\"office\",target=\"$A\"}")" = "$1" ]; }
+ok "probes sent through A are counted" test "$(metric "$METRICS" "wgpolicy_probes_sent_total{policy=\"office\",target=\"$A\"}")" -gt 10
+ok "probes lost through A are counted" test "$(metric "$METRICS" "wgpolicy_probes_lost_total{policy=\"office\",target=\"$A\"}")" -gt 0
+ok "re-assertions are counted (9 deletions)" test "$(metric "$METRICS" wgpolicy_reassertions_total)" -ge 9
+is "$(metric "$METRICS" wgpolicy_reloads_total)" 2 "reloads_total: 2 (the refused one not counted)"
+ok "conntrack entries deleted are counted" test "$(metric "$METRICS" wgpolicy_conntrack_deleted_total)" -gt 0
+up_a() { [ "$(metric "$METRICS" "wgpolicy_target_up{policy=\"office\",target=\"$A\"}")" = "$1" ]; }
 ok "target_up of A: 1" up_a 1
 fault "$VPN0"
 ok "A faulted: target_up of A is 0 in the file within 2 s" wait_for 2 up_a 0

@@ -495,6 +495,53 @@ static void multipath_round_trip(void **unused)
 	assert_true(st_route_equal(&rm.route, &r));
 }
 
+/*
+ * IPv6 takes no multipath route of devices alone: each way carries a
+ * gateway, inside its rtnexthop as ip puts it, and comes back with it.
+ */
+static void multipath_v6_gateways_round_trip(void **unused)
+{
+	static const struct nl_policy pol[RTA_MAX + 1] = { [RTA_MULTIPATH] = { NL_A_BINARY, 0 } };
+	struct st_route r = route("::/0", ROUTE_UNICAST, 52001, 1024);
+	const struct nlattr *tb[RTA_MAX + 1], *gw;
+	const int nh[] = { 7, 8 };
+	const struct rtnexthop *way;
+	uint8_t buf[KMSG_MAX];
+	struct route_msg rm;
+	uint8_t i;
+
+	(void)unused;
+	r.ifname[0] = '\0';
+	r.n_nh = 2;
+	for (i = 0; i < 2; i++) {
+		snprintf(r.nh[i].ifname, sizeof(r.nh[i].ifname), "wg%u", i);
+		r.nh[i].weight = (uint16_t)(i + 1);
+		r.nh[i].gw = pfx("fe80::57:4750/128");
+	}
+	assert_true(route_encode_mp(buf, sizeof(buf), OP_ADD, &r, nh) > 0);
+	assert_int_equal(nl_parse((const struct nlmsghdr *)buf, sizeof(struct rtmsg), pol, RTA_MAX, tb),
+			 0);
+	assert_non_null(tb[RTA_MULTIPATH]);
+	/* Each way: its rtnexthop, then an RTA_GATEWAY of 16 bytes: 8 + 20. */
+	assert_int_equal(tb[RTA_MULTIPATH]->nla_len, NLA_HDRLEN + 2 * 28);
+	way = (const struct rtnexthop *)((const uint8_t *)tb[RTA_MULTIPATH] + NLA_HDRLEN);
+	assert_int_equal(way->rtnh_len, 28);
+	assert_int_equal(way->rtnh_ifindex, 7);
+	gw = (const struct nlattr *)RTNH_DATA(way);
+	assert_int_equal(gw->nla_type, RTA_GATEWAY);
+	assert_int_equal(gw->nla_len, 20);
+	assert_memory_equal((const uint8_t *)gw + NLA_HDRLEN, r.nh[0].gw.addr, 16);
+	assert_int_equal(route_decode(as_dump(buf, RTM_NEWROUTE), &rm), 0);
+	assert_int_equal(rm.route.n_nh, 2);
+	assert_int_equal(rm.nh_oif[1], 8);
+	memcpy(rm.route.nh[0].ifname, "wg0", 4);
+	memcpy(rm.route.nh[1].ifname, "wg1", 4);
+	assert_true(st_route_equal(&rm.route, &r));
+	/* Another gateway is another route. */
+	rm.route.nh[1].gw.addr[15]++;
+	assert_false(st_route_equal(&rm.route, &r));
+}
+
 static void rules_decode_as_encoded(void **unused)
 {
 	struct st_rule rs[4] = {every_selector()};
@@ -918,6 +965,7 @@ int main(void)
 	    cmocka_unit_test(routes_decode_as_encoded),
 	    cmocka_unit_test(route_with_gateway),
 	    cmocka_unit_test(multipath_round_trip),
+	    cmocka_unit_test(multipath_v6_gateways_round_trip),
 	    cmocka_unit_test(multipath_misuse),
 	    cmocka_unit_test(rules_decode_as_encoded),
 	    cmocka_unit_test(addrs_and_links_decode_as_encoded),
