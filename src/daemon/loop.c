@@ -420,7 +420,7 @@ static void teardown(struct daemon *d, bool down)
 	if (down) {
 		d->e.o.down = true;
 		log_note("stopping: removing what wgpolicy owns (--down-on-exit)");
-		if (!engine_plan(&d->e) && d->e.plan.ops.n)
+		if (!engine_plan(&d->e) && d->e.plan.ops.n && !engine_save_config(&d->e, stderr))
 			engine_apply(&d->e, stderr);
 	}
 	health_free(&d->h);

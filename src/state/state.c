@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include "state/state.h"
 
+#include <arpa/inet.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -322,5 +323,17 @@ char *st_key_format(const struct st_key *k, char buf[ST_KEY_B64_LEN])
 	buf[j++] = b64[(v >> 6) & 63];
 	buf[j++] = '=';
 	buf[j] = '\0';
+	return buf;
+}
+
+char *st_endpoint_format(const struct st_endpoint *e, char buf[ST_ENDPOINT_STRLEN])
+{
+	char a[INET6_ADDRSTRLEN];
+
+	buf[0] = '\0';
+	if (e->family == FAMILY_V4 && inet_ntop(AF_INET, e->addr, a, sizeof(a)))
+		snprintf(buf, ST_ENDPOINT_STRLEN, "%s:%u", a, e->port);
+	else if (e->family == FAMILY_V6 && inet_ntop(AF_INET6, e->addr, a, sizeof(a)))
+		snprintf(buf, ST_ENDPOINT_STRLEN, "[%s]:%u", a, e->port);
 	return buf;
 }

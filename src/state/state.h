@@ -73,6 +73,10 @@ struct st_endpoint {
 	uint16_t port;
 };
 
+#define ST_ENDPOINT_STRLEN 56
+/* "192.0.2.1:51820" or "[2001:db8::1]:51820", as wg shows an endpoint; "" for none. */
+char *st_endpoint_format(const struct st_endpoint *e, char buf[ST_ENDPOINT_STRLEN]);
+
 /* A WireGuard peer. Identity: (ifname, public key). */
 struct st_wgpeer {
 	char ifname[ST_IFNAMSIZ];

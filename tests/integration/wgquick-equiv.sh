@@ -212,13 +212,9 @@ for c in "${cases[@]}"; do
 	body=${c#*|}
 	n=$((n + 1))
 	qi=$(ifname "q$n") pi=$(ifname "p$n")
-	for f in "$qi" "$pi"; do
-		printf '[Interface]\nPrivateKey = %s\n%s\n' "$me_priv" "$body" > "$TMP/$f.conf"
-		chmod 600 "$TMP/$f.conf"
-	done
+	conf_files "$body" "$TMP/$qi.conf" "$TMP/$pi.conf"
 	export RESOLVCONF_LOG=$TMP/$qi.dns
-	run nsx "$wq" env WG_QUICK_USERSPACE_IMPLEMENTATION=wireguard-go wg-quick up "$TMP/$qi.conf"
-	is "$status" 0 "$name: wg-quick up"
+	quick_up "$name" "$wq" "$TMP/$qi.conf"
 	export RESOLVCONF_LOG=$TMP/$pi.dns
 	run nsx "$wp" "$W" plan "$TMP/$pi.conf"
 	is "$status" 2 "$name: plan FILE shows what up would change (exit 2)"
