@@ -13,7 +13,9 @@ static const char usage[] =
 	"Remove what wgpolicy owns: every interface, address, route, rule, sysctl\n"
 	"and resolver entry it made, restoring sysctls and resolvers; or only what\n"
 	"belongs to the interfaces named. Foreign objects are never touched. Works\n"
-	"without a configuration (it reads ownership from the kernel).\n"
+	"without a configuration (it reads ownership from the kernel). An interface\n"
+	"whose file says SaveConfig = true has its running state written back to\n"
+	"that file first.\n"
 	"\n"
 	"  -C, --config DIR  the configuration (for [Global] Protocol; default " DEFAULT_CONFIG_DIR
 	")\n"
@@ -60,7 +62,7 @@ int down_main(int argc, char *argv[])
 	if (!ret && !e.plan.ops.n)
 		fprintf(stderr, "wgpolicy: nothing of wgpolicy's to remove\n");
 	else if (!ret)
-		ret = engine_apply(&e, stderr) ? EXIT_ERROR : 0;
+		ret = engine_save_config(&e, stderr) || engine_apply(&e, stderr) ? EXIT_ERROR : 0;
 	engine_free(&e);
 out:
 	free(names);

@@ -1,6 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* wgpolicy status: interfaces, peers, and the rules and tables wgpolicy owns, from the kernel. */
-#include <arpa/inet.h>
 #include <jansson.h>
 #include <string.h>
 #include <time.h>
@@ -33,27 +32,16 @@ static const char *peer_name(const struct conf *c, const struct st_wgpeer *p)
 	return NULL;
 }
 
-static void format_endpoint(const struct st_endpoint *e, char *buf, size_t len)
-{
-	char a[INET6_ADDRSTRLEN];
-
-	if (!e->family) {
-		snprintf(buf, len, "(none)");
-		return;
-	}
-	inet_ntop(e->family == FAMILY_V4 ? AF_INET : AF_INET6, e->addr, a, sizeof(a));
-	snprintf(buf, len, e->family == FAMILY_V4 ? "%s:%u" : "[%s]:%u", a, e->port);
-}
 
 static json_t *peer_json(const struct conf *c, const struct st_wgpeer *p, time_t now)
 {
-	char key[ST_KEY_B64_LEN], ep[80], buf[PREFIX_STRLEN];
+	char key[ST_KEY_B64_LEN], ep[ST_ENDPOINT_STRLEN], buf[PREFIX_STRLEN];
 	json_t *ips = json_array();
 	uint32_t i;
 
 	for (i = 0; i < p->n_allowed_ips; i++)
 		json_array_append_new(ips, json_string(prefix_format(&p->allowed_ips[i], buf, true)));
-	format_endpoint(&p->endpoint, ep, sizeof(ep));
+	st_endpoint_format(&p->endpoint, ep);
 	return json_pack("{s:s, s:s?, s:s?, s:o, s:o, s:o, s:I, s:I, s:i}", "public_key",
 			 st_key_format(&p->public_key, key), "name", peer_name(c, p),
 			 "endpoint", p->endpoint.family ? ep : NULL, "allowed_ips", ips,

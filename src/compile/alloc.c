@@ -176,4 +176,5 @@ void compile_full_tunnel(struct compile_ctx *ctx, const struct conf_iface *iface
 		if (defaults[i].family == FAMILY_V4)
 			emit_sysctl(ctx, "net.ipv4.conf.all.src_valid_mark", "1", iface->name);
 	}
+	compile_full_tunnel_nft(ctx, iface, table, defaults, n);
 }

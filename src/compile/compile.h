@@ -85,6 +85,15 @@ int compile_flows(const struct conf *c, const struct state *desired, const struc
 /* Whether @c takes values of the FirewallMarkMask: for policies, or for Underlay. */
 bool compile_uses_marks(const struct conf *c);
 
+/*
+ * SaveConfig: the text of @iface's file as `down` saves it, from @live, the
+ * running state, and @orig (@len bytes), the file as it is (compile/saveconf.c
+ * says what is kept). It holds the private key: explicit_bzero it before
+ * free. NULL when out of memory.
+ */
+char *compile_saved_config(const struct conf_iface *iface, const char *orig, size_t len,
+			   const struct state *live);
+
 /* The rtnetlink protocol wgpolicy tags its routes and rules with. */
 uint8_t compile_protocol(const struct conf *c);
 

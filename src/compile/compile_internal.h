@@ -27,6 +27,9 @@ struct compile_ctx {
 void compile_iface(struct compile_ctx *ctx, const struct conf_iface *iface);
 void compile_full_tunnel(struct compile_ctx *ctx, const struct conf_iface *iface,
 			 struct st_wgdev *dev, const struct prefix *defaults, size_t n);
+/* The nftables table of a full tunnel with marks @fwmark, for the families of @defaults. */
+void compile_full_tunnel_nft(struct compile_ctx *ctx, const struct conf_iface *iface,
+			     uint32_t fwmark, const struct prefix *defaults, size_t n);
 /* A rule "lookup @table" of wgpolicy's, selectors to be filled by the caller. */
 struct st_rule *emit_table_rule(struct compile_ctx *ctx, uint8_t family, uint32_t prio,
 				uint32_t table);

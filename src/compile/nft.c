@@ -456,18 +456,30 @@ static uint64_t fnv1a(const char *s)
 	return h;
 }
 
+struct st_nft *emit_nft_table(struct compile_ctx *ctx, const char *ifname, const char *body,
+			      uint32_t rules)
+{
+	struct st_nft *t = EMIT(ctx, nft);
+
+	if (!t)
+		return NULL;
+	st_nft_name(t->name, ifname);
+	if (ifname)
+		copy_ifname(t->ifname, ifname);
+	t->ruleset = body;
+	t->hash = fnv1a(body);
+	t->n_rules = rules;
+	return t;
+}
+
 static void emit_nft(struct out *o, const char *body, const struct pol_info *pols, size_t n)
 {
-	struct st_nft *t = EMIT(o->ctx, nft);
+	struct st_nft *t = emit_nft_table(o->ctx, NULL, body, o->rules);
 	const char **cgroups;
 	size_t i, k = 0;
 
 	if (!t)
 		return;
-	snprintf(t->name, sizeof(t->name), "inet %s", NFT_TABLE_NAME);
-	t->ruleset = body;
-	t->hash = fnv1a(body);
-	t->n_rules = o->rules;
 	t->n_sets = o->sets;
 	t->n_elements = o->elements;
 	for (i = 0; i < n; i++)

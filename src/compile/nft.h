@@ -23,6 +23,12 @@ struct pol_info {
  * when no policy needs any of it.
  */
 void compile_nft(struct compile_ctx *ctx, const struct pol_info *pols, size_t n);
+/*
+ * Emit the table of @ifname's full tunnel (NULL: the policies' table) with
+ * @body (in the state's arena) holding @rules rules; NULL when out of memory.
+ */
+struct st_nft *emit_nft_table(struct compile_ctx *ctx, const char *ifname, const char *body,
+			      uint32_t rules);
 /* Move each peer-targeted policy's destinations to its active peer's AllowedIPs. */
 void compile_peer_failover(struct compile_ctx *ctx, const struct pol_info *pols, size_t n);
 

@@ -145,6 +145,8 @@ static int key_table(struct parse_ctx *ctx, char *value, struct loc loc)
 	else
 		return report_value(ctx, loc, "Table", value,
 				    "expected off, auto, a table number or a name from rt_tables");
+	if (t.kind == TABLE_ID && !is_number(value))
+		OOM_IF_NULL(t.name = arena_strdup(ctx->a, value));
 	SET_OPT(ctx, ctx->iface->table, t, loc, "Table");
 	return 0;
 }

@@ -71,6 +71,7 @@ enum table_kind { TABLE_AUTO, TABLE_OFF, TABLE_ID };
 struct table_sel {
 	enum table_kind kind;
 	uint32_t id;
+	const char *name; /* TABLE_ID by a name (main, one of rt_tables), as written; else NULL */
 };
 
 struct mtu_sel {

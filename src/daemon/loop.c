@@ -451,7 +451,7 @@ static void teardown(struct daemon *d, bool down)
 		d->e.o.down = true;
 		d->e.quiet = NULL;
 		log_note("stopping: removing what wgpolicy owns (--down-on-exit)");
-		if (!engine_plan(&d->e) && d->e.plan.ops.n)
+		if (!engine_plan(&d->e) && d->e.plan.ops.n && !engine_save_config(&d->e, stderr))
 			engine_apply(&d->e, stderr);
 	}
 	health_free(&d->h);

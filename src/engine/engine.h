@@ -54,6 +54,12 @@ int engine_load(struct engine *e);
 int engine_plan(struct engine *e);
 /* Execute the plan, verify by a fresh dump; on any failure undo everything. */
 int engine_apply(struct engine *e, FILE *log);
+/*
+ * Before a plan that removes interfaces (down): write the running state of
+ * each whose file says SaveConfig = true into that file. -1 when one cannot
+ * be saved: then nothing must be removed.
+ */
+int engine_save_config(struct engine *e, FILE *log);
 /* load + open + plan, for a command that runs the pipeline once. */
 int engine_run(struct engine *e, const struct engine_opts *o);
 /* Print the plan as command lines, or JSON. */

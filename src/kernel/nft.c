@@ -35,7 +35,6 @@
 
 #include "kernel/cgroup.h"
 
-#define TABLE		 "inet " NFT_TABLE_NAME
 #define COMMENT_TAG	 "wgpolicy:"
 #define NFT_CGROUP2_DIR	 CGROUP2_DEFAULT_DIR /* where nft looks, whatever the system has */
 #define CHILD_TIMEOUT_MS 30000
@@ -418,29 +417,32 @@ int nft_delete(const char *name, char *err, size_t errlen)
 	return ret == -EPROTONOSUPPORT ? 0 : ret; /* no nftables, no table */
 }
 
-static bool table_listed(const char *tables)
+static bool table_listed(const char *tables, const char *name)
 {
 	const char *p = tables;
-	size_t len = strlen("table " TABLE);
+	size_t len = strlen(name);
 
 	for (; p; p = strchr(p, '\n'), p = p ? p + 1 : NULL)
-		if (!strncmp(p, "table " TABLE, len) && (p[len] == '\n' || !p[len]))
+		if (!strncmp(p, "table ", 6) && !strncmp(p + 6, name, len) &&
+		    (p[6 + len] == '\n' || !p[6 + len]))
 			return true;
 	return false;
 }
 
 /*
- * `list table` as @flags say, in *@out; NULL and 0 when there is no table.
- * libnftables tells "no such table" from other failures in text only, so
- * the failure is checked against `list tables`.
+ * `list table @name` as @flags say, in *@out; NULL and 0 when there is no
+ * table. libnftables tells "no such table" from other failures in text only,
+ * so the failure is checked against `list tables`.
  */
-static int list_table(unsigned flags, bool cgroups, char **out, char *err, size_t errlen)
+static int list_table(const char *name, unsigned flags, bool cgroups, char **out, char *err,
+		      size_t errlen)
 {
-	struct job j = {
-	    .cmds = "list table " TABLE, .flags = flags, .out = out, .err = err, .errlen = errlen};
-	char *tables = NULL;
+	struct job j = {.flags = flags, .out = out, .err = err, .errlen = errlen};
+	char cmd[ST_NFT_NAMSIZ + 16], *tables = NULL;
 	int ret;
 
+	snprintf(cmd, sizeof(cmd), "list table %s", name);
+	j.cmds = cmd;
 	*out = NULL;
 	ret = run(&j, cgroups);
 	if (!ret || ret == -EPROTONOSUPPORT) { /* no nftables, no table */
@@ -449,7 +451,7 @@ static int list_table(unsigned flags, bool cgroups, char **out, char *err, size_
 		return 0;
 	}
 	j = (struct job){.cmds = "list tables inet", .out = &tables};
-	if (!run_here(&j) && !table_listed(tables)) {
+	if (!run_here(&j) && !table_listed(tables, name)) {
 		ret = 0;
 		if (err && errlen)
 			err[0] = '\0';
@@ -458,16 +460,19 @@ static int list_table(unsigned flags, bool cgroups, char **out, char *err, size_
 	return ret;
 }
 
-/* The hash in the table's own comment: the line after "table inet wgpolicy {". */
-static uint64_t parse_hash(const char *text)
+/* The hash in the table's own comment: the line after "table NAME {". */
+static uint64_t parse_hash(const char *text, const char *name)
 {
-	const char *p = strstr(text, "table " TABLE " {\n");
+	char head[ST_NFT_NAMSIZ + 16];
+	const char *p;
 	char *end;
 	uint64_t h;
 
+	snprintf(head, sizeof(head), "table %s {\n", name);
+	p = strstr(text, head);
 	if (!p)
 		return 0;
-	p += strlen("table " TABLE " {\n");
+	p += strlen(head);
 	p += strspn(p, " \t");
 	if (strncmp(p, "comment \"" COMMENT_TAG, strlen("comment \"" COMMENT_TAG)))
 		return 0;
@@ -478,7 +483,7 @@ static uint64_t parse_hash(const char *text)
 	return end == p + 16 ? h : 0;
 }
 
-int nft_dump(struct state *live)
+static int dump_table(struct state *live, const char *name, const char *ifname)
 {
 	struct st_nft *n;
 	char *text = NULL;
@@ -486,37 +491,54 @@ int nft_dump(struct state *live)
 	 * Text, not JSON: libnftables 1.0.6 leaves the table's comment out of its
 	 * JSON. Terse: the sets' elements are not needed for the comment.
 	 */
-	int ret = list_table(NFT_CTX_OUTPUT_TERSE, false, &text, NULL, 0);
+	int ret = list_table(name, NFT_CTX_OUTPUT_TERSE, false, &text, NULL, 0);
 
-	if (ret || !text)
+	if (ret || !text) /* gone since it was listed: not there */
 		return ret;
 	n = vec_push(&live->arena, &live->nft);
 	if (n) {
-		snprintf(n->name, sizeof(n->name), "%s", TABLE);
-		n->hash = parse_hash(text);
+		snprintf(n->name, sizeof(n->name), "%s", name);
+		snprintf(n->ifname, sizeof(n->ifname), "%s", ifname);
+		n->hash = parse_hash(text, name);
 	}
 	free(text);
 	return n ? 0 : -ENOMEM;
 }
 
-int nft_save(char **text, char *err, size_t errlen)
+int nft_dump(struct state *live)
+{
+	char *tables = NULL, *line, *save = NULL, ifname[ST_IFNAMSIZ];
+	struct job j = {.cmds = "list tables inet", .out = &tables};
+	int ret = run_here(&j);
+
+	if (ret == -EPROTONOSUPPORT) /* no nftables, no table */
+		return 0;
+	for (line = ret ? NULL : strtok_r(tables, "\n", &save); line && !ret;
+	     line = strtok_r(NULL, "\n", &save))
+		if (!strncmp(line, "table ", 6) && st_nft_parse_name(line + 6, ifname))
+			ret = dump_table(live, line + 6, ifname);
+	free(tables);
+	return ret;
+}
+
+int nft_save(const char *name, char **text, char *err, size_t errlen)
 {
 	int ret;
 
 	if (err && errlen)
 		err[0] = '\0';
-	ret = list_table(0, false, text, err, errlen);
+	ret = list_table(name, 0, false, text, err, errlen);
 	/* Listed here, a cgroup's path may be one under another mount: list it where nft looks. */
 	if (!ret && *text && strstr(*text, "cgroupv2") && !cgroup2_where_nft_looks()) {
 		free(*text);
-		ret = list_table(0, true, text, err, errlen);
+		ret = list_table(name, 0, true, text, err, errlen);
 	}
 	return ret;
 }
 
-int nft_restore(const char *text, char *err, size_t errlen)
+int nft_restore(const char *name, const char *text, char *err, size_t errlen)
 {
-	struct job j = {.cmds = replace_cmds(TABLE, text), .err = err, .errlen = errlen};
+	struct job j = {.cmds = replace_cmds(name, text), .err = err, .errlen = errlen};
 	int ret;
 
 	if (err && errlen)

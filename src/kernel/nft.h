@@ -3,11 +3,12 @@
 #define WGP_KERNEL_NFT_H
 
 /*
- * wgpolicy's nftables table through libnftables: each change is one
- * transaction that replaces the whole table (or deletes it). The table's
- * comment carries "wgpolicy:HASH" of the ruleset loaded, so that the next
- * plan knows, from the kernel alone, whether the table is what it wants.
- * Other tables are only read, for the mark bits they use.
+ * wgpolicy's nftables tables (state/state.h: the policies' and one per full
+ * tunnel) through libnftables: each change is one transaction that replaces
+ * a whole table (or deletes it). A table's comment carries "wgpolicy:HASH"
+ * of the ruleset loaded, so that the next plan knows, from the kernel alone,
+ * whether the table is what it wants. Other tables are only read, for the
+ * mark bits they use.
  *
  * Errors are negative errnos, the one libnftables' text ends in where it
  * names one (-EINVAL for the parser's), with that text in @err. A kernel
@@ -18,7 +19,7 @@
 #include "state/state.h"
 
 /*
- * Load @n: "table inet wgpolicy { comment ...; BODY }" after removing any
+ * Load @n: "table NAME { comment ...; BODY }" after removing any
  * previous version, in one transaction. Cgroup paths that @n names are
  * created (mkdir -p) under the cgroup v2 hierarchy first, and the ruleset is
  * loaded where nft resolves them: in a private mount namespace with cgroup2
@@ -26,24 +27,24 @@
  * On failure @err gets libnftables' own message.
  */
 int nft_load(const struct st_nft *n, char *err, size_t errlen);
-/* Delete wgpolicy's table; 0 if it is not there. */
+/* Delete the table @name ("inet wgpolicy"); 0 if it is not there. */
 int nft_delete(const char *name, char *err, size_t errlen);
 /*
- * Append the live table (name and hash from its comment) to @live, if there is
- * one; a table without a "wgpolicy:HASH" comment gets hash 0, so that any
- * desired table differs from it and replaces it.
+ * Append every live table of wgpolicy's (name, interface and hash from its
+ * comment) to @live; a table without a "wgpolicy:HASH" comment gets hash 0,
+ * so that any desired table differs from it and replaces it.
  */
 int nft_dump(struct state *live);
 
 /*
- * For rollback: the live table as nft lists it ("table inet wgpolicy { ... }",
+ * For rollback: the live table @name as nft lists it ("table inet wgpolicy { ... }",
  * comment included) in *@text, malloc'd; NULL when there is no table. Cgroup
  * paths are listed as nft resolves them under /sys/fs/cgroup (in a private
  * mount namespace, as nft_load), so that the text loads again.
  */
-int nft_save(char **text, char *err, size_t errlen);
-/* Replace the table by a text from nft_save, in one transaction. */
-int nft_restore(const char *text, char *err, size_t errlen);
+int nft_save(const char *name, char **text, char *err, size_t errlen);
+/* Replace the table @name by a text from nft_save, in one transaction. */
+int nft_restore(const char *name, const char *text, char *err, size_t errlen);
 
 /*
  * The mark bits each chain of every other nftables table (all but wgpolicy's)

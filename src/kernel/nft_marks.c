@@ -208,9 +208,13 @@ static void statement_use(const json_t *stmt, struct st_mark_use *u)
 	}
 }
 
+/* The policies' table and the full tunnels' (inet wgpolicy-IFACE) are wgpolicy's own. */
 static bool own_table(const char *family, const char *table)
 {
-	return !strcmp(family, "inet") && !strcmp(table, NFT_TABLE_NAME);
+	char name[2 * NFT_NAME_MAX], ifname[ST_IFNAMSIZ];
+
+	snprintf(name, sizeof(name), "%s %s", family, table);
+	return st_nft_parse_name(name, ifname);
 }
 
 /*

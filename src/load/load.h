@@ -29,5 +29,11 @@ void load_print_diags(FILE *out, const struct diags *d, bool json);
 
 /* Read a whole file; *data is NUL-terminated and freed with free(). */
 int read_whole_file(const char *path, char **data, size_t *len);
+/*
+ * Replace the file @path (the one it links to, if a symbolic link) by @text,
+ * mode 0600: written to a new file beside it, synced, and renamed over it, so
+ * that it is the old file or the new one, never a mix, even after a crash.
+ */
+int write_config_file(const char *path, const char *text);
 
 #endif

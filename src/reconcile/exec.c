@@ -213,7 +213,7 @@ static int exec_dns(struct run *x, const struct op *op)
 }
 
 /*
- * The nftables table is replaced whole, and its undo needs the text it had,
+ * An nftables table is replaced whole, and its undo needs the text it had,
  * which the live state (a name and a hash) does not hold: before a change or
  * a deletion the table is listed (nft_save) and the text kept with the op,
  * for the rollback to load again (nft_restore). When it cannot be listed,
@@ -272,7 +272,7 @@ static int undo_nft(struct run *x, const struct op *op)
 		if (x->r->log)
 			fprintf(x->r->log, "[#] (undo) nft delete table %s\n", n->name);
 	} else {
-		err = nft_restore(n->ruleset, msg, sizeof(msg));
+		err = nft_restore(n->name, n->ruleset, msg, sizeof(msg));
 		if (x->r->log)
 			fprintf(x->r->log, "[#] (undo) nft -f - # table %s as it was (%016llx)\n",
 				n->name, (unsigned long long)n->hash);
@@ -290,7 +290,7 @@ static int exec_nft(struct run *x, const struct op *op)
 
 	if (x->rolling_back)
 		return undo_nft(x, op);
-	if (op->kind != OP_ADD && nft_save(&text, msg, sizeof(msg)))
+	if (op->kind != OP_ADD && nft_save(n->name, &text, msg, sizeof(msg)))
 		note(x, "cannot list table %s to restore it on failure: %s", n->name, msg);
 	if (op->kind == OP_DEL)
 		err = nft_delete(n->name, msg, sizeof(msg));

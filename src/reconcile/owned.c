@@ -136,8 +136,14 @@ bool reconcile_owned(void *ctx, enum obj_type type, const void *obj)
 	}
 	case OBJ_SYSCTL:
 		return !r->scope || sysctl_in_scope(r, obj);
-	case OBJ_NFT: /* one table for every interface's policies */
+	case OBJ_NFT: {
+		const struct st_nft *n = obj;
+
+		/* A full tunnel's table is its interface's; the policies' is every interface's. */
+		if (n->ifname[0])
+			return !r->scope || in_names(r, n->ifname);
 		return !r->scope || r->scope_has_all_links;
+	}
 	default:
 		return false;
 	}

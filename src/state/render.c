@@ -1,6 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* Ops as the ip/wg/sysctl/resolvconf lines that would make them (wg-quick's "[#]" lines). */
-#include <arpa/inet.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -48,10 +47,9 @@ static void put_prefix(struct out *o, const struct prefix *p)
 
 static void put_endpoint(struct out *o, const struct st_endpoint *e)
 {
-	char a[INET6_ADDRSTRLEN];
+	char buf[ST_ENDPOINT_STRLEN];
 
-	inet_ntop(e->family == FAMILY_V4 ? AF_INET : AF_INET6, e->addr, a, sizeof(a));
-	put(o, e->family == FAMILY_V4 ? "%s:%u" : "[%s]:%u", a, e->port);
+	put(o, "%s", st_endpoint_format(e, buf));
 }
 
 static void render_link(struct out *o, enum op_kind kind, const struct st_link *l)

@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include "state/state.h"
 
+#include <arpa/inet.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -118,6 +120,55 @@ int st_nft_key_cmp(const struct st_nft *a, const struct st_nft *b)
 bool st_nft_equal(const struct st_nft *a, const struct st_nft *b)
 {
 	return !st_nft_key_cmp(a, b) && a->hash == b->hash;
+}
+
+/*
+ * nft takes letters, digits and "/-_." in a name, an interface name also "="
+ * and "+": those two become "/3d" and "/2b", which no interface name holds.
+ */
+#define NFT_NAME_PREFIX "inet " NFT_TABLE_NAME
+
+void st_nft_name(char name[ST_NFT_NAMSIZ], const char *ifname)
+{
+	size_t n = (size_t)snprintf(name, ST_NFT_NAMSIZ, NFT_NAME_PREFIX "%s", ifname ? "-" : "");
+
+	for (; ifname && *ifname && n + 4 < ST_NFT_NAMSIZ; ifname++) {
+		const char *esc = *ifname == '=' ? "/3d" : *ifname == '+' ? "/2b" : NULL;
+
+		if (esc) {
+			memcpy(name + n, esc, 3);
+			n += 3;
+		} else {
+			name[n++] = *ifname;
+		}
+	}
+	name[n] = '\0';
+}
+
+bool st_nft_parse_name(const char *table, char ifname[ST_IFNAMSIZ])
+{
+	const char *p = table + strlen(NFT_NAME_PREFIX);
+	size_t n;
+
+	ifname[0] = '\0';
+	if (strncmp(table, NFT_NAME_PREFIX, strlen(NFT_NAME_PREFIX)))
+		return false;
+	if (!*p)
+		return true;
+	if (*p++ != '-' || !*p)
+		return false;
+	for (n = 0; *p && n + 1 < ST_IFNAMSIZ; n++) {
+		if (*p != '/') {
+			ifname[n] = *p++;
+		} else if (!strncmp(p, "/3d", 3) || !strncmp(p, "/2b", 3)) {
+			ifname[n] = p[2] == 'd' ? '=' : '+';
+			p += 3;
+		} else {
+			return false;
+		}
+	}
+	ifname[n] = '\0';
+	return !*p;
 }
 
 bool st_link_equal(const struct st_link *a, const struct st_link *b)
@@ -273,5 +324,17 @@ char *st_key_format(const struct st_key *k, char buf[ST_KEY_B64_LEN])
 	buf[j++] = b64[(v >> 6) & 63];
 	buf[j++] = '=';
 	buf[j] = '\0';
+	return buf;
+}
+
+char *st_endpoint_format(const struct st_endpoint *e, char buf[ST_ENDPOINT_STRLEN])
+{
+	char a[INET6_ADDRSTRLEN];
+
+	buf[0] = '\0';
+	if (e->family == FAMILY_V4 && inet_ntop(AF_INET, e->addr, a, sizeof(a)))
+		snprintf(buf, ST_ENDPOINT_STRLEN, "%s:%u", a, e->port);
+	else if (e->family == FAMILY_V6 && inet_ntop(AF_INET6, e->addr, a, sizeof(a)))
+		snprintf(buf, ST_ENDPOINT_STRLEN, "[%s]:%u", a, e->port);
 	return buf;
 }

@@ -73,6 +73,10 @@ struct st_endpoint {
 	uint16_t port;
 };
 
+#define ST_ENDPOINT_STRLEN 56
+/* "192.0.2.1:51820" or "[2001:db8::1]:51820", as wg shows an endpoint; "" for none. */
+char *st_endpoint_format(const struct st_endpoint *e, char buf[ST_ENDPOINT_STRLEN]);
+
 /* A WireGuard peer. Identity: (ifname, public key). */
 struct st_wgpeer {
 	char ifname[ST_IFNAMSIZ];
@@ -164,13 +168,18 @@ struct st_dns {
 };
 
 /*
- * The nftables table wgpolicy owns, replaced whole in one transaction.
- * Identity: its name. Live state knows only the hash of what was loaded,
- * which the table carries in its comment.
+ * An nftables table wgpolicy owns, replaced whole in one transaction: "inet
+ * wgpolicy" for the policies, and one "inet wgpolicy-IFNAME" per full tunnel
+ * (what wg-quick loads as "ip wg-quick-IFNAME" and "ip6 wg-quick-IFNAME"),
+ * so that up and down of one interface change its table alone. Identity: the
+ * name. Live state knows only the hash of what was loaded, which the table
+ * carries in its comment.
  */
 #define NFT_TABLE_NAME "wgpolicy"
+#define ST_NFT_NAMSIZ 64
 struct st_nft {
-	char name[32];       /* "inet wgpolicy" */
+	char name[ST_NFT_NAMSIZ]; /* "inet wgpolicy", "inet wgpolicy-wg0" */
+	char ifname[ST_IFNAMSIZ]; /* the full tunnel's interface; "": the policies' table */
 	const char *ruleset; /* desired: the table's body; live: NULL */
 	uint64_t hash;       /* of the ruleset */
 	const char *const *cgroups; /* cgroup v2 paths the ruleset matches: they must exist */
@@ -196,6 +205,14 @@ struct st_mark_uses {
 	struct st_mark_use *v;
 	size_t n, cap;
 };
+
+/* The name of @ifname's table (NULL: the policies'), in the characters nft takes in a name. */
+void st_nft_name(char name[ST_NFT_NAMSIZ], const char *ifname);
+/*
+ * Is @table ("inet wgpolicy-wg0", as `nft list tables` names it after "table ")
+ * one of wgpolicy's? If so, @ifname gets its interface ("" for the policies').
+ */
+bool st_nft_parse_name(const char *table, char ifname[ST_IFNAMSIZ]);
 
 struct state {
 	struct arena arena;

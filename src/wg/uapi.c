@@ -98,12 +98,10 @@ static void put_key(struct wg_text *t, const char *name, const uint8_t key[ST_KE
 
 static void put_endpoint(struct wg_text *t, const struct st_endpoint *e)
 {
-	char a[INET6_ADDRSTRLEN];
+	char buf[ST_ENDPOINT_STRLEN];
 
-	if (e->family == FAMILY_V4 && inet_ntop(AF_INET, e->addr, a, sizeof(a)))
-		text_put(t, "endpoint=%s:%u\n", a, e->port);
-	else if (e->family == FAMILY_V6 && inet_ntop(AF_INET6, e->addr, a, sizeof(a)))
-		text_put(t, "endpoint=[%s]:%u\n", a, e->port);
+	if (*st_endpoint_format(e, buf))
+		text_put(t, "endpoint=%s\n", buf);
 }
 
 static void put_peer(struct wg_text *t, enum op_kind kind, const struct st_wgpeer *p)

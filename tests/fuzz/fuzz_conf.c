@@ -2,7 +2,8 @@
 /*
  * libFuzzer target for the configuration parser: conf_parse() of every file,
  * then conf_finish(), as `wgpolicy check` does, in an environment that never
- * touches the disk.
+ * touches the disk; then the text SaveConfig would write over wg0.conf (with
+ * nothing running), which reads the file's sections again.
  *
  * The input is split on the line "%%" (SEP below) into parts:
  *   part 0        wg0.conf
@@ -17,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "compile/compile.h"
 #include "conf/conf.h"
 
 #define SEP "\n%%\n"
@@ -128,6 +130,19 @@ static bool world_accessible(void *ctx, const char *path)
 	return strstr(path, "wg1") != NULL;
 }
 
+static void save(const struct conf *c, const struct part *wg0)
+{
+	const struct conf_iface *iface = conf_find_iface(c, "wg0");
+	struct state *none = state_new();
+	char *text;
+
+	if (iface && none) {
+		text = compile_saved_config(iface, wg0->data, wg0->len, none);
+		free(text);
+	}
+	state_free(none);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t len);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
@@ -159,6 +174,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 			goto out;
 	}
 	conf_finish(c);
+	save(c, &in.parts[0]);
 out:
 	conf_free(c);
 	return 0;

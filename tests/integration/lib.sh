@@ -68,6 +68,22 @@ wait_for() {
 	done
 }
 
+# conf_files BODY FILE...: wg-quick files, [Interface] with PrivateKey $me_priv then BODY, mode 0600.
+conf_files() {
+	local body=$1 f
+	shift
+	for f; do
+		printf '[Interface]\nPrivateKey = %s\n%s\n' "$me_priv" "$body" > "$f"
+		chmod 600 "$f"
+	done
+}
+
+# quick_up DESC NS FILE: wg-quick up FILE in NS, on wireguard-go, as a check.
+quick_up() {
+	run nsx "$2" env WG_QUICK_USERSPACE_IMPLEMENTATION=wireguard-go wg-quick up "$3"
+	is "$status" 0 "$1: wg-quick up"
+}
+
 # A unique interface name per test run: /var/run/wireguard is shared by all namespaces.
 ifname() { printf 'w%s%s' "$1" "$(printf '%x' "$ID" | tail -c 8)"; }
 

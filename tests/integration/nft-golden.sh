@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Every nftables table in the golden plans is one nft accepts: each is checked
+# Every nftables table in the golden plans is one nft accepts: each plan's are checked
 # with `nft -c` (no commit) inside a namespace of its own, in a private mount
 # namespace where cgroup2 is on /sys/fs/cgroup and the cgroups it names exist.
 set -u
@@ -13,11 +13,10 @@ golden=$(dirname "$0")/../golden
 for plan in "$golden"/*/expected.plan; do
 	name=$(basename "$(dirname "$plan")")
 	grep -q '^nft -f' "$plan" || continue
-	{
-		echo "table inet wgpolicy {"
-		awk '/^nft -f/ { on = 1; next } /^(ip|sysctl|resolvconf|wg|wireguard-go) / { on = 0 } on' "$plan"
-		echo "}"
-	} > "$TMP/$name.nft"
+	# Each table with its name: "nft -f - # add table inet wgpolicy-wg0: ..." opens one.
+	awk '/^nft -f/ { if (on) print "}"; sub(/:$/, "", $8); print "table inet " $8 " {"; on = 1; next }
+	     /^(ip|sysctl|resolvconf|wg|wireguard-go) / { if (on) print "}"; on = 0 }
+	     on { print } END { if (on) print "}" }' "$plan" > "$TMP/$name.nft"
 	grep -o 'cgroupv2 level [0-9]* "[^"]*"' "$TMP/$name.nft" | sed 's/.*"\(.*\)"/\1/' > "$TMP/$name.cg"
 	run nsx "$ns" unshare -m sh -c '
 		mount --make-rprivate / &&

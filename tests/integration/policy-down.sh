@@ -77,7 +77,8 @@ gw_wgpolicy apply
 ok "tunnels up" tunnels_ready
 after_apply=$(gw_state)
 ok "apply changed the gateway" test "$after_apply" != "$before"
-is "$(nsx "$GW" nft list tables | grep -c 'inet wgpolicy')" 1 "apply loaded the table inet wgpolicy"
+is "$(nsx "$GW" nft list tables | grep -c 'inet wgpolicy$')" 1 "apply loaded the table inet wgpolicy"
+is "$(nsx "$GW" nft list tables | grep -c "inet wgpolicy-$B\$")" 1 "and B's, a full tunnel's, inet wgpolicy-$B"
 has "$before" "net.ipv4.conf.all.src_valid_mark = 0" "src_valid_mark was 0 before apply"
 has "$after_apply" "net.ipv4.conf.all.src_valid_mark = 1" "apply set it (B is a full tunnel)"
 has "$after_apply" "net.ipv4.conf.$B.rp_filter = 2" "apply set rp_filter on B (the cgroup policy marks)"

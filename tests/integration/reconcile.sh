@@ -147,6 +147,7 @@ whole() {
 	nsx "$cl" ip -o link show | awk '{print $2}'
 	nsx "$cl" ip -o addr show | awk '{print $2, $4}'
 	nsx "$cl" sysctl -n net.ipv4.conf.all.src_valid_mark
+	nsx "$cl" nft list tables
 }
 before=$(whole)
 cat > "$TMP/cl/$A.conf" <<CONF

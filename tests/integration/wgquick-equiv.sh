@@ -1,10 +1,15 @@
 #!/usr/bin/env bash
 # wgpolicy is a drop-in for wg-quick: the same file, brought up by wg-quick
 # (userspace, wireguard-go) in one namespace and by `wgpolicy up` in another,
-# gives the same rules, routes, addresses, MTU and WireGuard settings.
+# gives the same rules, routes, addresses, MTU and WireGuard settings, and
+# what wg-quick's nftables rules do for a full tunnel, packets show in both:
+# a packet for the tunnel's address arriving by up0 is dropped, and the
+# peer's replies keep the tunnel's fwmark, so strict rp_filter lets them in.
 #
 #   [wq: wg-quick] --veth-- [net] --veth-- [wp: wgpolicy]
 #   192.0.2.2/24, 2001:db8::2/64    .1, ::1    192.0.2.3/24 (same view)
+#   rp_filter=1 (strict)        203.0.113.1 (lo): a UDP echo on port 51820,
+#                               the endpoint, reached by the default route
 set -u
 . "$(dirname "$0")/lib.sh"
 require_root
@@ -26,6 +31,47 @@ for side in wq wp; do
 done
 nsx "$net" ip addr add 192.0.2.1/24 dev br0
 nsx "$net" ip addr add 2001:db8::1/64 dev br0 nodad
+nsx "$net" ip addr add 203.0.113.1/32 dev lo
+# The endpoint answers whatever it gets (WireGuard ignores the echo): a reply to the tunnel's flow.
+nsx "$net" /usr/bin/python3 -c '
+import socket
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("203.0.113.1", 51820))
+s.settimeout(600)
+while True:
+    data, peer = s.recvfrom(4096)
+    s.sendto(data, peer)
+' &
+PIDS+=($!)
+# What the checks count in the clients: before wg-quick's raw chain, and at local delivery.
+probe_table() {
+	nsx "$1" nft -f - <<'NFT'
+table inet probe
+delete table inet probe
+table inet probe {
+	counter spoof_in {}
+	counter spoof_local {}
+	counter reply_in {}
+	counter reply_local {}
+	chain pre {
+		type filter hook prerouting priority -400; policy accept;
+		iifname "up0" udp dport 9 counter name spoof_in
+		iifname "up0" ip saddr 203.0.113.1 udp sport 51820 counter name reply_in
+	}
+	chain local {
+		type filter hook input priority 0; policy accept;
+		iifname "up0" udp dport 9 counter name spoof_local
+		iifname "up0" ip saddr 203.0.113.1 udp sport 51820 counter name reply_local
+	}
+}
+NFT
+}
+packets() { nsx "$1" nft list counter inet probe "$2" | awk '$1 == "packets" { print $2; exit }'; }
+arrived() { [ "$(packets "$1" "$2")" -gt 0 ]; }
+for ns in "$wq" "$wp"; do
+	nsx "$ns" sysctl -qw net.ipv4.conf.all.rp_filter=1
+	probe_table "$ns"
+done
 
 keypair me
 keypair srv
@@ -43,7 +89,7 @@ PersistentKeepalive = 25"
 "full-tunnel-v4-v6|Address = 10.8.0.2/24, fd08::2/64
 [Peer]
 PublicKey = $srv_pub
-Endpoint = 192.0.2.1:51820
+Endpoint = 203.0.113.1:51820
 AllowedIPs = 0.0.0.0/0, ::/0"
 "table-off|Address = 10.8.0.2/24
 Table = off
@@ -62,7 +108,7 @@ FwMark = 0x4242
 ListenPort = 51999
 [Peer]
 PublicKey = $srv_pub
-Endpoint = 192.0.2.1:51820
+Endpoint = 203.0.113.1:51820
 AllowedIPs = 0.0.0.0/0"
 "several-peers|Address = 10.10.0.1/24
 ListenPort = 51821
@@ -89,7 +135,7 @@ AllowedIPs = 10.8.0.0/24"
 DNS = 10.8.0.1, fd08::1, corp.example, lab.example
 [Peer]
 PublicKey = $srv_pub
-Endpoint = 192.0.2.1:51820
+Endpoint = 203.0.113.1:51820
 AllowedIPs = 0.0.0.0/0"
 "mtu-set|Address = 10.8.0.2/24
 MTU = 1280
@@ -111,6 +157,52 @@ export PATH="$TMP/bin:$PATH"
 
 rules_routes() {
 	for f in -4 -6; do nsx "$1" ip $f rule show; nsx "$1" ip $f route show table all; done
+	nsx "$1" nft list tables
+}
+
+# spoofed NS ADDR GW: a packet from net to ADDR, a tunnel address of NS's, routed to NS by GW
+# (up0's address): "dropped" or "delivered" there.
+spoofed() {
+	local ns=$1 addr=$2 gw=$3 f=-4
+	case $addr in *:*) f=-6 gw=2001:db8::${gw##*.} ;; esac
+	probe_table "$ns"
+	nsx "$net" ip $f route replace "$addr" via "$gw"
+	nsx "$net" bash -c 'echo spoof >"/dev/udp/$1/9"' _ "$addr"
+	wait_for 3 arrived "$ns" spoof_in || { echo "nothing arrived"; return; }
+	arrived "$ns" spoof_local && echo delivered || echo dropped
+}
+
+# reply NS: the tunnel's first packet (a handshake) goes to the endpoint and is echoed:
+# does the echo pass strict rp_filter ("delivered") or not ("dropped")?
+reply() {
+	local ns=$1
+	probe_table "$ns"
+	# Any packet into the full tunnel starts a handshake; WireGuard retries every 5 s.
+	nsx "$ns" bash -c 'echo go >/dev/udp/198.51.100.9/9'
+	wait_for 7 arrived "$ns" reply_in || { echo "no reply arrived"; return; }
+	sleep 0.2
+	arrived "$ns" reply_local && echo delivered || echo dropped
+}
+
+# nft_checks NAME BODY QI PI: what wg-quick's nftables rules do, in both namespaces alike.
+nft_checks() {
+	local name=$1 body=$2 qi=$3 pi=$4 addr want full=""
+	# wg-quick loads them for a default route through the tunnel in its own table.
+	if grep -q '^AllowedIPs = .*/0' <<<"$body" && ! grep -q '^Table' <<<"$body"; then full=1; fi
+	for addr in $(sed -n 's/^Address = //p' <<<"$body" | tr -d ' ' | tr ',' ' '); do
+		addr=${addr%/*}
+		want=delivered
+		[ -n "$full" ] && want=dropped
+		is "$(spoofed "$wq" "$addr" 192.0.2.2)" "$want" "$name: a packet for $addr arriving by up0 is $want by wg-quick"
+		is "$(spoofed "$wp" "$addr" 192.0.2.3)" "$want" "$name: and by wgpolicy"
+	done
+	grep -q '^Endpoint = 203.0.113.1' <<<"$body" || return 0
+	is "$(reply "$wq")" delivered "$name: under strict rp_filter the endpoint's reply passes with wg-quick"
+	is "$(reply "$wp")" delivered "$name: and with wgpolicy"
+	[ "$name" = full-tunnel-v4-v6 ] || return 0
+	# The check can fail: without the mark restored, wgpolicy's interface loses the replies.
+	nsx "$wp" nft flush chain inet "wgpolicy-$pi" premangle
+	is "$(reply "$wp")" dropped "$name: (control) without restoring the mark, rp_filter drops the reply"
 }
 before=$(rules_routes "$wp")
 
@@ -120,13 +212,9 @@ for c in "${cases[@]}"; do
 	body=${c#*|}
 	n=$((n + 1))
 	qi=$(ifname "q$n") pi=$(ifname "p$n")
-	for f in "$qi" "$pi"; do
-		printf '[Interface]\nPrivateKey = %s\n%s\n' "$me_priv" "$body" > "$TMP/$f.conf"
-		chmod 600 "$TMP/$f.conf"
-	done
+	conf_files "$body" "$TMP/$qi.conf" "$TMP/$pi.conf"
 	export RESOLVCONF_LOG=$TMP/$qi.dns
-	run nsx "$wq" env WG_QUICK_USERSPACE_IMPLEMENTATION=wireguard-go wg-quick up "$TMP/$qi.conf"
-	is "$status" 0 "$name: wg-quick up"
+	quick_up "$name" "$wq" "$TMP/$qi.conf"
 	export RESOLVCONF_LOG=$TMP/$pi.dns
 	run nsx "$wp" "$W" plan "$TMP/$pi.conf"
 	is "$status" 2 "$name: plan FILE shows what up would change (exit 2)"
@@ -143,6 +231,7 @@ for c in "${cases[@]}"; do
 	else
 		_tap_result fail "$name: same rules, routes, addresses, MTU and wg settings as wg-quick" "$(cat "$TMP/$name.diff")"
 	fi
+	nft_checks "$name" "$body" "$qi" "$pi"
 	run nsx "$wp" "$W" down "$TMP/$pi.conf"
 	[ "$status" -eq 0 ] || printf "%s\n" "$stderr" | sed "s/^/# /"
 	is "$status" 0 "$name: wgpolicy down"
@@ -153,7 +242,30 @@ for c in "${cases[@]}"; do
 	fi
 	left=$(nsx "$wp" ip -o link show | grep -c "$pi")
 	is "$left" 0 "$name: down removed the interface"
-	is "$(rules_routes "$wp")" "$before" "$name: down left rules and routes as before"
+	is "$(rules_routes "$wp")" "$before" "$name: down left rules, routes and nftables tables as before"
 done
+
+# Two full tunnels, each brought up from its own file: each has its own nftables table,
+# and down of one leaves the other's, as wg-quick's tables are. (The second is IPv6 only:
+# both over IPv4 would share src_valid_mark, which `up FILE` of the second refuses to touch.)
+t1=$(ifname t1) t2=$(ifname t2)
+printf '[Interface]\nPrivateKey = %s\nAddress = 10.31.0.2/24\n[Peer]\nPublicKey = %s\nEndpoint = 203.0.113.1:51820\nAllowedIPs = 0.0.0.0/0\n' \
+	"$me_priv" "$srv_pub" > "$TMP/$t1.conf"
+printf '[Interface]\nPrivateKey = %s\nAddress = fd32::2/64\n[Peer]\nPublicKey = %s\nEndpoint = [2001:db8::1]:51820\nAllowedIPs = ::/0\n' \
+	"$srv2_priv" "$srv_pub" > "$TMP/$t2.conf"
+for f in "$t1" "$t2"; do
+	chmod 600 "$TMP/$f.conf"
+	run nsx "$wp" "$W" up "$TMP/$f.conf"
+	is "$status" 0 "two full tunnels: up $f"
+	[ "$status" -eq 0 ] || printf '%s\n' "$stderr" | sed 's/^/# /'
+done
+tables() { nsx "$wp" nft list tables | grep -o 'wgpolicy.*' | sort | tr '\n' ' '; }
+is "$(tables)" "wgpolicy-$t1 wgpolicy-$t2 " "two full tunnels: a table each"
+is "$(spoofed "$wp" fd32::2 192.0.2.3)" dropped "two full tunnels: the second's address is guarded"
+run nsx "$wp" "$W" down "$t1"
+is "$(tables)" "wgpolicy-$t2 " "two full tunnels: down of one removes its table alone"
+is "$(spoofed "$wp" fd32::2 192.0.2.3)" dropped "two full tunnels: the other's address is still guarded"
+run nsx "$wp" "$W" down "$t2"
+is "$(rules_routes "$wp")" "$before" "two full tunnels: down of both leaves everything as before"
 
 done_testing

@@ -159,6 +159,24 @@ in_ns nft add table inet wgpolicy
 tool dump
 is "$stdout" "inet wgpolicy 0000000000000000" "a table without a wgpolicy comment dumps with hash 0"
 
+# --- a full tunnel's table beside the policies' (state/state.h names them) ---
+ft='inet wgpolicy-w/3d0'
+NFTTOOL_TABLE=$ft tool load 00000000000000d1 <<<"$BODY_B"
+is "$status" 0 "load a full tunnel's table, $ft${stderr:+: $stderr}"
+in_ns nft add table inet wgpolicyx
+in_ns nft add table ip wgpolicy-w0
+tool dump
+is "$stdout" "inet wgpolicy 0000000000000000
+$ft 00000000000000d1 w=0" "dump lists both tables of ours, the full tunnel's with its interface, no other"
+NFTTOOL_TABLE=$ft tool save
+has "$stdout" 'comment "wgpolicy:00000000000000d1"' "save lists the table named"
+NFTTOOL_TABLE=$ft tool delete
+is "$status" 0 "delete the full tunnel's table"
+tool dump
+is "$stdout" "inet wgpolicy 0000000000000000" "the policies' table stays"
+in_ns nft delete table inet wgpolicyx
+in_ns nft delete table ip wgpolicy-w0
+
 # --- cgroups ---
 cg_rule() { # cg_rule PATH: a body counting the packets of the cgroup PATH
 	printf 'chain cg {\n\ttype route hook output priority mangle; policy accept;\n'

@@ -3,11 +3,13 @@
  * A driver of src/kernel/nft.c for tests/kernel/nft.sh: each command is one
  * call of the API, so the script can check what it did with nft(8).
  *
- *   nfttool load HASH [CGROUP...] < BODY   nft_load of table "inet wgpolicy" (HASH in hex)
+ *   nfttool load HASH [CGROUP...] < BODY   nft_load (HASH in hex)
  *   nfttool delete                         nft_delete
- *   nfttool dump                           nft_dump: "NAME HASH" (16 hex digits), or nothing
+ *   nfttool dump                           nft_dump: "NAME HASH [IFNAME]" (16 hex digits) a
+ *                                          table, or nothing
  *   nfttool save                           nft_save: the text, or nothing
  *   nfttool restore < TEXT                 nft_restore
+ * of table "inet wgpolicy", or the one $NFTTOOL_TABLE names.
  * Exit 0 on success; on failure 1, with the error and its text on stderr.
  */
 #include <errno.h>
@@ -41,14 +43,22 @@ static char *read_stdin(void)
 	return buf;
 }
 
+static const char *table(void)
+{
+	const char *t = getenv("NFTTOOL_TABLE");
+
+	return t ? t : "inet " NFT_TABLE_NAME;
+}
+
 static int load(int argc, char **argv, char *err, size_t errlen)
 {
-	struct st_nft n = {.name = "inet " NFT_TABLE_NAME};
+	struct st_nft n = {0};
 	char *body;
 	int ret;
 
 	if (argc < 3)
 		return -EINVAL;
+	snprintf(n.name, sizeof(n.name), "%s", table());
 	n.hash = strtoull(argv[2], NULL, 16);
 	n.cgroups = (const char *const *)argv + 3;
 	n.n_cgroups = (uint32_t)(argc - 3);
@@ -69,7 +79,8 @@ static int dump(void)
 	if (!s)
 		return -ENOMEM;
 	ret = nft_dump(s);
-	vec_foreach(n, &s->nft) printf("%s %016" PRIx64 "\n", n->name, n->hash);
+	vec_foreach(n, &s->nft)
+		printf("%s %016" PRIx64 "%s%s\n", n->name, n->hash, *n->ifname ? " " : "", n->ifname);
 	state_free(s);
 	return ret;
 }
@@ -77,7 +88,7 @@ static int dump(void)
 static int save(char *err, size_t errlen)
 {
 	char *text = NULL;
-	int ret = nft_save(&text, err, errlen);
+	int ret = nft_save(table(), &text, err, errlen);
 
 	if (text)
 		fputs(text, stdout);
@@ -92,7 +103,7 @@ static int restore(char *err, size_t errlen)
 
 	if (!text)
 		return -ENOMEM;
-	ret = nft_restore(text, err, errlen);
+	ret = nft_restore(table(), text, err, errlen);
 	free(text);
 	return ret;
 }
@@ -106,7 +117,7 @@ int main(int argc, char **argv)
 	if (!strcmp(cmd, "load"))
 		ret = load(argc, argv, err, sizeof(err));
 	else if (!strcmp(cmd, "delete"))
-		ret = nft_delete("inet " NFT_TABLE_NAME, err, sizeof(err));
+		ret = nft_delete(table(), err, sizeof(err));
 	else if (!strcmp(cmd, "dump"))
 		ret = dump();
 	else if (!strcmp(cmd, "save"))
