@@ -87,24 +87,40 @@ static bool rule_in_scope(const struct reconcile *r, const struct st_rule *rule)
 	return false;
 }
 
+static bool owners_in_scope(const struct reconcile *r, const char *owners)
+{
+	char word[ST_IFNAMSIZ + 1];
+	int n;
+
+	while (sscanf(owners, "%16s%n", word, &n) == 1) {
+		if (in_names(r, word))
+			return true;
+		owners += n;
+	}
+	return false;
+}
+
+/* Does an interface in the scope want the sysctl at @path? */
+static bool wanted_in_scope(const struct reconcile *r, const char *path)
+{
+	if (r->scope_desired)
+		vec_foreach(d, &r->scope_desired->sysctls)
+			if (d->owners && !strcmp(d->path, path) && owners_in_scope(r, d->owners))
+				return true;
+	return false;
+}
+
 /*
  * A desired sysctl names the interfaces that need it; a live one (from the
- * records) does not, and is given back only with the last interface.
+ * records) does not. Several interfaces may share it (two full tunnels,
+ * src_valid_mark): it is the scope's when an interface in the scope wants it,
+ * and given back only with the last interface.
  */
 static bool sysctl_in_scope(const struct reconcile *r, const struct st_sysctl *s)
 {
-	char word[ST_IFNAMSIZ + 1];
-	const char *p = s->owners;
-	int n;
-
-	if (!p)
-		return r->scope_has_all_links;
-	while (sscanf(p, "%16s%n", word, &n) == 1) {
-		if (in_names(r, word))
-			return true;
-		p += n;
-	}
-	return false;
+	if (s->owners)
+		return owners_in_scope(r, s->owners);
+	return r->scope_has_all_links || wanted_in_scope(r, s->path);
 }
 
 bool reconcile_owned(void *ctx, enum obj_type type, const void *obj)

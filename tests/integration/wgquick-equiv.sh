@@ -246,13 +246,15 @@ for c in "${cases[@]}"; do
 done
 
 # Two full tunnels, each brought up from its own file: each has its own nftables table,
-# and down of one leaves the other's, as wg-quick's tables are. (The second is IPv6 only:
-# both over IPv4 would share src_valid_mark, which `up FILE` of the second refuses to touch.)
+# and down of one leaves the other's, as wg-quick's tables are. Both over IPv4 share
+# src_valid_mark: set with the first, kept while either is up, given back with the last.
 t1=$(ifname t1) t2=$(ifname t2)
 printf '[Interface]\nPrivateKey = %s\nAddress = 10.31.0.2/24\n[Peer]\nPublicKey = %s\nEndpoint = 203.0.113.1:51820\nAllowedIPs = 0.0.0.0/0\n' \
 	"$me_priv" "$srv_pub" > "$TMP/$t1.conf"
-printf '[Interface]\nPrivateKey = %s\nAddress = fd32::2/64\n[Peer]\nPublicKey = %s\nEndpoint = [2001:db8::1]:51820\nAllowedIPs = ::/0\n' \
+printf '[Interface]\nPrivateKey = %s\nAddress = 10.32.0.2/24, fd32::2/64\n[Peer]\nPublicKey = %s\nEndpoint = [2001:db8::1]:51820\nAllowedIPs = 0.0.0.0/0, ::/0\n' \
 	"$srv2_priv" "$srv_pub" > "$TMP/$t2.conf"
+svm() { nsx "$wp" sysctl -n net.ipv4.conf.all.src_valid_mark; }
+svm_before=$(svm)
 for f in "$t1" "$t2"; do
 	chmod 600 "$TMP/$f.conf"
 	run nsx "$wp" "$W" up "$TMP/$f.conf"
@@ -262,10 +264,13 @@ done
 tables() { nsx "$wp" nft list tables | grep -o 'wgpolicy.*' | sort | tr '\n' ' '; }
 is "$(tables)" "wgpolicy-$t1 wgpolicy-$t2 " "two full tunnels: a table each"
 is "$(spoofed "$wp" fd32::2 192.0.2.3)" dropped "two full tunnels: the second's address is guarded"
+is "$(svm)" 1 "two full tunnels: src_valid_mark set"
 run nsx "$wp" "$W" down "$t1"
 is "$(tables)" "wgpolicy-$t2 " "two full tunnels: down of one removes its table alone"
 is "$(spoofed "$wp" fd32::2 192.0.2.3)" dropped "two full tunnels: the other's address is still guarded"
+is "$(svm)" 1 "two full tunnels: src_valid_mark stays while the other is up"
 run nsx "$wp" "$W" down "$t2"
 is "$(rules_routes "$wp")" "$before" "two full tunnels: down of both leaves everything as before"
+is "$(svm)" "$svm_before" "two full tunnels: src_valid_mark given back with the last"
 
 done_testing
