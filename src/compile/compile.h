@@ -78,6 +78,20 @@ struct flow_match;
 int compile_flows(const struct conf *c, const struct state *desired, const struct conf_policy *p,
 		  struct arena *a, struct flow_match *out);
 
+/* What the compiler made of one policy in a desired state (explain shows it). */
+struct compiled_policy {
+	uint32_t priority; /* of its rules */
+	uint32_t table;    /* the table its rules look up (main for Via = direct); 0: no rule */
+	uint32_t mark;     /* set by nftables, then one fwmark rule; 0: matched by ip rules alone */
+	uint32_t mask;     /* of the mark: wgpolicy's bits */
+};
+
+/* Policy @p's priority, table and mark in @desired, which was compiled from @c. */
+void compile_policy_view(const struct conf *c, const struct state *desired,
+			 const struct conf_policy *p, struct compiled_policy *out);
+/* The priority of the policy's rules. */
+uint32_t policy_priority(const struct conf *c, const struct conf_policy *p);
+
 /* The rtnetlink protocol wgpolicy tags its routes and rules with. */
 uint8_t compile_protocol(const struct conf *c);
 

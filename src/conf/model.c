@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include "conf/model.h"
 
+#include <stdio.h>
 #include <string.h>
 
 struct conf_iface *conf_find_iface(const struct conf *c, const char *name)
@@ -45,4 +46,16 @@ const char *peer_label(struct arena *a, const struct conf_peer *peer)
 		return arena_printf(a, "%s:%s", peer->iface->name, peer->name.v);
 	return arena_printf(a, "%s peer #%u (line %u)", peer->iface->name, peer->index + 1,
 			    peer->loc.line);
+}
+
+const char *target_name(const struct target *t, char *buf, size_t len)
+{
+	if (!t)
+		return NULL;
+	if (t->kind == TARGET_DIRECT || t->kind == TARGET_BLACKHOLE)
+		return t->kind == TARGET_DIRECT ? "direct" : "blackhole";
+	if (!t->peer_name)
+		return t->iface_name;
+	snprintf(buf, len, "%s:%s", t->iface_name, t->peer_name);
+	return buf;
 }

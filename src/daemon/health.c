@@ -255,18 +255,6 @@ static void send_probe(struct probe *pr, uint64_t now)
 	}
 }
 
-const char *target_name(const struct target *t, char *buf, size_t len)
-{
-	if (!t)
-		return NULL;
-	if (t->kind == TARGET_DIRECT || t->kind == TARGET_BLACKHOLE)
-		return t->kind == TARGET_DIRECT ? "direct" : "blackhole";
-	if (!t->peer_name)
-		return t->iface_name;
-	snprintf(buf, len, "%s:%s", t->iface_name, t->peer_name);
-	return buf;
-}
-
 static bool set_state(struct probe *pr, bool up)
 {
 	char buf[PREFIX_STRLEN], name[64];

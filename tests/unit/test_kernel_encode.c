@@ -168,6 +168,40 @@ static void route_get_with_mark(void **unused)
 	       NLA(8, RTA_MARK), U32(0x77));
 }
 
+static void route_query_every_selector(void **unused)
+{
+	struct route_query q = {
+		.dst = pfx("203.0.113.5"), .src = pfx("10.0.1.2"), .iif = IFINDEX,
+		.mark = 0x1000000, .uid = 1001, .ipproto = 6, .sport = 5000, .dport = 443,
+		.fibmatch = true,
+	};
+	uint8_t buf[KMSG_MAX];
+
+	(void)unused;
+	/* ip route get 203.0.113.5 from 10.0.1.2 iif IF mark 0x1000000 uid 1001 ipproto tcp
+	 * sport 5000 dport 443 fibmatch (iproute2 sets no RTM_F_LOOKUP_TABLE: we want the table) */
+	EXPECT(route_encode_query(buf, sizeof(buf), &q),
+	       NLH(92, RTM_GETROUTE, NLM_F_REQUEST),
+	       AF_INET, 32, 32, 0, 0, 0, 0, 0, U32(RTM_F_LOOKUP_TABLE | RTM_F_FIB_MATCH),
+	       NLA(8, RTA_SRC), 10, 0, 1, 2,
+	       NLA(8, RTA_DST), 203, 0, 113, 5,
+	       NLA(8, RTA_IIF), U32(IFINDEX),
+	       NLA(8, RTA_MARK), U32(0x1000000),
+	       NLA(8, RTA_UID), U32(1001),
+	       NLA(5, RTA_IP_PROTO), 6, 0, 0, 0,
+	       NLA(6, RTA_SPORT), 0x13, 0x88, 0, 0,
+	       NLA(6, RTA_DPORT), 0x01, 0xbb, 0, 0);
+	/* Nothing but a destination and no user: a packet no uidrange holds. */
+	q = (struct route_query){ .dst = pfx("2001:db8::1"), .uid = ROUTE_QUERY_NO_UID };
+	EXPECT(route_encode_query(buf, sizeof(buf), &q),
+	       NLH(56, RTM_GETROUTE, NLM_F_REQUEST),
+	       AF_INET6, 128, 0, 0, 0, 0, 0, 0, U32(RTM_F_LOOKUP_TABLE),
+	       NLA(20, RTA_DST), 0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1,
+	       NLA(8, RTA_UID), U32(0xffffffff));
+	q.src = pfx("10.0.0.1");
+	assert_int_equal(route_encode_query(buf, sizeof(buf), &q), -EINVAL);
+}
+
 static void addr_add_v4_del_v6(void **unused)
 {
 	struct st_addr a4 = { .ifname = "wgpk0", .addr = pfx("10.99.0.1/24") };
@@ -908,6 +942,7 @@ int main(void)
 	    cmocka_unit_test(route_unreachable_add_and_del),
 	    cmocka_unit_test(route_default_and_explicit_scope),
 	    cmocka_unit_test(route_get_with_mark),
+	    cmocka_unit_test(route_query_every_selector),
 	    cmocka_unit_test(addr_add_v4_del_v6),
 	    cmocka_unit_test(link_create_set_del),
 	    cmocka_unit_test(rule_every_selector),
