@@ -231,6 +231,8 @@ static const char *kernel_error(const struct explain *x)
 	if (err == -EINVAL && x->pk.from.family && !packet_forwarded(&x->pk))
 		return "Invalid argument: the source is not an address of this host (a forwarded "
 		       "packet needs `iif IFACE`), or a blackhole route";
+	if (err == -EHOSTUNREACH)
+		return "No route to host: an unreachable route refuses it (a kill switch holds)";
 	if (err == -EXDEV)
 		return "Invalid cross-device link: the reverse path filter (rp_filter) drops it";
 	return strerror(-err);
@@ -260,14 +262,18 @@ static json_t *verdict_json(const struct explain *x)
 	enum agreement ag = explain_agree(&x->sim, &x->kr, &why);
 	size_t pending = x->e.plan.ops.n;
 	const char *hint = NULL;
+	/* The guard is in the kernel only while wgpolicy's table is. */
+	bool dropped = x->e.live->nft.n && explain_guard_drops(&x->cv, &x->kr);
+	bool holds = x->cv.chosen && x->cv.killswitch && x->kr.error == -EHOSTUNREACH;
 
 	if (ag == DISAGREE)
 		hint = pending ? "not applied? run `wgpolicy plan` to see what differs"
 			       : "wgpolicy's objects are all in place: a rule or route that is not "
 				 "wgpolicy's takes it first (`ip rule`, `wgpolicy doctor`)";
-	return json_pack("{s:o, s:s, s:i, s:s?}", "agree",
+	return json_pack("{s:o, s:s, s:b, s:b, s:i, s:s?}", "agree",
 			 ag == UNDECIDED ? json_null() : json_boolean(ag == AGREE), "reason", why,
-			 "pending_changes", (int)pending, "hint", hint);
+			 "leak_guard_drops", dropped, "kill_switch_holds", holds, "pending_changes",
+			 (int)pending, "hint", hint);
 }
 
 static json_t *explain_json(struct explain *x)
@@ -376,6 +382,13 @@ static void print_verdict(FILE *out, const json_t *v)
 		: json_is_true(agree) ? "agree"
 				      : "DISAGREE",
 		STR(v, "reason"));
+	if (json_is_true(json_object_get(v, "leak_guard_drops")))
+		fprintf(out,
+			"  nftables' leak guard drops it there: the policy's kill switch lets it "
+			"leave by its tunnels only\n");
+	if (json_is_true(json_object_get(v, "kill_switch_holds")))
+		fprintf(out, "  the kill switch holds: the policy's traffic is refused, not sent "
+			     "another way\n");
 	if (STR(v, "hint"))
 		fprintf(out, "  %s\n", STR(v, "hint"));
 	if (pending)

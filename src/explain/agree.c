@@ -84,3 +84,21 @@ enum agreement explain_agree(const struct simulation *sim, const struct kernel_r
 		return UNDECIDED;
 	}
 }
+
+bool explain_guard_drops(const struct config_view *cv, const struct kernel_route *k)
+{
+	bool tunnels = false;
+
+	if (!cv->chosen || !cv->killswitch || k->error || k->local || !k->dev[0] ||
+	    !strcmp(k->dev, "lo"))
+		return false;
+	vec_foreach(t, &cv->chosen->p->via)
+	{
+		if (!t->iface)
+			continue;
+		if (!strcmp(t->iface->name, k->dev))
+			return false;
+		tunnels = true;
+	}
+	return tunnels;
+}

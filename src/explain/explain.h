@@ -121,4 +121,10 @@ enum agreement { AGREE, DISAGREE, UNDECIDED };
 enum agreement explain_agree(const struct simulation *sim, const struct kernel_route *k,
 			     const char **why);
 
+/*
+ * Would the kill switch's leak guard (compile/nft.c) drop what the kernel does
+ * with it: the chosen policy's packet leaving by an interface not its tunnels?
+ */
+bool explain_guard_drops(const struct config_view *cv, const struct kernel_route *k);
+
 #endif
