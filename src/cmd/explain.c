@@ -231,6 +231,9 @@ static const char *kernel_error(const struct explain *x)
 	if (err == -EINVAL && x->pk.from.family && !packet_forwarded(&x->pk))
 		return "Invalid argument: the source is not an address of this host (a forwarded "
 		       "packet needs `iif IFACE`), or a blackhole route";
+	if (err == -EINVAL && packet_forwarded(&x->pk))
+		return "Invalid argument: a martian source, or the reverse path filter (rp_filter) "
+		       "drops it";
 	if (err == -EHOSTUNREACH)
 		return "No route to host: an unreachable route refuses it (a kill switch holds)";
 	if (err == -EXDEV)

@@ -99,6 +99,8 @@ uint8_t compile_protocol(const struct conf *c);
 const struct target *facts_active_target(const struct facts *f, const struct conf_policy *p);
 const struct uplink_fact *facts_uplink(const struct facts *f, const char *ifname);
 
+/* The path MTU towards a resolved endpoint; 0: unknown. */
+uint32_t facts_path_mtu(const struct facts *f, const struct st_endpoint *ep);
 /* Look up a resolved endpoint. */
 const struct endpoint_fact *facts_endpoint(const struct facts *f, const char *host, uint16_t port);
 

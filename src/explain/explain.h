@@ -100,7 +100,10 @@ bool rule_selects(const struct st_rule *r, const struct packet *pk, uint32_t mar
 /* The longest prefix match among @s's routes of @table for @dst (lowest metric on a tie). */
 const struct st_route *table_lookup(const struct state *s, uint32_t table,
 				    const struct prefix *dst);
-/* WireGuard's cryptokey routing: the peer of @ifname whose AllowedIPs hold @dst best. */
+/*
+ * WireGuard's cryptokey routing: the peer of @ifname whose AllowedIPs hold @dst
+ * best (a host, or a prefix one entry must hold whole).
+ */
 const struct st_wgpeer *allowedips_lookup(const struct state *s, const char *ifname,
 					  const struct prefix *dst);
 
