@@ -42,11 +42,11 @@ void check_nft(struct findings *f, const struct state *desired, const struct sta
 void check_foreign_rules(struct findings *f, const struct conf *c, const struct state *live,
 			 uint8_t protocol);
 /*
- * AllowedIPs: a prefix two peers of one interface claim (WireGuard gives it to
- * one); a policy's destinations no peer of its tunnel takes (cryptokey routing
- * drops them); a full tunnel that is also a policy's target.
+ * AllowedIPs: a policy's destinations no peer of its tunnel takes in @live
+ * (cryptokey routing drops them; `check` refuses such a configuration, so
+ * someone changed the peers since); a full tunnel that is also a policy's target.
  */
-void check_allowed_ips(struct findings *f, const struct conf *c, const struct state *desired);
+void check_allowed_ips(struct findings *f, const struct conf *c, const struct state *live);
 
 #define HANDSHAKE_STALE_SECONDS 180 /* REKEY_AFTER_TIME 120 + REKEY_TIMEOUT and jitter */
 /* The handshake of each live peer of wgpolicy's links, at time @now. */

@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * The checklist's judgements of WireGuard: AllowedIPs too broad where it is a
- * mistake (two peers claiming one prefix) or too narrow for a policy (the
- * tunnel drops what the policy sends it), handshakes, and tunnel MTUs against
- * the path the encrypted packets take.
+ * mistake (a full tunnel that also serves policies; two peers claiming one
+ * prefix `check` refuses already) or too narrow for a policy (the tunnel
+ * drops what the policy sends it), handshakes, and tunnel MTUs against the
+ * path the encrypted packets take.
  */
-#include <stdlib.h>
 #include <string.h>
 
 #include "explain/doctor.h"
@@ -26,45 +26,6 @@ static const char *label(struct arena *a, const struct conf *c, const char *ifna
 }
 
 /* ---- AllowedIPs ---- */
-
-struct claim {
-	const struct st_wgpeer *peer;
-	const struct prefix *p;
-};
-
-static int by_iface_prefix(const void *x, const void *y)
-{
-	const struct claim *a = x, *b = y;
-	int c = strcmp(a->peer->ifname, b->peer->ifname);
-
-	return c ? c : prefix_cmp(a->p, b->p);
-}
-
-static void duplicate_claims(struct findings *f, const struct conf *c, const struct state *s)
-{
-	struct claim *v;
-	size_t n = 0, i;
-	char buf[PREFIX_STRLEN];
-
-	vec_foreach(p, &s->wgpeers) n += p->n_allowed_ips;
-	v = arena_alloc(f->a, sizeof(*v) * (n + 1));
-	if (!v)
-		return;
-	n = 0;
-	vec_foreach(p, &s->wgpeers) for (i = 0; i < p->n_allowed_ips; i++) v[n++] =
-	    (struct claim){p, &p->allowed_ips[i]};
-	qsort(v, n, sizeof(*v), by_iface_prefix);
-	for (i = 1; i < n; i++)
-		if (!by_iface_prefix(&v[i - 1], &v[i]))
-			finding_add(
-			    f, "allowed-ips", LEVEL_FAIL,
-			    "give each prefix to one peer; to fail over between peers, "
-			    "Via = IFACE:PEER, IFACE:OTHER moves it",
-			    "%s and %s both claim %s: WireGuard gives it to one of them only",
-			    label(f->a, c, v[i].peer->ifname, &v[i - 1].peer->public_key),
-			    label(f->a, c, v[i].peer->ifname, &v[i].peer->public_key),
-			    prefix_format(v[i].p, buf, true));
-}
 
 struct coverage {
 	const struct state *s;
@@ -104,7 +65,7 @@ static void policy_coverage(struct findings *f, const struct conf *c, const stru
 		struct prefix all[2] = {{.family = FAMILY_V4}, {.family = FAMILY_V6}};
 		char buf[PREFIX_STRLEN];
 
-		if (!t->iface)
+		if (!t->iface || !carried(s, cv.ifname))
 			continue;
 		/* A tunnel without a family blocks it on purpose (compile/policy.c): not this. */
 		cv.fams = carried(s, cv.ifname) & policy_families(c, p);
@@ -116,7 +77,7 @@ static void policy_coverage(struct findings *f, const struct conf *c, const stru
 		}
 		if (cv.missing)
 			finding_add(f, "allowed-ips", LEVEL_FAIL,
-				    "add it to the AllowedIPs of the tunnel's peer",
+				    "`wgpolicy apply` gives the peers their AllowedIPs again",
 				    "policy %s sends %s%s by %s, but no peer of %s takes it in "
 				    "AllowedIPs: WireGuard drops it",
 				    p->name, prefix_format(&cv.first, buf, true),
@@ -161,12 +122,11 @@ void check_allowed_ips(struct findings *f, const struct conf *c, const struct st
 {
 	size_t before = f->v.n;
 
-	duplicate_claims(f, c, desired);
 	vec_foreach(p, &c->policies) policy_coverage(f, c, desired, *p);
 	full_tunnel_targets(f, c);
 	if (f->v.n == before)
 		finding_add(f, "allowed-ips", LEVEL_OK, NULL,
-			    "every policy's destinations have a peer; no prefix claimed twice");
+			    "every policy's destinations have a peer of its tunnel");
 }
 
 /* ---- handshakes ---- */

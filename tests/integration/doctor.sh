@@ -3,8 +3,8 @@
 # 0); each problem injected behind wgpolicy's back gives the FAIL or warn that
 # names it, and exit 1 for a FAIL: an owned rule deleted, a foreign rule in
 # front of the policies, a peer that never answers, a world-readable key
-# file, strict rp_filter on a user policy's tunnel, a tunnel MTU above the
-# path's, an endpoint that does not resolve.
+# file, strict rp_filter on a user policy's tunnel, AllowedIPs narrowed, a
+# tunnel MTU above the path's, an endpoint that does not resolve.
 #
 #   [lan1] ── [gw: office From 10.0.1.0/24 → A, backup-user uid 1001 → B] ══ [vpn0], [vpn1]
 set -u
@@ -101,6 +101,15 @@ pp "$GW" sysctl -qw "net.ipv4.conf.$B.rp_filter=0" "net.ipv4.conf.$A.rp_filter=1
 doctor
 is "$(level rp_filter)" ok "strict rp_filter on A: office's replies pass, ok"
 pp "$GW" sysctl -qw "net.ipv4.conf.$A.rp_filter=0"
+
+# A peer's AllowedIPs narrowed behind wgpolicy's back: WireGuard drops office's traffic.
+# shellcheck disable=SC2154 # lab_up's keypair sets srv0_pub
+pp "$GW" wg set "$A" peer "$srv0_pub" allowed-ips 10.8.0.0/24
+doctor
+is "$(level allowed-ips "policy office sends 0.0.0.0/0 by $A")" FAIL "AllowedIPs narrowed: FAIL"
+gw_wgpolicy apply "apply gives the peer its AllowedIPs back"
+doctor
+is "$(level allowed-ips)" ok "after apply: AllowedIPs ok"
 
 # A tunnel MTU above what the path carries.
 pp "$GW" ip link set "$A" mtu 1500
