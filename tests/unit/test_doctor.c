@@ -41,15 +41,8 @@ static void build(struct fx *fx, const char *iface, const char *pol)
 	};
 	struct state *none = state_new();
 	struct diags d;
-	size_t i;
 
-	fx->c = conf_new();
-	for (i = 0; i < 2; i++)
-		assert_int_equal(conf_parse(fx->c, &srcs[i], &test_env), 0);
-	conf_finish(fx->c);
-	if (fx->c->diags.errors)
-		dump_diags(fx->c);
-	assert_int_equal(fx->c->diags.errors, 0);
+	fx->c = parse_sources(srcs, 2);
 	fx->desired = state_new();
 	fx->live = NULL;
 	diags_init(&d, &fx->desired->arena);

@@ -74,15 +74,8 @@ static void build(struct fx *fx, const char *policies)
 	};
 	struct state *live = state_new();
 	struct diags d;
-	size_t i;
 
-	fx->c = conf_new();
-	for (i = 0; i < 3; i++)
-		assert_int_equal(conf_parse(fx->c, &srcs[i], &test_env), 0);
-	conf_finish(fx->c);
-	if (fx->c->diags.errors)
-		dump_diags(fx->c);
-	assert_int_equal(fx->c->diags.errors, 0);
+	fx->c = parse_sources(srcs, 3);
 	fx->desired = state_new();
 	fx->f = test_facts(&fx->tf, fx->c, live);
 	fx->f->target_up = target_up;
