@@ -12,7 +12,7 @@
 #include "load/load.h"
 
 static const char usage[] =
-    "Usage: wgpolicy doctor [-C DIR] [--json]\n"
+    "Usage: wgpolicy doctor [-C DIR] [--json] [--probe]\n"
     "\n"
     "Run the troubleshooting checklist against this network namespace: the\n"
     "configuration; the kernel against it (plan, rules, tables, nftables); rules\n"
@@ -24,6 +24,7 @@ static const char usage[] =
     "\n"
     "  -C, --config DIR  read the configuration from DIR (default " DEFAULT_CONFIG_DIR ")\n"
     "  -j, --json        print JSON\n"
+    "      --probe       also ping through each tunnel with its whole MTU, Don't Fragment\n"
     "  -h, --help        show this help\n"
     "\n"
     "Exit status: 0 no FAIL (warnings allowed), 1 a FAIL or an error, 64 usage.\n";
@@ -121,7 +122,7 @@ static void check_plan(struct findings *f, const struct engine *e, bool planned)
 }
 
 /* The checks that need the kernel's state and the compiled one. */
-static void check_kernel(struct findings *f, struct engine *e, bool planned)
+static void check_kernel(struct findings *f, struct engine *e, bool planned, bool probe)
 {
 	check_endpoints(f, &e->facts);
 	check_plan(f, e, planned);
@@ -135,6 +136,8 @@ static void check_kernel(struct findings *f, struct engine *e, bool planned)
 	check_foreign_rules(f, e->conf, e->live, e->r.protocol);
 	check_handshakes(f, e->conf, e->live, time(NULL));
 	check_mtu(f, e->live, &e->facts);
+	if (probe)
+		check_mtu_probe(f, e);
 	check_rp_filter(f, e);
 	check_dns(f, e);
 }
@@ -170,7 +173,7 @@ static void print(const struct findings *f, bool json)
 	       count[LEVEL_FAIL] == 1 ? "" : "s");
 }
 
-static int doctor(const struct cmd_opts *o)
+static int doctor(const struct cmd_opts *o, bool probe)
 {
 	struct engine_opts eo = {.dir = o->dir};
 	struct arena a;
@@ -194,7 +197,7 @@ static int doctor(const struct cmd_opts *o)
 		}
 		planned = !engine_plan(&e);
 		if (e.live)
-			check_kernel(&f, &e, planned);
+			check_kernel(&f, &e, planned, probe);
 	}
 	print(&f, o->json);
 	ret = findings_worst(&f) == LEVEL_FAIL ? EXIT_ERROR : EXIT_OK;
@@ -208,13 +211,22 @@ out:
 int doctor_main(int argc, char *argv[])
 {
 	struct cmd_opts o;
-	int ret = cmd_options(argc, argv, usage, true, &o);
+	bool probe = false;
+	int i, n = 0, ret;
 
+	/* --probe is doctor's own: taken out before the options every command shares. */
+	for (i = 0; i < argc; i++) {
+		if (i && !strcmp(argv[i], "--probe"))
+			probe = true;
+		else
+			argv[n++] = argv[i];
+	}
+	ret = cmd_options(n, argv, usage, true, &o);
 	if (ret >= 0)
 		return ret;
 	if (o.nargs) {
 		fputs(usage, stderr);
 		return EXIT_USAGE;
 	}
-	return doctor(&o);
+	return doctor(&o, probe);
 }

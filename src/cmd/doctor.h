@@ -14,5 +14,7 @@ void check_sysctls(struct findings *f, const struct state *desired);
 void check_rp_filter(struct findings *f, struct engine *e);
 /* resolv.conf's nameservers: by which interface they are reached, and leaks around tunnels. */
 void check_dns(struct findings *f, struct engine *e);
+/* A ping of each tunnel's whole MTU, Don't Fragment, through it (doctor_probe.c). */
+void check_mtu_probe(struct findings *f, struct engine *e);
 
 #endif

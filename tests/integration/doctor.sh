@@ -4,12 +4,16 @@
 # names it, and exit 1 for a FAIL: an owned rule deleted, a foreign rule in
 # front of the policies, a peer that never answers, a world-readable key
 # file, strict rp_filter on a user policy's tunnel, AllowedIPs narrowed, a
-# tunnel MTU above the path's, an endpoint that does not resolve.
+# tunnel MTU above the path's, a path MTU black hole (--probe), an endpoint
+# that does not resolve.
 #
 #   [lan1] ── [gw: office From 10.0.1.0/24 → A, backup-user uid 1001 → B] ══ [vpn0], [vpn1]
 set -u
 . "$(dirname "$0")/lab.sh"
 lab_start
+# What --probe pings through each tunnel: the server's tunnel address.
+sed -i 's/^\[Peer\]$/[Peer]\nProbe = 10.8.0.1/' "$CONF/$A.conf"
+sed -i 's/^\[Peer\]$/[Peer]\nProbe = 10.9.0.1/' "$CONF/$B.conf"
 
 cat >"$CONF/policy.conf" <<CONF
 [Policy office]
@@ -59,6 +63,19 @@ done
 run nsx "$GW" "$W" doctor -C "$CONF"
 like "$stdout" "^ok +plan: the kernel matches the configuration" "healthy: the text has a line a check"
 like "$stdout" "0 failures" "healthy: the text sums up"
+
+# --probe: DF pings of each tunnel's MTU come back; then a router on the way that drops
+# large packets silently (a path MTU black hole no route shows): FAIL for A alone.
+doctor --probe
+is "$(level mtu-probe "$A: 1420 bytes")" ok "--probe: A carries its MTU"
+is "$(level mtu-probe "$B: 1420 bytes")" ok "--probe: B carries its MTU"
+pp "$INET" nft add rule inet lab count ip daddr 192.0.2.2 meta length gt 1400 drop
+doctor --probe
+is "$(level mtu-probe "$A: 1420 bytes with Don't Fragment .* are lost")" FAIL "black hole: --probe FAILs A"
+is "$(level mtu-probe "$B: 1420 bytes")" ok "black hole: B still fine"
+is "$(level mtu)" ok "black hole: no route shows it, only the probe"
+handle=$(nsx "$INET" nft -a list chain inet lab count | awk '/drop/ { print $NF }')
+pp "$INET" nft delete rule inet lab count handle "$handle"
 
 # An owned rule deleted: office's own, not the one keeping its subnet local.
 prio=$(nsx "$GW" ip -4 rule show | awk '/from 10.0.1.0\/24 lookup 52/ { sub(":", "", $1); print $1; exit }')
