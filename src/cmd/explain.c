@@ -357,8 +357,8 @@ static void print_kernel(FILE *out, const json_t *k)
 		fprintf(out, "  refused: %s\n", STR(k, "error"));
 		return;
 	}
-	fprintf(out, "  %s table %s, dev %s",
-		json_is_true(json_object_get(k, "local")) ? "local," : "", STR(k, "table"),
+	fprintf(out, "  %stable %s, dev %s",
+		json_is_true(json_object_get(k, "local")) ? "local, " : "", STR(k, "table"),
 		STR(k, "interface") ?: "(none)");
 	if (STR(k, "gateway"))
 		fprintf(out, ", via %s", STR(k, "gateway"));
