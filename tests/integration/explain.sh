@@ -4,7 +4,8 @@
 # (the policy, and the interface the kernel picks) must be where the lab's far
 # ends count the packets; with an owned rule deleted it must say that the
 # kernel disagrees (and that the leak guard drops what leaks); with the tunnel
-# gone, that the kill switch holds.
+# gone, that the kill switch holds; with the daemon running, that a failover
+# moved a policy to its second tunnel.
 #
 #   [lan1] ── lan1 ┐  office: From 10.0.1.0/24 → A   ══ A ══ [vpn0] ──┐
 #                  [gw]  lan-direct: To .50 → up0 ───────────────── [inet]
@@ -12,6 +13,7 @@
 #                     backup-user: uid 1001 → B
 set -u
 . "$(dirname "$0")/lab.sh"
+. "$(dirname "$0")/lab-daemon.sh"
 lab_start
 
 cat >"$CONF/policy.conf" <<CONF
@@ -164,6 +166,34 @@ is "$(field verdict.kill_switch_holds)" true "tunnel gone: the kill switch holds
 run probe "$LAN1" -- tcp 203.0.113.15 80
 is "$([ "$status" -ne 0 ] && echo refused)" refused "tunnel gone: lan1's flow does not get through"
 unseen "tunnel gone: nothing in clear on the uplink" "$INET" up15
+
+# Failover as the daemon sees it: corp goes by A, or by B while A's server does not answer.
+printf 'Probe = 10.8.0.1\n' >>"$CONF/$A.conf"
+printf 'Probe = 10.9.0.1\n' >>"$CONF/$B.conf"
+printf '[Policy corp]\nTo = 203.0.113.60/32\nVia = %s, %s\n%s\n' "$A" "$B" \
+	"Check = probe 10.8.0.1 interval 100ms timeout 100ms down 3 up 3" >>"$CONF/policy.conf"
+count "$VPN0" a60 iifname "$S0" ip daddr 203.0.113.60
+count "$VPN1" b60 iifname "$S1" ip daddr 203.0.113.60
+count "$INET" up60 iifname gw ip saddr 198.51.100.2 ip daddr 203.0.113.60
+note "[gw] wgpolicy daemon -C \$CONF"
+nsx "$GW" "$W" daemon -C "$CONF" >"$TMP/daemon.log" 2>&1 &
+PIDS+=($!)
+daemon_up() { nsx "$GW" "$W" status --json | grep -q '"pid"'; }
+ok "the daemon runs" wait_for 20 daemon_up
+ok "tunnels up again" tunnels_ready
+explain to 203.0.113.60 from 10.0.2.2 iif lan2 ipproto tcp dport 80
+is "$(field configuration.health)" daemon "daemon: health comes from it"
+is "$(field configuration.target)" "$A" "daemon, A up: corp goes by A"
+is "$(field kernel.interface)" "$A" "daemon, A up: the kernel sends it by A"
+fault "$VPN0"
+via_b() { explain to 203.0.113.60 from 10.0.2.2 iif lan2 ipproto tcp dport 80 >/dev/null && [ "$(field kernel.interface)" = "$B" ]; }
+ok "A's server unreachable: the daemon moves corp to B" wait_for 10 via_b
+explain to 203.0.113.60 from 10.0.2.2 iif lan2 ipproto tcp dport 80
+is "$(field configuration.target)" "$B" "A down: explain says corp goes by B"
+is "$(field verdict.agree)" true "A down: the kernel agrees"
+echoes "A down: a real flow to corp" "$LAN2" 203.0.113.60 80
+goes "A down" 60 "$B"
+repair "$VPN0"
 
 # Usage: no destination, an unknown word.
 run nsx "$GW" "$W" explain -C "$CONF" from 10.0.1.2
