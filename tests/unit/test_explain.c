@@ -375,6 +375,46 @@ static void kill_switch_refuses_when_every_target_is_down(void **unused)
 	done(&fx);
 }
 
+/* wg-quick's full tunnel: main's specific routes first (suppress_prefixlength 0), then 51820. */
+static void wg_quick_full_tunnel(void **unused)
+{
+	static const char full[] = "[Interface]\nPrivateKey = " KEY_A "\nAddress = 10.8.0.2/24\n"
+				   "[Peer]\nPublicKey = " PUB_A "\nEndpoint = 203.0.113.10:51820\n"
+				   "AllowedIPs = 0.0.0.0/0\n";
+	struct conf_source src = {.path = "wg0.conf", .data = full, .len = sizeof(full) - 1};
+	struct state *desired = state_new(), *live = state_new();
+	struct test_facts tf;
+	struct simulation sim;
+	struct packet pk;
+	struct conf *c = parse_sources(&src, 1);
+	struct arena a;
+	struct diags d;
+	char *to[] = {"198.51.100.7"}, mark[32], *marked[] = {"198.51.100.7", "mark", mark};
+
+	(void)unused;
+	arena_init(&a);
+	diags_init(&d, &desired->arena);
+	assert_int_equal(compile_state(c, test_facts(&tf, c, live), desired, &d), 0);
+	assert_null(packet_parse(&pk, to, 1, c, &test_env, &a));
+	explain_simulate(c, desired, &pk, &a, &sim);
+	assert_int_equal(sim.end, SIM_ROUTE);
+	assert_int_equal(sim.table, WGQUICK_TABLE_BASE);
+	assert_true(sim.rule->invert);
+	assert_string_equal(sim.route->ifname, "wg0");
+	assert_int_equal(sim.skipped_suppress, 1);
+	/* The tunnel's own packets carry its fwmark: main. */
+	snprintf(mark, sizeof(mark), "0x%x", desired->wgdevs.v[0].fwmark);
+	assert_null(packet_parse(&pk, marked, 3, c, &test_env, &a));
+	explain_simulate(c, desired, &pk, &a, &sim);
+	assert_int_equal(sim.end, SIM_OTHER_TABLE);
+	assert_int_equal(sim.table, RT_TABLE_MAIN_ID);
+	test_facts_free(&tf);
+	arena_free(&a);
+	state_free(live);
+	state_free(desired);
+	conf_free(c);
+}
+
 /* ---- agreement ---- */
 
 static void kernel_answers_compared(void **unused)
@@ -457,6 +497,7 @@ int main(void)
 	    cmocka_unit_test(a_tunnels_own_packets_take_main),
 	    cmocka_unit_test(marks_of_another_mask_and_mark_selectors),
 	    cmocka_unit_test(kill_switch_refuses_when_every_target_is_down),
+	    cmocka_unit_test(wg_quick_full_tunnel),
 	    cmocka_unit_test(kernel_answers_compared),
 	    cmocka_unit_test(packet_words),
 	};
