@@ -10,7 +10,7 @@
 #   [lan1] ── lan1 ┐  office: From 10.0.1.0/24 → A   ══ A ══ [vpn0] ──┐
 #                  [gw]  lan-direct: To .50 → up0 ───────────────── [inet]
 #   [lan2] ── lan2 ┘  web: From 10.0.2.0/24 tcp 8080 → B ══ B ══ [vpn1] ┘
-#                     backup-user: uid 1001 → B
+#                     backup-user: uid 1001 → B, staff: gid 1234 → B (nftables marks)
 set -u
 . "$(dirname "$0")/lab.sh"
 . "$(dirname "$0")/lab-daemon.sh"
@@ -34,6 +34,10 @@ Via = $B
 [Policy backup-user]
 User = 1001
 Via = $B
+
+[Policy staff]
+Group = 1234
+Via = $B
 CONF
 u1001=(setpriv --reuid 1001 --regid 1001 --clear-groups --)
 
@@ -55,7 +59,7 @@ print("" if v is None else str(v).lower() if isinstance(v, bool) else v)' "$1"
 }
 
 # Where each way out is counted: tunnel A at vpn0, B at vpn1, up0 at inet from the uplink.
-for n in 11 12 13 14 15 21 23 50; do
+for n in 11 12 13 14 15 21 22 23 50; do
 	count "$VPN0" "a$n" iifname "$S0" ip daddr "203.0.113.$n"
 	count "$VPN1" "b$n" iifname "$S1" ip daddr "203.0.113.$n"
 	count "$INET" "up$n" iifname gw ip saddr 198.51.100.2 ip daddr "203.0.113.$n"
@@ -124,6 +128,12 @@ like "$(field configuration.policies)" "DestinationPort 8080 does not hold 443" 
 port=443 case_of "uid 1001" 21 backup-user "$B" "$GW" "${u1001[@]}" : \
 	to 203.0.113.21 uid 1001 ipproto tcp dport 443
 is "$(field kernel.source)" 10.9.0.2 "uid 1001: the kernel picks $B's address"
+
+# A group is for nftables alone: it marks, one fwmark rule takes the mark.
+port=443 case_of "gid 1234" 22 staff "$B" "$GW" setpriv --reuid 1500 --regid 1234 --clear-groups \
+	-- : to 203.0.113.22 uid 1500 gid 1234 ipproto tcp dport 443
+is "$(field compiled.marked_by)" staff "gid 1234: nftables marks it for staff"
+like "$(field kernel.query)" "mark 0x[0-9a-f]+" "gid 1234: the kernel is asked with that mark"
 
 port=443 case_of "root, no policy" 23 "" up0 "$GW" : to 203.0.113.23 uid 0 ipproto tcp dport 443
 
