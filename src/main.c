@@ -16,6 +16,8 @@ static const struct {
 	{ "up", up_main, "bring up one interface (a name or a wg-quick file)" },
 	{ "down", down_main, "remove what wgpolicy owns, or one interface's part" },
 	{ "status", status_main, "interfaces, peers, owned rules and routes" },
+	{ "explain", explain_main, "which policy, rule, route and peer a packet takes, and why" },
+	{ "doctor", doctor_main, "the troubleshooting checklist against the live system" },
 	{ "exec", exec_main, "run a command whose traffic follows a policy" },
 	{ "daemon", daemon_main, "apply, then keep it so: re-assert, probe, fail over" },
 	{ "reload", reload_main, "make the running daemon re-read its configuration" },

@@ -4,10 +4,13 @@
 
 /* One file per command, dispatched from main.c's table (as wireguard-tools' wg.c). */
 
+#include <jansson.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <time.h>
 
 #include "conf/conf.h"
+#include "state/state.h"
 
 /* Exit codes, documented in wgpolicy(8). */
 enum {
@@ -26,6 +29,8 @@ int status_main(int argc, char *argv[]);
 int exec_main(int argc, char *argv[]);
 int daemon_main(int argc, char *argv[]);
 int reload_main(int argc, char *argv[]);
+int explain_main(int argc, char *argv[]);
+int doctor_main(int argc, char *argv[]);
 
 struct cmd_opts {
 	const char *dir;
@@ -45,5 +50,15 @@ int iface_scope(const struct cmd_opts *o, struct engine_opts *eo, char name[IFNA
 /* Parse the shared options; returns -1 to go on, else the exit code (after --help: 0). */
 int cmd_options(int argc, char *argv[], const char *usage, bool allow_json, struct cmd_opts *o);
 
+/* ---- show.c: what several commands show alike ---- */
+
+/* A live peer as status shows it; @c (may be NULL) gives its Name. */
+json_t *peer_json(const struct conf *c, const struct st_wgpeer *p, time_t now);
+/* "5 seconds ago", "never", and a newline. */
+void print_age(FILE *out, int64_t when, time_t now);
+/* What the daemon of this namespace says (health, active targets), or null when none runs. */
+json_t *daemon_json(void);
+/* target_up_fn over daemon_json()'s answer: unknown targets are up. */
+bool daemon_target_up(const void *daemon, const struct conf_policy *p, size_t i);
 
 #endif

@@ -20,52 +20,6 @@ static const char usage[] =
 	"  -j, --json        print JSON\n"
 	"  -h, --help        show this help\n";
 
-static const char *peer_name(const struct conf *c, const struct st_wgpeer *p)
-{
-	const struct conf_iface *iface = c ? conf_find_iface(c, p->ifname) : NULL;
-
-	if (!iface)
-		return NULL;
-	vec_foreach(it, &iface->peers)
-		if (IS_SET((*it)->name) && !memcmp((*it)->public_key.v.b, p->public_key.b, 32))
-			return (*it)->name.v;
-	return NULL;
-}
-
-
-static json_t *peer_json(const struct conf *c, const struct st_wgpeer *p, time_t now)
-{
-	char key[ST_KEY_B64_LEN], ep[ST_ENDPOINT_STRLEN], buf[PREFIX_STRLEN];
-	json_t *ips = json_array();
-	uint32_t i;
-
-	for (i = 0; i < p->n_allowed_ips; i++)
-		json_array_append_new(ips, json_string(prefix_format(&p->allowed_ips[i], buf, true)));
-	st_endpoint_format(&p->endpoint, ep);
-	return json_pack("{s:s, s:s?, s:s?, s:o, s:o, s:o, s:I, s:I, s:i}", "public_key",
-			 st_key_format(&p->public_key, key), "name", peer_name(c, p),
-			 "endpoint", p->endpoint.family ? ep : NULL, "allowed_ips", ips,
-			 "latest_handshake",
-			 p->last_handshake_sec ? json_integer(p->last_handshake_sec) : json_null(),
-			 "handshake_age_seconds",
-			 p->last_handshake_sec ? json_integer(now - p->last_handshake_sec)
-					       : json_null(),
-			 "rx_bytes", (json_int_t)p->rx_bytes, "tx_bytes", (json_int_t)p->tx_bytes,
-			 "persistent_keepalive", (int)p->keepalive);
-}
-
-/* What the daemon of this namespace knows (health, active targets), or null when none runs. */
-static json_t *daemon_json(void)
-{
-	char *text = NULL;
-	json_t *j = NULL;
-
-	if (!control_request("status", &text) && text)
-		j = json_loads(text, 0, NULL);
-	free(text);
-	return j ? j : json_null();
-}
-
 static void print_daemon(FILE *out, const json_t *d)
 {
 	const json_t *p, *t;
@@ -138,20 +92,6 @@ static json_t *status_json(const struct engine *e)
 									     sizeof(line))));
 	return json_pack("{s:o, s:o, s:o, s:o}", "interfaces", ifaces, "rules", rules, "routes",
 			 routes, "daemon", daemon_json());
-}
-
-static void print_age(FILE *out, int64_t when, time_t now)
-{
-	int64_t age = now - when;
-
-	if (!when)
-		fprintf(out, "never\n");
-	else if (age < 120)
-		fprintf(out, "%lld seconds ago\n", (long long)age);
-	else if (age < 7200)
-		fprintf(out, "%lld minutes ago\n", (long long)(age / 60));
-	else
-		fprintf(out, "%lld hours ago\n", (long long)(age / 3600));
 }
 
 static void print_text(const struct engine *e, FILE *out)

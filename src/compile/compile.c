@@ -79,7 +79,7 @@ const struct uplink_fact *facts_uplink(const struct facts *f, const char *ifname
 	return NULL;
 }
 
-static uint32_t path_mtu(const struct facts *f, const struct st_endpoint *ep)
+uint32_t facts_path_mtu(const struct facts *f, const struct st_endpoint *ep)
 {
 	size_t i;
 
@@ -140,7 +140,7 @@ uint32_t compile_mtu(struct compile_ctx *ctx, const struct conf_iface *iface)
 		if (!IS_SET((*peer)->endpoint))
 			continue;
 		ef = facts_endpoint(ctx->f, (*peer)->endpoint.v.host, (*peer)->endpoint.v.port);
-		m = ef && ef->ep.family ? path_mtu(ctx->f, &ef->ep) : 0;
+		m = ef && ef->ep.family ? facts_path_mtu(ctx->f, &ef->ep) : 0;
 		if (!m)
 			continue;
 		if (!is_auto) {

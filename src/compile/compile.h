@@ -94,6 +94,20 @@ bool compile_uses_marks(const struct conf *c);
 char *compile_saved_config(const struct conf_iface *iface, const char *orig, size_t len,
 			   const struct state *live);
 
+/* What the compiler made of one policy in a desired state (explain shows it). */
+struct compiled_policy {
+	uint32_t priority; /* of its rules */
+	uint32_t table;    /* the table its rules look up (main for Via = direct); 0: no rule */
+	uint32_t mark;     /* set by nftables, then one fwmark rule; 0: matched by ip rules alone */
+	uint32_t mask;     /* of the mark: wgpolicy's bits */
+};
+
+/* Policy @p's priority, table and mark in @desired, which was compiled from @c. */
+void compile_policy_view(const struct conf *c, const struct state *desired,
+			 const struct conf_policy *p, struct compiled_policy *out);
+/* The priority of the policy's rules. */
+uint32_t policy_priority(const struct conf *c, const struct conf_policy *p);
+
 /* The rtnetlink protocol wgpolicy tags its routes and rules with. */
 uint8_t compile_protocol(const struct conf *c);
 
@@ -101,6 +115,8 @@ uint8_t compile_protocol(const struct conf *c);
 const struct target *facts_active_target(const struct facts *f, const struct conf_policy *p);
 const struct uplink_fact *facts_uplink(const struct facts *f, const char *ifname);
 
+/* The path MTU towards a resolved endpoint; 0: unknown. */
+uint32_t facts_path_mtu(const struct facts *f, const struct st_endpoint *ep);
 /* Look up a resolved endpoint. */
 const struct endpoint_fact *facts_endpoint(const struct facts *f, const char *host, uint16_t port);
 

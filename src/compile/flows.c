@@ -10,16 +10,29 @@
 #include "compile/policy.h"
 #include "state/flow.h"
 
-/* Its mark rules, if the policy was marked: the mark they look for. */
-static uint32_t find_mark(const struct conf *c, const struct state *desired,
-			  const struct conf_policy *p)
+/* A policy's own FirewallMark selector, not a mark wgpolicy gave it. */
+static bool selects_mark(const struct conf_policy *p, const struct st_rule *r)
 {
-	uint32_t prio = policy_priority(c, p), mask = policy_mark_mask(c);
+	vec_foreach(m, &p->fwmarks)
+		if (m->value == r->fwmark && m->mask == r->fwmask)
+			return true;
+	return false;
+}
 
-	vec_foreach(r, &desired->rules)
-		if (r->priority == prio && r->fwmask == mask && r->fwmark)
-			return r->fwmark;
-	return 0;
+void compile_policy_view(const struct conf *c, const struct state *desired,
+			 const struct conf_policy *p, struct compiled_policy *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->priority = policy_priority(c, p);
+	out->mask = policy_mark_mask(c);
+	vec_foreach(r, &desired->rules) {
+		if (r->priority != out->priority || r->action != RULE_TO_TABLE)
+			continue;
+		out->table = r->table;
+		/* Its mark rules, if the policy was marked: the mark they look for. */
+		if (r->fwmask == out->mask && r->fwmark && !selects_mark(p, r))
+			out->mark = r->fwmark;
+	}
 }
 
 struct collect {
@@ -59,11 +72,13 @@ int compile_flows(const struct conf *c, const struct state *desired, const struc
 		  struct arena *a, struct flow_match *out)
 {
 	struct collect src = { a, &out->src, 0 }, dst = { a, &out->dst, 0 };
+	struct compiled_policy view;
 
 	memset(out, 0, sizeof(*out));
-	out->mark = find_mark(c, desired, p);
-	if (out->mark) {
-		out->mask = policy_mark_mask(c);
+	compile_policy_view(c, desired, p, &view);
+	if (view.mark) {
+		out->mark = view.mark;
+		out->mask = view.mask;
 		return 0;
 	}
 	/* What conntrack does not record: without a mark, these flows cannot be told apart. */

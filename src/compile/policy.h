@@ -27,7 +27,5 @@ bool policy_needs_marks(struct compile_ctx *ctx, const struct conf_policy *p, un
 			bool to_in_rules);
 uint32_t policy_mark_mask(const struct conf *c);
 uint32_t policy_mark(const struct conf *c, uint32_t k);
-/* The priority of the policy's rules. */
-uint32_t policy_priority(const struct conf *c, const struct conf_policy *p);
 
 #endif

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include "conf/model.h"
 
+#include <stdio.h>
 #include <string.h>
 
 struct conf_iface *conf_find_iface(const struct conf *c, const char *name)
@@ -45,4 +46,63 @@ const char *peer_label(struct arena *a, const struct conf_peer *peer)
 		return arena_printf(a, "%s:%s", peer->iface->name, peer->name.v);
 	return arena_printf(a, "%s peer #%u (line %u)", peer->iface->name, peer->index + 1,
 			    peer->loc.line);
+}
+
+const char *target_name(const struct target *t, char *buf, size_t len)
+{
+	if (!t)
+		return NULL;
+	if (t->kind == TARGET_DIRECT || t->kind == TARGET_BLACKHOLE)
+		return t->kind == TARGET_DIRECT ? "direct" : "blackhole";
+	if (!t->peer_name)
+		return t->iface_name;
+	snprintf(buf, len, "%s:%s", t->iface_name, t->peer_name);
+	return buf;
+}
+
+/*
+ * Without a Check or a Probe, the peer's own tunnel address: a host route in
+ * its AllowedIPs that lies inside one of the interface's subnets.
+ */
+static bool derive_addr(const struct conf_iface *iface, const struct conf_peer *only,
+			struct prefix *out)
+{
+	vec_foreach(peer, &iface->peers) {
+		if (only && *peer != only)
+			continue;
+		vec_foreach(lp, &(*peer)->allowed_ips) {
+			if (lp->p.len != prefix_max_len(lp->p.family))
+				continue;
+			vec_foreach(a, &iface->addresses) {
+				struct prefix net = prefix_network(&a->p);
+
+				if (a->p.len < prefix_max_len(a->p.family) &&
+				    prefix_contains(&net, &lp->p)) {
+					*out = lp->p;
+					return true;
+				}
+			}
+		}
+	}
+	return false;
+}
+
+bool target_probe_addr(const struct conf_policy *p, const struct target *t, struct prefix *out)
+{
+	if (t->peer && IS_SET(t->peer->probe)) {
+		*out = t->peer->probe.v;
+		return true;
+	}
+	/* An interface target: the Probe of its (first) peer that has one. */
+	vec_foreach(peer, &t->iface->peers) {
+		if (!t->peer && IS_SET((*peer)->probe)) {
+			*out = (*peer)->probe.v;
+			return true;
+		}
+	}
+	if (p && IS_SET(p->check)) {
+		*out = p->check.v.addr;
+		return true;
+	}
+	return derive_addr(t->iface, t->peer, out);
 }

@@ -234,6 +234,14 @@ struct conf_iface *conf_find_iface(const struct conf *c, const char *name);
 struct conf_peer *conf_find_peer(const struct conf_iface *iface, const char *name);
 struct conf_set *conf_find_set(const struct conf *c, const char *name);
 const char *peer_label(struct arena *a, const struct conf_peer *peer);
+/* A target's name as Via gives it: wg0, wg0:ams1, direct, blackhole; NULL: none. */
+const char *target_name(const struct target *t, char *buf, size_t len);
+/*
+ * What a tunnel target's health probe pings: its peer's Probe, else the
+ * policy's Check address (@p may be NULL), else the peer's own tunnel address
+ * from its AllowedIPs; false when there is none.
+ */
+bool target_probe_addr(const struct conf_policy *p, const struct target *t, struct prefix *out);
 /* The same target, as the files name it (across two readings of the configuration). */
 bool conf_target_same(const struct target *a, const struct target *b);
 

@@ -13,6 +13,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "util/icmp.h"
 #include "util/log.h"
 
 uint64_t now_ms(void)
@@ -23,33 +24,6 @@ uint64_t now_ms(void)
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
-/*
- * Without a Check or a Probe, the peer's own tunnel address: a host route in
- * its AllowedIPs that lies inside one of the interface's subnets.
- */
-static bool derive_addr(const struct conf_iface *iface, const struct conf_peer *only,
-			struct prefix *out)
-{
-	vec_foreach(peer, &iface->peers) {
-		if (only && *peer != only)
-			continue;
-		vec_foreach(lp, &(*peer)->allowed_ips) {
-			if (lp->p.len != prefix_max_len(lp->p.family))
-				continue;
-			vec_foreach(a, &iface->addresses) {
-				struct prefix net = prefix_network(&a->p);
-
-				if (a->p.len < prefix_max_len(a->p.family) &&
-				    prefix_contains(&net, &lp->p)) {
-					*out = lp->p;
-					return true;
-				}
-			}
-		}
-	}
-	return false;
-}
-
 static void probe_target(struct probe *pr, const struct conf_policy *p, const struct target *t)
 {
 	static const struct probe_check dflt = { .interval_ms = CHECK_DEFAULT_INTERVAL_MS,
@@ -58,21 +32,7 @@ static void probe_target(struct probe *pr, const struct conf_policy *p, const st
 						 .up = CHECK_DEFAULT_UP };
 
 	pr->check = IS_SET(p->check) ? p->check.v : dflt;
-	if (t->peer && IS_SET(t->peer->probe)) {
-		pr->addr = t->peer->probe.v;
-		return;
-	}
-	/* An interface target: the Probe of its (first) peer that has one. */
-	vec_foreach(peer, &t->iface->peers) {
-		if (!t->peer && IS_SET((*peer)->probe)) {
-			pr->addr = (*peer)->probe.v;
-			return;
-		}
-	}
-	if (IS_SET(p->check))
-		pr->addr = p->check.v.addr;
-	else
-		derive_addr(t->iface, t->peer, &pr->addr);
+	target_probe_addr(p, t, &pr->addr);
 }
 
 static int open_socket(struct probe *pr)
@@ -202,21 +162,6 @@ bool health_target_up(const void *ctx, const struct conf_policy *p, size_t i)
 	return true;
 }
 
-static uint16_t checksum(const void *data, size_t len)
-{
-	const uint8_t *b = data;
-	uint32_t sum = 0;
-	size_t i;
-
-	for (i = 0; i + 1 < len; i += 2)
-		sum += (uint32_t)b[i] << 8 | b[i + 1];
-	if (len & 1)
-		sum += (uint32_t)b[len - 1] << 8;
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return htons((uint16_t)~sum);
-}
-
 static void send_probe(struct probe *pr, uint64_t now)
 {
 	uint8_t pkt[16] = { 0 };
@@ -228,7 +173,7 @@ static void send_probe(struct probe *pr, uint64_t now)
 	memcpy(pkt + 6, &(uint16_t){ htons(probe_sending(pr, now)) }, 2);
 	if (pr->addr.family == FAMILY_V4) {
 		struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
-		uint16_t sum = checksum(pkt, sizeof(pkt));
+		uint16_t sum = icmp_checksum(pkt, sizeof(pkt));
 
 		memcpy(pkt + 2, &sum, 2);
 		sin->sin_family = AF_INET;
@@ -248,18 +193,6 @@ static void send_probe(struct probe *pr, uint64_t now)
 		close(pr->fd);
 		pr->fd = -1;
 	}
-}
-
-const char *target_name(const struct target *t, char *buf, size_t len)
-{
-	if (!t)
-		return NULL;
-	if (t->kind == TARGET_DIRECT || t->kind == TARGET_BLACKHOLE)
-		return t->kind == TARGET_DIRECT ? "direct" : "blackhole";
-	if (!t->peer_name)
-		return t->iface_name;
-	snprintf(buf, len, "%s:%s", t->iface_name, t->peer_name);
-	return buf;
 }
 
 /* Log a change of a target's state: what, and the probes that made it. */

@@ -37,8 +37,6 @@ int health_timeout(const struct health *h, uint64_t now);
 bool health_tick(struct health *h, uint64_t now);
 /* Read an answer on @fd; true when a target changed state. */
 bool health_read(struct health *h, int fd, uint64_t now);
-/* A target's name as Via gives it: wg0, wg0:ams1, direct, blackhole; NULL: none. */
-const char *target_name(const struct target *t, char *buf, size_t len);
 /* The probe address each target uses, or why none: for `check` and status. */
 const char *health_describe(const struct probe *p, char *buf, size_t len);
 uint64_t now_ms(void);

@@ -102,8 +102,14 @@ int route_encode_mp(void *buf, size_t len, enum op_kind kind, const struct st_ro
 /* RTM_GETROUTE for the route towards host @dst (`ip route get DST mark MARK`; 0: no mark). */
 int route_encode_get(void *buf, size_t len, const struct prefix *dst, uint32_t mark);
 
+struct route_query;
+/* RTM_GETROUTE with every selector of @q, as `ip route get ... [fibmatch]` sends it. */
+int route_encode_query(void *buf, size_t len, const struct route_query *q);
+
 struct route_msg {
 	struct st_route route; /* ifname left empty: the caller maps @oif */
+	struct prefix prefsrc; /* RTA_PREFSRC; family 0 if none */
+	bool local;	       /* RTN_LOCAL: an answer that delivers on this host */
 	int oif;	       /* RTA_OIF; 0 if none */
 	int nh_oif[ST_MAX_NEXTHOPS]; /* the devices of route.nh[], for the caller to map */
 	bool gateway;	       /* via a gateway (not modelled, but it changes the default scope) */

@@ -64,6 +64,36 @@ int kernel_link_create_wireguard(struct nl *nl, const char *name);
  */
 int kernel_route_mtu(struct nl *nl, const struct prefix *dst, uint32_t mark, uint32_t *mtu);
 
+/* `ip route get` with every selector the kernel takes: a route lookup, nothing sent. */
+struct route_query {
+	struct prefix dst, src; /* src family 0: none */
+	int iif;		/* 0: generated on this host */
+	uint32_t mark;
+	uint32_t uid; /* ROUTE_QUERY_NO_UID: a packet no user sent (no uidrange holds it) */
+	uint8_t ipproto;
+	uint16_t sport, dport;
+	bool fibmatch; /* answer with the route that matched rather than the path (`fibmatch`) */
+};
+#define ROUTE_QUERY_NO_UID UINT32_MAX
+
+struct route_answer {
+	enum route_type type;
+	bool local; /* delivered on this host */
+	uint32_t table;
+	int oif;
+	struct prefix dst; /* fibmatch: the route that matched; else the host asked for */
+	struct prefix gw, prefsrc; /* family 0: none */
+	uint32_t metric;
+};
+
+/*
+ * Ask the kernel where @q goes. 0 with @out filled, or the kernel's answer as
+ * a negative errno: -ENETUNREACH (an unreachable route, a kill switch),
+ * -EINVAL (a blackhole; or a source address not of this host without iif),
+ * -EXDEV (the reverse path filter refuses a forwarded packet), -EACCES (prohibit).
+ */
+int kernel_route_get(struct nl *nl, const struct route_query *q, struct route_answer *out);
+
 /* Whether this kernel can create WireGuard links (genl family known or module present). */
 bool kernel_has_wireguard(void);
 

@@ -1,5 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* Questions to the kernel's routing: the path MTU towards an address, as wg-quick asks it. */
+/*
+ * Questions to the kernel's routing: the path MTU towards an address, as
+ * wg-quick asks it; where a packet goes, as `ip route get` asks it.
+ */
 #include <errno.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -88,4 +91,36 @@ int kernel_route_mtu(struct nl *nl, const struct prefix *dst, uint32_t mark, uin
 	}
 	err = link_encode_get(buf, sizeof(buf), p.oif);
 	return err < 0 ? err : nl_call(nl, (struct nlmsghdr *)buf, link_mtu_cb, mtu, NULL);
+}
+
+static int answer_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct route_answer *a = data;
+	struct route_msg rm;
+	int err = route_decode(nlh, &rm);
+
+	if (err < 0)
+		return err;
+	*a = (struct route_answer){
+		.type = rm.route.type,
+		.local = rm.local,
+		.table = rm.route.table,
+		.oif = rm.oif,
+		.dst = rm.route.dst,
+		.gw = rm.route.gw,
+		.prefsrc = rm.prefsrc,
+		.metric = rm.route.metric,
+	};
+	return 0;
+}
+
+int kernel_route_get(struct nl *nl, const struct route_query *q, struct route_answer *out)
+{
+	uint8_t buf[KMSG_MAX];
+	int len = route_encode_query(buf, sizeof(buf), q);
+
+	memset(out, 0, sizeof(*out));
+	if (len < 0)
+		return len;
+	return nl_call(nl, (struct nlmsghdr *)buf, answer_cb, out, NULL);
 }

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* Routes: RTM_NEWROUTE/RTM_DELROUTE/RTM_GETROUTE requests and route messages (pure, see codec.h).
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -9,6 +10,7 @@
 #include <linux/rtnetlink.h>
 
 #include "kernel/codec.h"
+#include "kernel/kernel.h"
 #include "kernel/nl.h"
 
 static const uint8_t rtn_of[] = {
@@ -141,11 +143,45 @@ int route_encode_get(void *buf, size_t len, const struct prefix *dst, uint32_t m
 	return nl_msg_end(&m);
 }
 
+int route_encode_query(void *buf, size_t len, const struct route_query *q)
+{
+	struct rtmsg *rtm;
+	struct nl_msg m;
+
+	if (!prefix_ok(&q->dst) || (q->src.family && q->src.family != q->dst.family))
+		return -EINVAL;
+	rtm = nl_msg_init(&m, buf, len, RTM_GETROUTE, NLM_F_REQUEST, sizeof(*rtm));
+	if (rtm) {
+		rtm->rtm_family = q->dst.family;
+		rtm->rtm_dst_len = (uint8_t)prefix_max_len(q->dst.family);
+		rtm->rtm_src_len = q->src.family ? rtm->rtm_dst_len : 0;
+		/* The table the lookup ended in, rather than main: which policy took it. */
+		rtm->rtm_flags = RTM_F_LOOKUP_TABLE | (q->fibmatch ? RTM_F_FIB_MATCH : 0);
+	}
+	/* In the order `ip route get` sends them. */
+	if (q->src.family)
+		put_addr(&m, RTA_SRC, &q->src);
+	put_addr(&m, RTA_DST, &q->dst);
+	if (q->iif > 0)
+		nl_put_u32(&m, RTA_IIF, (uint32_t)q->iif);
+	if (q->mark)
+		nl_put_u32(&m, RTA_MARK, q->mark);
+	nl_put_u32(&m, RTA_UID, q->uid);
+	if (q->ipproto)
+		nl_put_u8(&m, RTA_IP_PROTO, q->ipproto);
+	if (q->sport)
+		nl_put_u16(&m, RTA_SPORT, htons(q->sport));
+	if (q->dport)
+		nl_put_u16(&m, RTA_DPORT, htons(q->dport));
+	return nl_msg_end(&m);
+}
+
 static const struct nl_policy route_policy[RTA_MAX + 1] = {
     [RTA_DST] = {NL_A_BINARY, 0},     [RTA_OIF] = {NL_A_U32, 0},
     [RTA_GATEWAY] = {NL_A_BINARY, 0}, [RTA_PRIORITY] = {NL_A_U32, 0},
     [RTA_METRICS] = {NL_A_NESTED, 0}, [RTA_MULTIPATH] = {NL_A_BINARY, 0},
     [RTA_TABLE] = {NL_A_U32, 0},      [RTA_VIA] = {NL_A_BINARY, 0},
+    [RTA_PREFSRC] = {NL_A_BINARY, 0},
 };
 
 static const struct nl_policy metrics_policy[RTAX_MAX + 1] = {
@@ -229,6 +265,13 @@ static int decode_attrs(const struct nlattr **tb, uint8_t rtn, struct route_msg 
 		if (err < 0)
 			return err;
 	}
+	if (tb[RTA_PREFSRC]) {
+		int err = decode_prefix(tb[RTA_PREFSRC], r->dst.family,
+					(uint8_t)prefix_max_len(r->dst.family), &out->prefsrc);
+
+		if (err < 0)
+			return err;
+	}
 	if (tb[RTA_MULTIPATH]) {
 		int err = decode_nexthops(tb[RTA_MULTIPATH], out);
 
@@ -277,6 +320,7 @@ int route_decode(const struct nlmsghdr *nlh, struct route_msg *out)
 	r->dst = prefix_network(&r->dst);
 	r->table = rtm->rtm_table;
 	r->protocol = rtm->rtm_protocol;
+	out->local = rtm->rtm_type == RTN_LOCAL;
 	err = decode_attrs(tb, rtm->rtm_type, out);
 	if (err < 0)
 		return err;

@@ -163,6 +163,11 @@ static const struct conf_env system_env = {
 	.world_accessible = world_accessible,
 };
 
+const struct conf_env *load_system_env(void)
+{
+	return &system_env;
+}
+
 static void load_file(struct conf *c, const char *path, const struct conf_env *env)
 {
 	struct conf_source src = { .path = path };

@@ -24,6 +24,9 @@ int load_config(const char *dir, char *const *files, int nfiles, struct conf **o
 int load_config_env(const char *dir, char *const *files, int nfiles, const struct conf_env *env,
 		    struct conf **out);
 
+/* This system's answers to conf/'s questions (users, groups, tables, files). */
+const struct conf_env *load_system_env(void);
+
 /* Print diagnostics as "FILE:LINE: severity: message", or as a JSON array. */
 void load_print_diags(FILE *out, const struct diags *d, bool json);
 

@@ -168,6 +168,40 @@ static void route_get_with_mark(void **unused)
 	       NLA(8, RTA_MARK), U32(0x77));
 }
 
+static void route_query_every_selector(void **unused)
+{
+	struct route_query q = {
+		.dst = pfx("203.0.113.5"), .src = pfx("10.0.1.2"), .iif = IFINDEX,
+		.mark = 0x1000000, .uid = 1001, .ipproto = 6, .sport = 5000, .dport = 443,
+		.fibmatch = true,
+	};
+	uint8_t buf[KMSG_MAX];
+
+	(void)unused;
+	/* ip route get 203.0.113.5 from 10.0.1.2 iif IF mark 0x1000000 uid 1001 ipproto tcp
+	 * sport 5000 dport 443 fibmatch (iproute2 sets no RTM_F_LOOKUP_TABLE: we want the table) */
+	EXPECT(route_encode_query(buf, sizeof(buf), &q),
+	       NLH(92, RTM_GETROUTE, NLM_F_REQUEST),
+	       AF_INET, 32, 32, 0, 0, 0, 0, 0, U32(RTM_F_LOOKUP_TABLE | RTM_F_FIB_MATCH),
+	       NLA(8, RTA_SRC), 10, 0, 1, 2,
+	       NLA(8, RTA_DST), 203, 0, 113, 5,
+	       NLA(8, RTA_IIF), U32(IFINDEX),
+	       NLA(8, RTA_MARK), U32(0x1000000),
+	       NLA(8, RTA_UID), U32(1001),
+	       NLA(5, RTA_IP_PROTO), 6, 0, 0, 0,
+	       NLA(6, RTA_SPORT), 0x13, 0x88, 0, 0,
+	       NLA(6, RTA_DPORT), 0x01, 0xbb, 0, 0);
+	/* Nothing but a destination and no user: a packet no uidrange holds. */
+	q = (struct route_query){ .dst = pfx("2001:db8::1"), .uid = ROUTE_QUERY_NO_UID };
+	EXPECT(route_encode_query(buf, sizeof(buf), &q),
+	       NLH(56, RTM_GETROUTE, NLM_F_REQUEST),
+	       AF_INET6, 128, 0, 0, 0, 0, 0, 0, U32(RTM_F_LOOKUP_TABLE),
+	       NLA(20, RTA_DST), 0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1,
+	       NLA(8, RTA_UID), U32(0xffffffff));
+	q.src = pfx("10.0.0.1");
+	assert_int_equal(route_encode_query(buf, sizeof(buf), &q), -EINVAL);
+}
+
 static void addr_add_v4_del_v6(void **unused)
 {
 	struct st_addr a4 = { .ifname = "wgpk0", .addr = pfx("10.99.0.1/24") };
@@ -471,6 +505,46 @@ static void route_with_gateway(void **unused)
 }
 
 /* Mode = balance: two ways with weights 3 and 1 go out and come back as they were. */
+/* clang-format off */
+/* What `ip route get` answers: a clone with the source chosen, or a local route. */
+static void route_get_answers(void **unused)
+{
+	static const uint8_t clone[] = {
+		NLH(60, RTM_NEWROUTE, 0),
+		AF_INET, 32, 0, 0, RT_TABLE_UNSPEC, RTPROT_UNSPEC, 0, RTN_UNICAST,
+		U32(RTM_F_CLONED | RTM_F_LOOKUP_TABLE),
+		NLA(8, RTA_TABLE), U32(52001),
+		NLA(8, RTA_DST), 203, 0, 113, 11,
+		NLA(8, RTA_OIF), U32(IFINDEX),
+		NLA(8, RTA_PREFSRC), 10, 8, 0, 2,
+	};
+	static const uint8_t local[] = {
+		NLH(36, RTM_NEWROUTE, 0),
+		AF_INET, 32, 0, 0, RT_TABLE_LOCAL, RTPROT_UNSPEC, 0, RTN_LOCAL, U32(RTM_F_CLONED),
+		NLA(8, RTA_DST), 10, 8, 0, 2,
+	};
+	static const uint8_t bad_src[] = {
+		NLH(32, RTM_NEWROUTE, 0),
+		AF_INET, 32, 0, 0, 0, 0, 0, RTN_UNICAST, U32(0),
+		NLA(6, RTA_PREFSRC), 10, 8,
+	};
+	struct route_msg rm;
+	char buf[PREFIX_STRLEN];
+
+	(void)unused;
+	/* Clones are no objects of the model (1), but decoded all the same. */
+	assert_int_equal(route_decode((const void *)clone, &rm), 1);
+	assert_int_equal(rm.route.table, 52001);
+	assert_int_equal(rm.oif, IFINDEX);
+	assert_false(rm.local);
+	assert_string_equal(prefix_format(&rm.prefsrc, buf, false), "10.8.0.2");
+	assert_int_equal(route_decode((const void *)local, &rm), 1);
+	assert_true(rm.local);
+	assert_int_equal(rm.prefsrc.family, 0);
+	assert_int_equal(route_decode((const void *)bad_src, &rm), -EBADMSG);
+}
+/* clang-format on */
+
 static void multipath_round_trip(void **unused)
 {
 	struct st_route r = route("0.0.0.0/0", ROUTE_UNICAST, 52001, 0);
@@ -955,6 +1029,8 @@ int main(void)
 	    cmocka_unit_test(route_unreachable_add_and_del),
 	    cmocka_unit_test(route_default_and_explicit_scope),
 	    cmocka_unit_test(route_get_with_mark),
+	    cmocka_unit_test(route_query_every_selector),
+	    cmocka_unit_test(route_get_answers),
 	    cmocka_unit_test(addr_add_v4_del_v6),
 	    cmocka_unit_test(link_create_set_del),
 	    cmocka_unit_test(rule_every_selector),

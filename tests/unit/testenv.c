@@ -181,3 +181,17 @@ void test_facts_free(struct test_facts *tf)
 	free(tf->eps);
 	free(tf->ups);
 }
+
+struct conf *parse_sources(const struct conf_source *srcs, size_t n)
+{
+	struct conf *c = conf_new();
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		assert_int_equal(conf_parse(c, &srcs[i], &test_env), 0);
+	conf_finish(c);
+	if (c->diags.errors)
+		dump_diags(c);
+	assert_int_equal(c->diags.errors, 0);
+	return c;
+}

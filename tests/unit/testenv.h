@@ -15,6 +15,8 @@ extern const struct conf_env test_env;
 
 /* Parse @text as the file @path and finish; the caller frees with conf_free(). */
 struct conf *parse_text(const char *path, const char *text);
+/* Parse @n files as one configuration and finish; it must have no error. */
+struct conf *parse_sources(const struct conf_source *srcs, size_t n);
 /* Number of diagnostics of @sev whose message contains @needle. */
 size_t count_diags(const struct conf *c, enum severity sev, const char *needle);
 /* Print every diagnostic, for failing tests. */

@@ -1,0 +1,228 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * wgpolicy doctor's checks that ask the system: sysctls as the kernel has
+ * them, the kernel's own reverse path check on replies from a tunnel, and by
+ * which interface the resolver's nameservers are reached.
+ */
+#include <errno.h>
+#include <net/if.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cmd/doctor.h"
+#include "kernel/kernel.h"
+#include "kernel/sysctl.h"
+
+#define RESOLV_CONF "/etc/resolv.conf"
+/* A reply "from the internet": TEST-NET-3, which the default route takes as any address would. */
+#define REMOTE_V4 "203.0.113.1"
+
+static const char *sysctl_why(const char *path)
+{
+	if (strstr(path, "src_valid_mark"))
+		return "replies to marked traffic fail the reverse path check";
+	if (strstr(path, "rp_filter"))
+		return "strict reverse path filtering drops replies to marked traffic";
+	if (strstr(path, "multipath_hash"))
+		return "a balance hashes addresses only, so one host's flows share one tunnel";
+	return "the configuration needs it";
+}
+
+void check_sysctls(struct findings *f, const struct state *desired)
+{
+	size_t before = f->v.n;
+
+	vec_foreach(s, &desired->sysctls)
+	{
+		char have[64];
+		int err = sysctl_read(s->path, have, sizeof(have));
+
+		if (err)
+			finding_add(f, "sysctls", LEVEL_FAIL, "`wgpolicy apply` sets it",
+				    "%s cannot be read: %s", s->path, strerror(-err));
+		else if (strcmp(have, s->value))
+			finding_add(f, "sysctls", LEVEL_FAIL, "`wgpolicy apply` sets it",
+				    "%s is %s, not %s: %s", s->path, have, s->value,
+				    sysctl_why(s->path));
+	}
+	if (f->v.n == before)
+		finding_add(f, "sysctls", LEVEL_OK, NULL,
+			    desired->sysctls.n ? "the %zu sysctls the configuration needs are set"
+					       : "no sysctl needed%.0zu",
+			    desired->sysctls.n);
+}
+
+/* ---- rp_filter ---- */
+
+/* The kernel takes the larger of all's and the interface's value (ip-sysctl.rst). */
+static int rp_filter(const char *ifname)
+{
+	char path[64], all[8], dev[8];
+
+	snprintf(path, sizeof(path), "net.ipv4.conf.%s.rp_filter", ifname);
+	if (sysctl_read("net.ipv4.conf.all.rp_filter", all, sizeof(all)) ||
+	    sysctl_read(path, dev, sizeof(dev)))
+		return -1;
+	return all[0] > dev[0] ? all[0] - '0' : dev[0] - '0';
+}
+
+struct first_v4 {
+	struct prefix *out;
+};
+
+static void take_v4(void *arg, const struct prefix *p, struct loc loc)
+{
+	struct first_v4 *x = arg;
+
+	(void)loc;
+	if (x->out->family || p->family != FAMILY_V4)
+		return;
+	*x->out = prefix_network(p);
+	/* A host in it, not the network's own address. */
+	if (p->len < 32)
+		x->out->addr[3] |= 1;
+	x->out->len = 32;
+}
+
+/*
+ * A reply to the policy, as it comes back by @ifname: from a destination of
+ * the policy (or the internet) to one of its sources (or the tunnel's own
+ * address, for traffic of this host).
+ */
+static bool reply_of(const struct conf *c, const struct conf_policy *p,
+		     const struct conf_iface *iface, struct route_query *q)
+{
+	struct first_v4 remote = {&q->src}, local = {&q->dst};
+
+	if (p->to.n)
+		sel_foreach(c, p->to.v, p->to.n, take_v4, &remote);
+	if (!q->src.family)
+		addr_parse(REMOTE_V4, &q->src);
+	if (p->from.n)
+		sel_foreach(c, p->from.v, p->from.n, take_v4, &local);
+	vec_foreach(a, &iface->addresses)
+	{
+		if (q->dst.family || a->p.family != FAMILY_V4)
+			continue;
+		q->dst = a->p;
+		q->dst.len = 32;
+	}
+	q->iif = (int)if_nametoindex(iface->name);
+	q->uid = ROUTE_QUERY_NO_UID;
+	return q->dst.family && q->iif;
+}
+
+static void rp_filter_policy(struct findings *f, struct engine *e, const struct conf_policy *p,
+			     size_t *strict)
+{
+	vec_foreach(t, &p->via)
+	{
+		struct route_query q = {0};
+		struct route_answer a;
+		char from[PREFIX_STRLEN], to[PREFIX_STRLEN];
+		int err;
+
+		if (!t->iface || rp_filter(t->iface->name) != 1 ||
+		    !reply_of(e->conf, p, t->iface, &q))
+			continue;
+		(*strict)++;
+		/* The kernel answers a failed reverse path check as a martian source. */
+		err = kernel_route_get(e->r.nl, &q, &a);
+		if (err != -EXDEV && err != -EINVAL)
+			continue;
+		finding_add(f, "rp_filter", LEVEL_FAIL,
+			    arena_printf(f->a, "sysctl -w net.ipv4.conf.%s.rp_filter=2 (loose)",
+					 t->iface->name),
+			    "strict on %s drops policy %s's replies (from %s to %s: the reverse "
+			    "route leaves by another interface)",
+			    t->iface->name, p->name, prefix_format(&q.src, from, false),
+			    prefix_format(&q.dst, to, false));
+	}
+}
+
+void check_rp_filter(struct findings *f, struct engine *e)
+{
+	size_t before = f->v.n, strict = 0;
+
+	vec_foreach(p, &e->conf->policies) rp_filter_policy(f, e, *p, &strict);
+	if (f->v.n == before)
+		finding_add(f, "rp_filter", LEVEL_OK, NULL,
+			    strict ? "strict on some tunnels, but the kernel lets the policies' "
+				     "replies through"
+				   : "no policy's tunnel filters reverse paths strictly");
+}
+
+/* ---- DNS ---- */
+
+/* The interface a query of this host to @ns leaves by ("" when none). */
+static int ns_route(struct engine *e, const struct prefix *ns, char dev[IF_NAMESIZE])
+{
+	struct route_query q = {.dst = *ns, .uid = ROUTE_QUERY_NO_UID, .ipproto = 17, .dport = 53};
+	struct route_answer a;
+	int err = kernel_route_get(e->r.nl, &q, &a);
+
+	dev[0] = '\0';
+	if (!err && a.oif && !if_indextoname((unsigned)a.oif, dev))
+		dev[0] = '\0';
+	return err;
+}
+
+static bool is_tunnel(const struct state *live, const char *dev)
+{
+	vec_foreach(l, &live->links) if (!strcmp(l->name, dev)) return true;
+	return false;
+}
+
+static const char *tunnel_dns(const struct conf *c)
+{
+	vec_foreach(iface, &c->ifaces) if ((*iface)->dns.n) return (*iface)->name;
+	return NULL;
+}
+
+static void nameserver(struct findings *f, struct engine *e, const char *text, size_t *fine)
+{
+	const char *dns_iface = tunnel_dns(e->conf);
+	char dev[IF_NAMESIZE];
+	struct prefix ns;
+	int err;
+
+	if (addr_parse(text, &ns))
+		return;
+	err = ns_route(e, &ns, dev);
+	if (err)
+		finding_add(f, "dns", LEVEL_WARN, "check the resolver's address and the routes",
+			    "nameserver %s cannot be reached: %s", text, strerror(-err));
+	else if (dns_iface && !is_tunnel(e->live, dev))
+		finding_add(
+		    f, "dns", LEVEL_WARN,
+		    arena_printf(f->a,
+				 "let %s's DNS serve this host, or route %s into a "
+				 "tunnel with a policy",
+				 dns_iface, text),
+		    "nameserver %s is reached by %s, outside every tunnel, while %s sets DNS: "
+		    "queries leak around the tunnel",
+		    text, dev[0] ? dev : "no interface", dns_iface);
+	else
+		(*fine)++;
+}
+
+void check_dns(struct findings *f, struct engine *e)
+{
+	FILE *rc = fopen(RESOLV_CONF, "re");
+	size_t before = f->v.n, fine = 0;
+	char line[256], word[32], addr[64];
+
+	if (!rc) {
+		finding_add(f, "dns", LEVEL_OK, NULL,
+			    RESOLV_CONF " is missing: no resolver to check");
+		return;
+	}
+	while (fgets(line, sizeof(line), rc))
+		if (sscanf(line, "%31s %63s", word, addr) == 2 && !strcmp(word, "nameserver"))
+			nameserver(f, e, addr, &fine);
+	fclose(rc);
+	if (f->v.n == before)
+		finding_add(f, "dns", LEVEL_OK, NULL, "%zu nameserver%s reached as %s", fine,
+			    fine == 1 ? "" : "s",
+			    tunnel_dns(e->conf) ? "the tunnels' DNS wants" : "no tunnel sets DNS");
+}

@@ -1,0 +1,104 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* Whether the kernel's answer is the compiled state's: where config and kernel part ways. */
+#include <string.h>
+
+#include "explain/explain.h"
+
+static bool refused(const struct simulation *sim)
+{
+	if (sim->end == SIM_RULE_ACTION)
+		return true;
+	return sim->end == SIM_ROUTE && sim->route->type != ROUTE_UNICAST;
+}
+
+static bool same_dev(const struct st_route *r, const char *dev)
+{
+	uint8_t i;
+
+	if (!r->n_nh)
+		return !strcmp(r->ifname, dev);
+	for (i = 0; i < r->n_nh; i++)
+		if (!strcmp(r->nh[i].ifname, dev))
+			return true;
+	return false;
+}
+
+static enum agreement on_error(const struct simulation *sim, const char **why)
+{
+	if (refused(sim)) {
+		*why = "the kernel refuses it, as the configuration says";
+		return AGREE;
+	}
+	if (sim->end == SIM_OTHER_TABLE) {
+		*why = "the kernel has no route for it in a table that is not wgpolicy's alone";
+		return UNDECIDED;
+	}
+	*why = "the configuration has a route for it, the kernel refuses it";
+	return DISAGREE;
+}
+
+static enum agreement in_other_table(const struct simulation *sim, const struct kernel_route *k,
+				     const char **why)
+{
+	if (k->table != sim->table) {
+		*why = "the kernel looks it up in another table than the configuration";
+		return DISAGREE;
+	}
+	if (sim->route && !same_dev(sim->route, k->dev)) {
+		*why = "a route that is not wgpolicy's is more specific than its own";
+		return UNDECIDED;
+	}
+	*why = "the kernel looks it up in the same table";
+	return AGREE;
+}
+
+enum agreement explain_agree(const struct simulation *sim, const struct kernel_route *k,
+			     const char **why)
+{
+	if (k->error)
+		return on_error(sim, why);
+	if (k->local) {
+		*why = "the destination is this host: the kernel delivers it locally";
+		return UNDECIDED;
+	}
+	switch (sim->end) {
+	case SIM_OTHER_TABLE:
+		return in_other_table(sim, k, why);
+	case SIM_ROUTE:
+		if (refused(sim)) {
+			*why = "the configuration refuses it, the kernel sends it";
+			return DISAGREE;
+		}
+		if (k->table != sim->table) {
+			*why = "the kernel looks it up in another table than the configuration";
+			return DISAGREE;
+		}
+		if (!same_dev(sim->route, k->dev)) {
+			*why = "the kernel sends it by another interface than the configuration";
+			return DISAGREE;
+		}
+		*why = "same table, same interface";
+		return AGREE;
+	default:
+		*why = "the configuration's rules do not decide it";
+		return UNDECIDED;
+	}
+}
+
+bool explain_guard_drops(const struct config_view *cv, const struct kernel_route *k)
+{
+	bool tunnels = false;
+
+	if (!cv->chosen || !cv->killswitch || k->error || k->local || !k->dev[0] ||
+	    !strcmp(k->dev, "lo"))
+		return false;
+	vec_foreach(t, &cv->chosen->p->via)
+	{
+		if (!t->iface)
+			continue;
+		if (!strcmp(t->iface->name, k->dev))
+			return false;
+		tunnels = true;
+	}
+	return tunnels;
+}

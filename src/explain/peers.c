@@ -1,0 +1,222 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * The checklist's judgements of WireGuard: AllowedIPs too broad where it is a
+ * mistake (a full tunnel that also serves policies; two peers claiming one
+ * prefix `check` refuses already) or too narrow for a policy (the tunnel
+ * drops what the policy sends it), handshakes, and tunnel MTUs against the
+ * path the encrypted packets take.
+ */
+#include <string.h>
+
+#include "explain/doctor.h"
+
+#define WG_OVERHEAD_V4 60 /* IPv4 20 + UDP 8 + WireGuard 32 */
+#define WG_OVERHEAD_V6 80 /* IPv6 40 + UDP 8 + WireGuard 32 */
+
+static const char *label(struct arena *a, const struct conf *c, const char *ifname,
+			 const struct st_key *key)
+{
+	const struct conf_iface *iface = conf_find_iface(c, ifname);
+	char b64[ST_KEY_B64_LEN];
+
+	if (iface)
+		vec_foreach(p, &iface->peers) if (!memcmp((*p)->public_key.v.b, key->b,
+							  ST_KEY_LEN)) return peer_label(a, *p);
+	return arena_printf(a, "%s peer %.8s...", ifname, st_key_format(key, b64));
+}
+
+/* ---- AllowedIPs ---- */
+
+struct coverage {
+	const struct state *s;
+	const char *ifname;
+	unsigned fams; /* families the tunnel carries */
+	struct prefix first;
+	size_t missing;
+};
+
+static void covered(void *arg, const struct prefix *dst, struct loc loc)
+{
+	struct coverage *cv = arg;
+
+	(void)loc;
+	if (!(cv->fams & fam_bit_of(dst->family)) || allowedips_lookup(cv->s, cv->ifname, dst))
+		return;
+	if (!cv->missing++)
+		cv->first = *dst;
+}
+
+static unsigned carried(const struct state *s, const char *ifname)
+{
+	unsigned fams = 0;
+	uint32_t i;
+
+	vec_foreach(p, &s->wgpeers) for (i = 0; !strcmp(p->ifname, ifname) && i < p->n_allowed_ips;
+					 i++) fams |= fam_bit_of(p->allowed_ips[i].family);
+	return fams;
+}
+
+static void policy_coverage(struct findings *f, const struct conf *c, const struct state *s,
+			    const struct conf_policy *p)
+{
+	vec_foreach(t, &p->via)
+	{
+		struct coverage cv = {s, t->iface ? t->iface->name : NULL, 0, {0}, 0};
+		struct prefix all[2] = {{.family = FAMILY_V4}, {.family = FAMILY_V6}};
+		char buf[PREFIX_STRLEN];
+
+		if (!t->iface || !carried(s, cv.ifname))
+			continue;
+		/* A tunnel without a family blocks it on purpose (compile/policy.c): not this. */
+		cv.fams = carried(s, cv.ifname) & policy_families(c, p);
+		if (p->to.n) {
+			sel_foreach(c, p->to.v, p->to.n, covered, &cv);
+		} else {
+			covered(&cv, &all[0], p->loc);
+			covered(&cv, &all[1], p->loc);
+		}
+		if (cv.missing)
+			finding_add(f, "allowed-ips", LEVEL_FAIL,
+				    "`wgpolicy apply` gives the peers their AllowedIPs again",
+				    "policy %s sends %s%s by %s, but no peer of %s takes it in "
+				    "AllowedIPs: WireGuard drops it",
+				    p->name, prefix_format(&cv.first, buf, true),
+				    cv.missing > 1 ? " (and more)" : "", cv.ifname, cv.ifname);
+	}
+}
+
+/* wg-quick puts a /0 into main only with Table = auto (or main). */
+static bool full_tunnel(const struct conf_iface *iface)
+{
+	const struct table_sel *t = &iface->table.v;
+
+	if (IS_SET(iface->table) && t->kind != TABLE_AUTO &&
+	    !(t->kind == TABLE_ID && t->id == RT_TABLE_MAIN_ID))
+		return false;
+	vec_foreach(peer, &iface->peers)
+	    vec_foreach(lp, &(*peer)->allowed_ips) if (!lp->p.len) return true;
+	return false;
+}
+
+static void full_tunnel_targets(struct findings *f, const struct conf *c)
+{
+	vec_foreach(iface, &c->ifaces)
+	{
+		if (!full_tunnel(*iface))
+			continue;
+		vec_foreach(p, &c->policies) vec_foreach(t, &(*p)->via) if (t->iface == *iface)
+		{
+			finding_add(f, "allowed-ips", LEVEL_WARN,
+				    "Table = off keeps it to the policies",
+				    "%s is a full tunnel (a /0 in AllowedIPs, Table = "
+				    "auto) and policy %s's target: what no policy "
+				    "takes leaves by %s too",
+				    (*iface)->name, (*p)->name, (*iface)->name);
+			goto next;
+		}
+	next:;
+	}
+}
+
+void check_allowed_ips(struct findings *f, const struct conf *c, const struct state *desired)
+{
+	size_t before = f->v.n;
+
+	vec_foreach(p, &c->policies) policy_coverage(f, c, desired, *p);
+	full_tunnel_targets(f, c);
+	if (f->v.n == before)
+		finding_add(f, "allowed-ips", LEVEL_OK, NULL,
+			    "every policy's destinations have a peer of its tunnel");
+}
+
+/* ---- handshakes ---- */
+
+static bool owned_link(const struct state *live, const char *ifname)
+{
+	vec_foreach(l, &live->links) if (l->owned && !strcmp(l->name, ifname)) return true;
+	return false;
+}
+
+static void check_handshake(struct findings *f, const char *who, const struct st_wgpeer *p,
+			    int64_t now)
+{
+	int64_t age = now - p->last_handshake_sec;
+
+	if (!p->last_handshake_sec && !p->endpoint.family)
+		finding_add(f, "handshakes", LEVEL_WARN,
+			    "it has no Endpoint: it must reach us first", "%s: no handshake yet",
+			    who);
+	else if (!p->last_handshake_sec && p->keepalive)
+		finding_add(f, "handshakes", LEVEL_FAIL,
+			    "is the endpoint reachable (UDP), are both keys right?",
+			    "%s: no handshake, though keepalives ask for one", who);
+	else if (!p->last_handshake_sec)
+		finding_add(
+		    f, "handshakes", LEVEL_WARN,
+		    "WireGuard shakes hands when traffic asks: if some did, is the endpoint "
+		    "reachable, are both keys right?",
+		    "%s: no handshake yet", who);
+	else if (age > HANDSHAKE_STALE_SECONDS && p->keepalive)
+		finding_add(f, "handshakes", LEVEL_FAIL,
+			    "keepalives should have renewed it: is the peer up?",
+			    "%s: latest handshake %lld s ago (stale beyond %d s)", who,
+			    (long long)age, HANDSHAKE_STALE_SECONDS);
+	else if (age > HANDSHAKE_STALE_SECONDS)
+		finding_add(f, "handshakes", LEVEL_WARN,
+			    "without traffic or PersistentKeepalive WireGuard is silent",
+			    "%s: latest handshake %lld s ago (stale beyond %d s)", who,
+			    (long long)age, HANDSHAKE_STALE_SECONDS);
+}
+
+void check_handshakes(struct findings *f, const struct conf *c, const struct state *live,
+		      int64_t now)
+{
+	size_t before = f->v.n, n = 0;
+
+	vec_foreach(p, &live->wgpeers)
+	{
+		if (!owned_link(live, p->ifname))
+			continue;
+		n++;
+		check_handshake(f, label(f->a, c, p->ifname, &p->public_key), p, now);
+	}
+	if (f->v.n == before)
+		finding_add(f, "handshakes", LEVEL_OK, NULL,
+			    "%zu peer%s with a handshake within %d s", n, n == 1 ? "" : "s",
+			    HANDSHAKE_STALE_SECONDS);
+}
+
+/* ---- MTU ---- */
+
+void check_mtu(struct findings *f, const struct state *live, const struct facts *facts)
+{
+	size_t before = f->v.n, n = 0;
+
+	vec_foreach(l, &live->links)
+	{
+		if (!l->owned)
+			continue;
+		vec_foreach(p, &live->wgpeers)
+		{
+			uint32_t path, room;
+
+			if (strcmp(p->ifname, l->name) || !p->endpoint.family ||
+			    !(path = facts_path_mtu(facts, &p->endpoint)))
+				continue;
+			n++;
+			room = path -
+			       (p->endpoint.family == FAMILY_V4 ? WG_OVERHEAD_V4 : WG_OVERHEAD_V6);
+			if (l->mtu > room)
+				finding_add(
+				    f, "mtu", LEVEL_FAIL,
+				    "MTU = auto, or lower MTU to what the path carries",
+				    "%s has MTU %u, but the path to its peer carries %u: %u after "
+				    "WireGuard's overhead; larger packets are lost",
+				    l->name, l->mtu, path, room);
+		}
+	}
+	if (f->v.n == before)
+		finding_add(f, "mtu", LEVEL_OK, NULL,
+			    "every tunnel's MTU fits the path to its %zu endpoint%s", n,
+			    n == 1 ? "" : "s");
+}

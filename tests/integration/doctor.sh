@@ -1,0 +1,154 @@
+#!/usr/bin/env bash
+# wgpolicy doctor on the policy lab: a healthy gateway gives no FAIL (and exit
+# 0); each problem injected behind wgpolicy's back gives the FAIL or warn that
+# names it, and exit 1 for a FAIL: an owned rule deleted, a foreign rule in
+# front of the policies, a peer that never answers, a world-readable key
+# file, strict rp_filter on a user policy's tunnel, AllowedIPs narrowed, a
+# tunnel MTU above the path's, a path MTU black hole (--probe), an endpoint
+# that does not resolve.
+#
+#   [lan1] ── [gw: office From 10.0.1.0/24 → A, backup-user uid 1001 → B] ══ [vpn0], [vpn1]
+set -u
+. "$(dirname "$0")/lab.sh"
+lab_start
+# What --probe pings through each tunnel: the server's tunnel address.
+sed -i 's/^\[Peer\]$/[Peer]\nProbe = 10.8.0.1/' "$CONF/$A.conf"
+sed -i 's/^\[Peer\]$/[Peer]\nProbe = 10.9.0.1/' "$CONF/$B.conf"
+
+cat >"$CONF/policy.conf" <<CONF
+[Policy office]
+From = 10.0.1.0/24, fd00:1::/64
+Via = $A
+
+[Policy backup-user]
+User = 1001
+Via = $B
+CONF
+
+# doctor: `wgpolicy doctor --json` on the gateway; the findings in $json, exit in $status.
+doctor() {
+	note "[gw] wgpolicy doctor"
+	run nsx "$GW" "$W" doctor -C "$CONF" --json "$@"
+	json=$stdout
+}
+# level CHECK [MATCH]: the worst level of CHECK's findings whose reason matches MATCH.
+level() {
+	printf '%s' "$json" | /usr/bin/python3 -c '
+import json, re, sys
+order = ["ok", "warn", "FAIL"]
+found = [f["level"] for f in json.load(sys.stdin)
+         if f["check"] == sys.argv[1] and re.search(sys.argv[2], f["reason"])]
+print(max(found, key=order.index) if found else "none")' "$1" "${2:-}"
+}
+# failing: the checks with a FAIL, space separated.
+failing() {
+	printf '%s' "$json" | /usr/bin/python3 -c '
+import json, sys
+print(" ".join(sorted({f["check"] for f in json.load(sys.stdin) if f["level"] == "FAIL"})))'
+}
+
+gw_wgpolicy apply
+ok "tunnels up" tunnels_ready
+# uid 1001's traffic makes B's handshake fresh too.
+u1001=(setpriv --reuid 1001 --regid 1001 --clear-groups)
+probe "$GW" "${u1001[@]}" -- tcp 203.0.113.21 443 >/dev/null
+
+doctor
+is "$status" 0 "healthy: exit 0"
+is "$(failing)" "" "healthy: no FAIL"
+for check in config keys daemon endpoints plan rules tables nftables allowed-ips sysctls \
+	foreign-rules handshakes mtu rp_filter dns; do
+	is "$(level "$check")" ok "healthy: $check ok"
+done
+run nsx "$GW" "$W" doctor -C "$CONF"
+like "$stdout" "^ok +plan: the kernel matches the configuration" "healthy: the text has a line a check"
+like "$stdout" "0 failures" "healthy: the text sums up"
+
+# --probe: DF pings of each tunnel's MTU come back; then a router on the way that drops
+# large packets silently (a path MTU black hole no route shows): FAIL for A alone.
+doctor --probe
+is "$(level mtu-probe "$A: 1420 bytes")" ok "--probe: A carries its MTU"
+is "$(level mtu-probe "$B: 1420 bytes")" ok "--probe: B carries its MTU"
+pp "$INET" nft add rule inet lab count ip daddr 192.0.2.2 meta length gt 1400 drop
+doctor --probe
+is "$(level mtu-probe "$A: 1420 bytes with Don't Fragment .* are lost")" FAIL "black hole: --probe FAILs A"
+is "$(level mtu-probe "$B: 1420 bytes")" ok "black hole: B still fine"
+is "$(level mtu)" ok "black hole: no route shows it, only the probe"
+handle=$(nsx "$INET" nft -a list chain inet lab count | awk '/drop/ { print $NF }')
+pp "$INET" nft delete rule inet lab count handle "$handle"
+
+# An owned rule deleted: office's own, not the one keeping its subnet local.
+prio=$(nsx "$GW" ip -4 rule show | awk '/from 10.0.1.0\/24 lookup 52/ { sub(":", "", $1); print $1; exit }')
+pp "$GW" ip -4 rule del pref "$prio" from 10.0.1.0/24
+doctor
+is "$status" 1 "rule deleted: exit 1"
+is "$(level rules "from 10.0.1.0/24")" FAIL "rule deleted: rules FAIL names it"
+is "$(level plan "1 change pending")" FAIL "rule deleted: plan FAIL counts it"
+gw_wgpolicy apply "apply puts it back"
+
+# A rule of another program in front of the policies, taking office's traffic to main.
+pp "$GW" ip rule add pref 500 from 10.0.1.0/24 lookup main
+doctor
+is "$(level foreign-rules "office")" FAIL "foreign rule: FAIL names the policy it takes"
+is "$(level plan)" ok "foreign rule: wgpolicy's own objects are all there"
+pp "$GW" ip rule del pref 500
+# Foreign rules that take nothing of a policy's: another program's mark, an empty table.
+pp "$GW" ip rule add pref 501 fwmark 0x5 lookup main
+pp "$GW" ip rule add pref 502 lookup 123
+doctor
+is "$(level foreign-rules)" ok "foreign rules that take nothing: ok"
+pp "$GW" ip rule del pref 501
+pp "$GW" ip rule del pref 502
+
+# A world-readable key file: wg-quick's warning.
+chmod 644 "$CONF/$A.conf"
+doctor
+is "$(level keys "$A")" warn "world-readable key: warn"
+is "$status" 0 "world-readable key: a warning alone exits 0"
+chmod 600 "$CONF/$A.conf"
+
+# Strict rp_filter on B: uid 1001's replies come back by B, the reverse route goes by up0.
+pp "$GW" sysctl -qw "net.ipv4.conf.$B.rp_filter=1"
+doctor
+is "$(level rp_filter "backup-user")" FAIL "strict rp_filter on B: FAIL for backup-user"
+run probe "$GW" "${u1001[@]}" -- tcp 203.0.113.22 443
+is "$([ "$status" -ne 0 ] && echo lost)" lost "strict rp_filter on B: uid 1001's flow is really lost"
+# Strict on A is fine for office: replies to its sources route back by A.
+pp "$GW" sysctl -qw "net.ipv4.conf.$B.rp_filter=0" "net.ipv4.conf.$A.rp_filter=1"
+doctor
+is "$(level rp_filter)" ok "strict rp_filter on A: office's replies pass, ok"
+pp "$GW" sysctl -qw "net.ipv4.conf.$A.rp_filter=0"
+
+# A peer's AllowedIPs narrowed behind wgpolicy's back: WireGuard drops office's traffic.
+# shellcheck disable=SC2154 # lab_up's keypair sets srv0_pub
+pp "$GW" wg set "$A" peer "$srv0_pub" allowed-ips 10.8.0.0/24
+doctor
+is "$(level allowed-ips "policy office sends 0.0.0.0/0 by $A")" FAIL "AllowedIPs narrowed: FAIL"
+gw_wgpolicy apply "apply gives the peer its AllowedIPs back"
+doctor
+is "$(level allowed-ips)" ok "after apply: AllowedIPs ok"
+
+# A tunnel MTU above what the path carries.
+pp "$GW" ip link set "$A" mtu 1500
+doctor
+is "$(level mtu "$A has MTU 1500")" FAIL "MTU 1500 on A: FAIL"
+gw_wgpolicy apply "apply sets the MTU back"
+
+# A peer that never answers, with keepalives asking: stale.
+keypair ghost
+# shellcheck disable=SC2154 # keypair sets ghost_pub
+printf '[Peer]\nPublicKey = %s\nEndpoint = 192.0.2.99:51820\nAllowedIPs = 10.77.0.0/16\nPersistentKeepalive = 1\n' \
+	"$ghost_pub" >>"$CONF/$A.conf"
+gw_wgpolicy apply "a peer that never answers"
+doctor
+is "$(level handshakes "peer #2")" FAIL "never-answering peer: handshakes FAIL"
+is "$(level handshakes "$A:|$A peer #1")" none "the answering peer is not blamed"
+
+# An endpoint that does not resolve.
+sed -i 's/192.0.2.99:51820/no-such-host.invalid:51820/' "$CONF/$A.conf"
+doctor
+is "$status" 1 "unresolvable endpoint: exit 1"
+is "$(level endpoints "no-such-host.invalid")" FAIL "unresolvable endpoint: endpoints FAIL"
+is "$(level config)" ok "unresolvable endpoint: the configuration itself is valid"
+
+done_testing
