@@ -13,7 +13,7 @@
 #                     backup-user: uid 1001 → B, staff: gid 1234 → B (nftables marks)
 set -u
 . "$(dirname "$0")/lab.sh"
-. "$(dirname "$0")/lab-daemon.sh"
+. "$(dirname "$0")/daemon-lib.sh"
 lab_start
 
 cat >"$CONF/policy.conf" <<CONF
@@ -185,11 +185,8 @@ printf '[Policy corp]\nTo = 203.0.113.60/32\nVia = %s, %s\n%s\n' "$A" "$B" \
 count "$VPN0" a60 iifname "$S0" ip daddr 203.0.113.60
 count "$VPN1" b60 iifname "$S1" ip daddr 203.0.113.60
 count "$INET" up60 iifname gw ip saddr 198.51.100.2 ip daddr 203.0.113.60
-note "[gw] wgpolicy daemon -C \$CONF"
-nsx "$GW" "$W" daemon -C "$CONF" >"$TMP/daemon.log" 2>&1 &
-PIDS+=($!)
-daemon_up() { nsx "$GW" "$W" status --json | grep -q '"pid"'; }
-ok "the daemon runs" wait_for 20 daemon_up
+daemon_start "$GW" "$CONF"
+ok "the daemon runs" daemon_alive
 ok "tunnels up again" tunnels_ready
 explain to 203.0.113.60 from 10.0.2.2 iif lan2 ipproto tcp dport 80
 is "$(field configuration.health)" daemon "daemon: health comes from it"
