@@ -15,11 +15,32 @@ static const char usage[] =
 	"belongs to the interfaces named. Foreign objects are never touched. Works\n"
 	"without a configuration (it reads ownership from the kernel). An interface\n"
 	"whose file says SaveConfig = true has its running state written back to\n"
-	"that file first.\n"
+	"that file first. Refused while a wgpolicy daemon runs in this network\n"
+	"namespace: it would put it all back.\n"
 	"\n"
 	"  -C, --config DIR  the configuration (for [Global] Protocol; default " DEFAULT_CONFIG_DIR
 	")\n"
 	"  -h, --help        show this help\n";
+
+/*
+ * A daemon of this namespace would put back what down removes, and its rounds
+ * would race down's verification: refuse, and say how to stop it.
+ */
+static bool daemon_running(void)
+{
+	json_t *d = daemon_json();
+	json_int_t pid = json_integer_value(json_object_get(json_object_get(d, "daemon"), "pid"));
+	bool running = json_is_object(d);
+
+	if (running)
+		fprintf(stderr,
+			"wgpolicy down: a wgpolicy daemon runs in this network namespace (pid %lld) "
+			"and would put back what down removes; stop it first (systemctl stop "
+			"wgpolicy), or run it with --down-on-exit; nothing was changed\n",
+			(long long)pid);
+	json_decref(d);
+	return running;
+}
 
 int down_main(int argc, char *argv[])
 {
@@ -58,6 +79,10 @@ int down_main(int argc, char *argv[])
 		eo.n_scope = (size_t)o.nargs;
 	}
 	eo.dir = o.dir;
+	if (daemon_running()) {
+		ret = EXIT_ERROR;
+		goto out;
+	}
 	ret = engine_run(&e, &eo) ? EXIT_ERROR : 0;
 	if (!ret && !e.plan.ops.n)
 		fprintf(stderr, "wgpolicy: nothing of wgpolicy's to remove\n");

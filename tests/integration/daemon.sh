@@ -222,6 +222,11 @@ print(p["active"], p["failovers"], *["%s:%s:%d" % (t["target"], "up" if t["up"] 
 	t["sent"] > 0) for t in p["targets"]], p["targets"][0]["lost"] > 0)')
 is "$health" "$A $((2 * ${#OVERS[@]} + 2)) $A:up:1 $B:up:1 True" \
 	"status: office via A after $((${#OVERS[@]} + 1)) failovers and failbacks; A and B up, probing; A lost some"
+rules_before=$(nsx "$GW" ip rule)
+run nsx "$GW" "$W" down -C "$CONF"
+is "$status" 1 "down while the daemon runs: refused"
+has "$stderr" "a wgpolicy daemon runs in this network namespace (pid $DAEMON)" "down says which daemon"
+is "$(nsx "$GW" ip rule)" "$rules_before" "down while the daemon runs: nothing changed"
 
 # ---- (f) conntrack: an established flow follows failover and failback -------
 # The gateway now source-NATs into each tunnel to that tunnel's address (a
