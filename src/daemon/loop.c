@@ -303,7 +303,8 @@ static char *status_json(struct daemon *d)
 	}
 	root = json_pack("{s:{s:i, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:i}, s:o}",
 			 "daemon", "pid", (int)getpid(), "uptime_ms",
-			 (json_int_t)(now_ms() - d->started_ms), "rounds", (json_int_t)d->n.rounds, "changes", (json_int_t)d->n.changes,
+			 (json_int_t)(now_ms() - d->started_ms), "rounds", (json_int_t)d->n.rounds,
+			 "changes", (json_int_t)d->n.changes,
 			 "reassertions", (json_int_t)d->n.reassertions, "reloads",
 			 (json_int_t)d->n.reloads, "overruns", (json_int_t)d->n.overruns,
 			 "conntrack_deleted", (json_int_t)d->n.conntrack_deleted, "flaps",
