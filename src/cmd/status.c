@@ -78,6 +78,24 @@ static json_t *daemon_json(void)
 	return j ? j : json_null();
 }
 
+/* An endpoint's host name as the daemon knows it. */
+static void print_name(FILE *out, const json_t *n)
+{
+	const char *addr = json_string_value(json_object_get(n, "address"));
+	const char *err = json_string_value(json_object_get(n, "error"));
+	const json_t *next = json_object_get(n, "next_lookup_ms");
+
+	fprintf(out, "  endpoint %s: %s", json_string_value(json_object_get(n, "host")),
+		addr ? addr : "no address yet");
+	if (err)
+		fprintf(out, " (last lookup failed: %s)", err);
+	if (json_is_true(json_object_get(n, "busy")))
+		fprintf(out, ", looking it up");
+	else if (json_is_integer(next))
+		fprintf(out, ", next lookup in %lld s", json_integer_value(next) / 1000);
+	fputc('\n', out);
+}
+
 static void print_daemon(FILE *out, const json_t *d)
 {
 	const json_t *p, *t;
@@ -106,6 +124,8 @@ static void print_daemon(FILE *out, const json_t *d)
 				json_integer_value(json_object_get(t, "sent")),
 				json_string_value(json_object_get(t, "probe")));
 	}
+	json_array_foreach(json_object_get(d, "endpoints"), i, p)
+		print_name(out, p);
 }
 
 static json_t *status_json(const struct engine *e)

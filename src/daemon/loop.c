@@ -1,10 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * The daemon: one thread, one epoll. Kernel change notifications, probe
- * answers, signals and the control socket wake it; a reconcile round runs
- * when something changed (after a short pause that coalesces a burst), and a
- * round is the engine's: dump, compile with the current health, plan,
- * execute. Re-assertion and failover are the same path.
+ * answers, signals, the control socket and endpoint lookups wake it; a
+ * reconcile round runs when something changed (after a short pause that
+ * coalesces a burst), and a round is the engine's: dump, compile with the
+ * current health and endpoint addresses, plan, execute. Re-assertion and
+ * failover are the same path.
+ * Host names are looked up by a worker thread of daemon/resolve.c, the one
+ * thing besides the loop, which only ever waits on getaddrinfo.
  */
 #include <errno.h>
 #include <jansson.h>
@@ -22,6 +25,7 @@
 #include "daemon/health.h"
 #include "daemon/metrics.h"
 #include "daemon/notify.h"
+#include "daemon/resolve.h"
 #include "engine/engine.h"
 #include "kernel/conntrack.h"
 #include "kernel/monitor.h"
@@ -30,14 +34,18 @@
 #define COALESCE_MS 20	       /* a burst of notifications becomes one round */
 #define RESYNC_MS (30 * 1000) /* what no notification reports (peers, sysctls) */
 #define METRICS_MS (5 * 1000) /* probe counters move between rounds */
+/* At start, endpoints' names have this long to answer before the first round goes without. */
+#define STARTUP_LOOKUP_MS (5 * 1000)
 
 struct daemon {
 	struct engine e;
 	struct health h;
+	struct resolver res;
 	struct monitor *mon;
 	int epfd, sigfd, ctlfd;
 	bool stop, dirty;
 	uint64_t due_ms, next_resync_ms, next_metrics_ms, started_ms;
+	uint64_t next_lookup_ms; /* the resolver's next due lookup; 0: none */
 	struct policy_run *run; /* per policy of the configuration */
 	struct counters n;
 	bool metrics_failed;
@@ -190,8 +198,9 @@ static void carry_run(struct policy_run *to, const struct conf_policy *p, const 
 }
 
 /*
- * Health and the policies' runs follow the configuration; what the old one
- * (@old, NULL at start) knew of a policy of the same name stays known.
+ * Health, the endpoints' names and the policies' runs follow the
+ * configuration; what the old one (@old, NULL at start) knew of a policy or
+ * a name that is still there stays known.
  */
 static int adopt_config(struct daemon *d, const struct conf *old)
 {
@@ -203,6 +212,12 @@ static int adopt_config(struct daemon *d, const struct conf *old)
 	if (!run || health_init(&h, c, d->epfd)) {
 		free(run);
 		log_err("cannot watch the targets' health: %s", strerror(ENOMEM));
+		return -1;
+	}
+	if (resolver_adopt(&d->res, c)) {
+		free(run);
+		health_free(&h);
+		log_err("cannot keep the endpoints' names: %s", strerror(ENOMEM));
 		return -1;
 	}
 	for (i = 0; old && i < c->policies.n; i++)
@@ -223,6 +238,8 @@ static int adopt_config(struct daemon *d, const struct conf *old)
 	}
 	d->e.target_up = health_target_up;
 	d->e.health = &d->h;
+	d->e.endpoint = resolver_endpoint;
+	d->e.endpoint_ctx = &d->res;
 	return 0;
 }
 
@@ -283,12 +300,13 @@ static char *status_json(struct daemon *d)
 					"failovers", (json_int_t)r->failovers, "last_failover",
 					(json_int_t)r->last_failover, "targets", targets));
 	}
-	root = json_pack("{s:{s:i, s:I, s:I, s:I, s:I, s:I, s:I, s:I}, s:o}", "daemon", "pid",
+	root = json_pack("{s:{s:i, s:I, s:I, s:I, s:I, s:I, s:I, s:I}, s:o, s:o}", "daemon", "pid",
 			 (int)getpid(), "uptime_ms", (json_int_t)(now_ms() - d->started_ms),
 			 "rounds", (json_int_t)d->n.rounds, "changes", (json_int_t)d->n.changes,
 			 "reassertions", (json_int_t)d->n.reassertions, "reloads",
 			 (json_int_t)d->n.reloads, "overruns", (json_int_t)d->n.overruns,
-			 "conntrack_deleted", (json_int_t)d->n.conntrack_deleted, "policies", pols);
+			 "conntrack_deleted", (json_int_t)d->n.conntrack_deleted, "policies", pols,
+			 "endpoints", resolver_json(&d->res, now_ms()));
 	text = root ? json_dumps(root, JSON_INDENT(2) | JSON_SORT_KEYS) : NULL;
 	json_decref(root);
 	return text;
@@ -333,6 +351,9 @@ static void on_event(struct daemon *d, int fd)
 		on_signal(d);
 	} else if (fd == d->ctlfd) {
 		on_control(d);
+	} else if (fd == resolver_fd(&d->res)) {
+		if (resolver_read(&d->res, now_ms()))
+			mark_dirty(d, 0);
 	} else if (fd == monitor_fd_route(d->mon) || fd == monitor_fd_nft(d->mon)) {
 		n = monitor_drain(d->mon, fd);
 		if (n == -ENOBUFS) {
@@ -347,16 +368,21 @@ static void on_event(struct daemon *d, int fd)
 	}
 }
 
+/* The earlier of two times, 0 being none. */
+static uint64_t earliest(uint64_t a, uint64_t b)
+{
+	return !b || (a && a < b) ? a : b;
+}
+
 static int next_timeout(const struct daemon *d, uint64_t now)
 {
 	int t = health_timeout(&d->h, now);
 	uint64_t wake = d->dirty ? d->due_ms : d->next_resync_ms;
 	int until;
 
-	if (d->next_metrics_ms && d->next_metrics_ms < wake)
-		wake = d->next_metrics_ms;
-	if (notify_watchdog_due() && notify_watchdog_due() < wake)
-		wake = notify_watchdog_due();
+	wake = earliest(wake, d->next_metrics_ms);
+	wake = earliest(wake, notify_watchdog_due());
+	wake = earliest(wake, d->next_lookup_ms);
 	until = wake <= now ? 0 : (int)(wake - now);
 
 	return t < 0 || until < t ? until : t;
@@ -368,7 +394,10 @@ static void loop(struct daemon *d)
 
 	while (!d->stop) {
 		uint64_t now = now_ms();
-		int i, n = epoll_wait(d->epfd, evs, 16, next_timeout(d, now));
+		int i, n, lookup_in = resolver_tick(&d->res, now);
+
+		d->next_lookup_ms = lookup_in < 0 ? 0 : now + (uint64_t)lookup_in;
+		n = epoll_wait(d->epfd, evs, 16, next_timeout(d, now));
 
 		for (i = 0; i < n; i++)
 			on_event(d, evs[i].data.fd);
@@ -390,6 +419,7 @@ static void loop(struct daemon *d)
 static int setup(struct daemon *d)
 {
 	sigset_t mask;
+	int err;
 
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGTERM);
@@ -412,6 +442,13 @@ static int setup(struct daemon *d)
 	watch(d, d->ctlfd);
 	watch(d, monitor_fd_route(d->mon));
 	watch(d, monitor_fd_nft(d->mon));
+	/* After sigprocmask: the worker inherits the blocked signals, so signalfd gets them all. */
+	err = resolver_start(&d->res);
+	if (err) {
+		log_err("cannot start the resolver's thread: %s", strerror(-err));
+		return -1;
+	}
+	watch(d, resolver_fd(&d->res));
 	return 0;
 }
 
@@ -424,6 +461,8 @@ static void teardown(struct daemon *d, bool down)
 			engine_apply(&d->e, stderr);
 	}
 	health_free(&d->h);
+	if (d->res.running)
+		resolver_stop(&d->res);
 	monitor_close(d->mon);
 	free(d->run);
 	engine_free(&d->e);
@@ -446,6 +485,7 @@ int daemon_run(const struct daemon_opts *o)
 		teardown(&d, false);
 		return 1;
 	}
+	resolver_settle(&d.res, STARTUP_LOOKUP_MS);
 	reconcile_round(&d, true);
 	d.next_resync_ms = now_ms() + RESYNC_MS;
 	notify_ready("running");

@@ -54,7 +54,8 @@ static int compile_desired(struct engine *e)
 
 	if (e->o.down)
 		return 0;
-	err = reconcile_facts(&e->r, e->conf, e->live, &e->facts, &e->arena);
+	err = reconcile_facts(&e->r, e->conf, e->live, e->endpoint, e->endpoint_ctx, &e->facts,
+			      &e->arena);
 	if (err) {
 		log_err("gathering facts: %s", strerror(-err));
 		return -1;

@@ -33,6 +33,9 @@ struct engine {
 	/* health, as the compiler asks it; NULL: every target up */
 	target_up_fn target_up;
 	const void *health;
+	/* where endpoints' addresses come from; NULL: looked up now (reconcile_facts) */
+	endpoint_fn endpoint;
+	void *endpoint_ctx;
 	/* one round: freed and made again by each engine_plan */
 	struct state *live, *desired;
 	struct facts facts;
