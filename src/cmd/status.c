@@ -116,13 +116,16 @@ static void print_daemon(FILE *out, const json_t *d)
 		fprintf(out, "  policy %s: via %s\n", json_string_value(json_object_get(p, "name")),
 			active ? active : "nothing (every target down)");
 		json_array_foreach(json_object_get(p, "targets"), k, t)
-			fprintf(out, "    %s: %s, rtt %lld ms, %lld of %lld probes lost (%s)\n",
+			fprintf(out, "    %s: %s%s, rtt %lld ms, %lld of %lld probes lost (%s; %s)\n",
 				json_string_value(json_object_get(t, "target")),
 				json_is_true(json_object_get(t, "up")) ? "up" : "DOWN",
+				json_is_true(json_object_get(t, "handshake_dead")) ? " (no handshake)"
+										    : "",
 				json_integer_value(json_object_get(t, "rtt_ms")),
 				json_integer_value(json_object_get(t, "lost")),
 				json_integer_value(json_object_get(t, "sent")),
-				json_string_value(json_object_get(t, "probe")));
+				json_string_value(json_object_get(t, "probe")),
+				json_string_value(json_object_get(t, "handshake")));
 	}
 	json_array_foreach(json_object_get(d, "endpoints"), i, p)
 		print_name(out, p);

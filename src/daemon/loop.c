@@ -3,9 +3,9 @@
  * The daemon: one thread, one epoll. Kernel change notifications, probe
  * answers, signals, the control socket and endpoint lookups wake it; a
  * reconcile round runs when something changed (after a short pause that
- * coalesces a burst), and a round is the engine's: dump, compile with the
- * current health and endpoint addresses, plan, execute. Re-assertion and
- * failover are the same path.
+ * coalesces a burst), and a round is the engine's: dump, judge the peers'
+ * handshakes from it, compile with the current health and endpoint
+ * addresses, plan, execute. Re-assertion and failover are the same path.
  * Host names are looked up by a worker thread of daemon/resolve.c, the one
  * thing besides the loop, which only ever waits on getaddrinfo.
  */
@@ -36,20 +36,30 @@
 #define METRICS_MS (5 * 1000) /* probe counters move between rounds */
 /* At start, endpoints' names have this long to answer before the first round goes without. */
 #define STARTUP_LOOKUP_MS (5 * 1000)
+/* While handshakes hold a target down, its next handshake is looked for this often. */
+#define DEAD_LOOK_MS (5 * 1000)
 
 struct daemon {
 	struct engine e;
 	struct health h;
+	struct peers peers;
 	struct resolver res;
 	struct monitor *mon;
 	int epfd, sigfd, ctlfd;
 	bool stop, dirty;
 	uint64_t due_ms, next_resync_ms, next_metrics_ms, started_ms;
+	uint64_t next_look_ms;   /* a round, when a handshake verdict could change; 0: none */
 	uint64_t next_lookup_ms; /* the resolver's next due lookup; 0: none */
 	struct policy_run *run; /* per policy of the configuration */
 	struct counters n;
 	bool metrics_failed;
 };
+
+/* The earlier of two times, 0 being none. */
+static uint64_t earliest(uint64_t a, uint64_t b)
+{
+	return !b || (a && a < b) ? a : b;
+}
 
 static void watch(struct daemon *d, int fd)
 {
@@ -198,15 +208,46 @@ static void carry_run(struct policy_run *to, const struct conf_policy *p, const 
 }
 
 /*
- * Health, the endpoints' names and the policies' runs follow the
- * configuration; what the old one (@old, NULL at start) knew of a policy or
- * a name that is still there stays known.
+ * Each round's live state, before the round compiles: the peers' sessions,
+ * the targets their handshakes judge, and endpoints worth looking up again
+ * because their peer's handshake is stale (as reresolve-dns.sh does).
+ */
+static void observe(void *ctx, const struct state *live)
+{
+	struct daemon *d = ctx;
+	uint64_t now = now_ms();
+	size_t i;
+
+	peers_observe(&d->peers, live, time(NULL), now);
+	health_handshakes(&d->h, &d->peers, now);
+	d->next_look_ms = peers_next_ms(&d->peers);
+	/* Nothing else would: WireGuard announces no handshake, and the resync is 30 s away. */
+	if (health_handshake_down(&d->h))
+		d->next_look_ms = earliest(d->next_look_ms, now + DEAD_LOOK_MS);
+	for (i = 0; i < d->peers.n; i++) {
+		const struct peer_watch *pw = &d->peers.v[i];
+		const char *host = pw->peer->endpoint.v.host;
+
+		if (IS_SET(pw->peer->endpoint) &&
+		    session_stale(&pw->s, peer_keepalive(pw->peer), now) &&
+		    resolver_hurry(&d->res, host, now))
+			log_info("peer %s: no handshake for %llus: looking %s up again",
+				 peer_label(&d->e.arena, pw->peer),
+				 (unsigned long long)(session_age_ms(&pw->s, now) / 1000), host);
+	}
+}
+
+/*
+ * Health, the peers' sessions, the endpoints' names and the policies' runs
+ * follow the configuration; what the old one (@old, NULL at start) knew of a
+ * policy, a peer or a name that is still there stays known.
  */
 static int adopt_config(struct daemon *d, const struct conf *old)
 {
 	const struct conf *c = d->e.conf;
 	struct policy_run *run = calloc(c->policies.n + 1, sizeof(*run));
 	struct health h;
+	struct peers w;
 	size_t i;
 
 	if (!run || health_init(&h, c, d->epfd)) {
@@ -214,32 +255,40 @@ static int adopt_config(struct daemon *d, const struct conf *old)
 		log_err("cannot watch the targets' health: %s", strerror(ENOMEM));
 		return -1;
 	}
-	if (resolver_adopt(&d->res, c)) {
+	if (peers_init(&w, c, now_ms()) || resolver_adopt(&d->res, c)) {
 		free(run);
 		health_free(&h);
-		log_err("cannot keep the endpoints' names: %s", strerror(ENOMEM));
+		peers_free(&w);
+		log_err("cannot watch the peers: %s", strerror(ENOMEM));
 		return -1;
 	}
 	for (i = 0; old && i < c->policies.n; i++)
 		carry_run(&run[i], c->policies.v[i], old, d->run);
-	if (old)
+	if (old) {
 		health_carry(&h, &d->h);
+		peers_carry(&w, &d->peers);
+	}
 	health_free(&d->h);
+	peers_free(&d->peers);
 	free(d->run);
 	d->h = h;
+	d->peers = w;
 	d->run = run;
 	for (i = 0; i < d->h.n; i++) {
 		const struct probe *pr = &d->h.v[i];
-		char buf[160], name[64];
+		char buf[160], hs[320], name[64];
 
-		log_info("policy %s, target %s: %s", pr->policy->name,
+		log_info("policy %s, target %s: %s; %s", pr->policy->name,
 			 target_name(&pr->policy->via.v[pr->index], name, sizeof(name)),
-			 health_describe(pr, buf, sizeof(buf)));
+			 health_describe(pr, buf, sizeof(buf)),
+			 health_describe_handshake(pr, hs, sizeof(hs)));
 	}
 	d->e.target_up = health_target_up;
 	d->e.health = &d->h;
 	d->e.endpoint = resolver_endpoint;
 	d->e.endpoint_ctx = &d->res;
+	d->e.observe = observe;
+	d->e.observe_ctx = d;
 	return 0;
 }
 
@@ -281,17 +330,21 @@ static char *status_json(struct daemon *d)
 
 		for (size_t k = 0; k < d->h.n; k++) {
 			const struct probe *pr = &d->h.v[k];
-			char desc[160];
+			char desc[160], hs[320];
 
 			if (pr->policy != p)
 				continue;
 			json_array_append_new(
 				targets,
-				json_pack("{s:s, s:b, s:s, s:i, s:I, s:I, s:I}", "target",
+				json_pack("{s:s, s:b, s:b, s:b, s:s, s:s, s:i, s:I, s:I, s:I}",
+					  "target",
 					  target_name(&p->via.v[pr->index], name, sizeof(name)),
-					  "up", pr->up, "probe", health_describe(pr, desc, sizeof(desc)),
-					  "rtt_ms", (int)pr->rtt_ms, "sent", (json_int_t)pr->sent,
-					  "lost", (json_int_t)pr->lost, "last_change",
+					  "up", health_up(pr), "probe_up", pr->up, "handshake_dead",
+					  pr->handshake_dead, "probe",
+					  health_describe(pr, desc, sizeof(desc)), "handshake",
+					  health_describe_handshake(pr, hs, sizeof(hs)), "rtt_ms",
+					  (int)pr->rtt_ms, "sent", (json_int_t)pr->sent, "lost",
+					  (json_int_t)pr->lost, "last_change",
 					  (json_int_t)pr->last_change));
 		}
 		json_array_append_new(
@@ -368,12 +421,6 @@ static void on_event(struct daemon *d, int fd)
 	}
 }
 
-/* The earlier of two times, 0 being none. */
-static uint64_t earliest(uint64_t a, uint64_t b)
-{
-	return !b || (a && a < b) ? a : b;
-}
-
 static int next_timeout(const struct daemon *d, uint64_t now)
 {
 	int t = health_timeout(&d->h, now);
@@ -382,6 +429,7 @@ static int next_timeout(const struct daemon *d, uint64_t now)
 
 	wake = earliest(wake, d->next_metrics_ms);
 	wake = earliest(wake, notify_watchdog_due());
+	wake = earliest(wake, d->next_look_ms);
 	wake = earliest(wake, d->next_lookup_ms);
 	until = wake <= now ? 0 : (int)(wake - now);
 
@@ -404,6 +452,11 @@ static void loop(struct daemon *d)
 		now = now_ms();
 		if (health_tick(&d->h, now))
 			mark_dirty(d, 0);
+		/* Once: the round's look at the peers sets the next. */
+		if (d->next_look_ms && now >= d->next_look_ms) {
+			d->next_look_ms = 0;
+			mark_dirty(d, 0);
+		}
 		if (now >= d->next_resync_ms) {
 			d->next_resync_ms = now + RESYNC_MS;
 			mark_dirty(d, 0);
@@ -461,6 +514,7 @@ static void teardown(struct daemon *d, bool down)
 			engine_apply(&d->e, stderr);
 	}
 	health_free(&d->h);
+	peers_free(&d->peers);
 	if (d->res.running)
 		resolver_stop(&d->res);
 	monitor_close(d->mon);

@@ -15,7 +15,7 @@
 #include "util/log.h"
 
 /* How long stopping waits for a lookup under way before leaving the worker to the exit. */
-#define STOP_WAIT_MS 200
+#define STOP_WAIT_MS 1000
 
 /* One lookup, owned by whoever holds the pointer: the loop, a pipe, or the worker. */
 struct job {
@@ -345,6 +345,13 @@ void resolver_settle(struct resolver *r, uint64_t budget_ms)
 		now = now_ms();
 		resolver_read(r, now);
 	}
+}
+
+bool resolver_hurry(struct resolver *r, const char *host, uint64_t now_ms)
+{
+	struct name *n = find(r, host);
+
+	return n && lookup_hurry(&n->sched, now_ms);
 }
 
 void resolver_endpoint(void *ctx, struct endpoint_fact *ef, struct arena *a)

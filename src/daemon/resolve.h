@@ -51,6 +51,8 @@ int resolver_tick(struct resolver *r, uint64_t now_ms);
 bool resolver_read(struct resolver *r, uint64_t now_ms);
 /* Wait, at most @budget_ms, for the lookups under way: at start, before the first round. */
 void resolver_settle(struct resolver *r, uint64_t budget_ms);
+/* Look @host up again now (its peer's handshake is stale); true unless it is too soon. */
+bool resolver_hurry(struct resolver *r, const char *host, uint64_t now_ms);
 /* An endpoint_fn: literal addresses as they are, names from the cache or pending. */
 void resolver_endpoint(void *r, struct endpoint_fact *ef, struct arena *a);
 /* The cache, for status: each name's address, last error, lookups and next lookup. */

@@ -149,6 +149,8 @@ int engine_plan(struct engine *e)
 		log_err("reading the live state: %s", strerror(-err));
 		return -1;
 	}
+	if (e->observe)
+		e->observe(e->observe_ctx, e->live);
 	if (compile_desired(e))
 		return -1;
 	if (reconcile_scope(&e->r, e->live, e->desired, e->o.scope, e->o.n_scope, &e->arena))

@@ -36,6 +36,9 @@ struct engine {
 	/* where endpoints' addresses come from; NULL: looked up now (reconcile_facts) */
 	endpoint_fn endpoint;
 	void *endpoint_ctx;
+	/* shown each round's live state before it is compiled against (the daemon's health) */
+	void (*observe)(void *ctx, const struct state *live);
+	void *observe_ctx;
 	/* one round: freed and made again by each engine_plan */
 	struct state *live, *desired;
 	struct facts facts;

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The daemon follows an endpoint's host name, and never waits for a lookup.
-# The policy lab (lab.sh), plus a tunnel N whose endpoint is a name; the
+# The policy lab (lab.sh, named.sh), plus a tunnel N whose endpoint is a name; the
 # daemon runs in a mount namespace of its own (unshare -m) where /etc/hosts,
 # /etc/resolv.conf and /etc/nsswitch.conf are the test's files:
 #
@@ -16,73 +16,27 @@
 # fast as ever, brings M up without an endpoint, and says why.
 set -u
 . "$(dirname "$0")/lab.sh"
-lab_require
-command -v unshare >/dev/null || { echo "1..0 # SKIP unshare is not installed"; exit 0; }
-lab_start
+. "$(dirname "$0")/named.sh"
+named_start
 
-LOG=$TMP/daemon.log
-N=$(ifname n) M=$(ifname m) NA=$(ifname x) NB=$(ifname y)
+M=$(ifname m)
 now_ns() { date +%s%N; }
-show_log() { sed 's/^/#   /' "$LOG" | tail -n "${1:-40}"; }
-
-# The server, twice: NS DEV, the same key and tunnel address in both places.
-keypair srvn && keypair gwn && keypair gwm
-named_server() {
-	nsx "$1" wireguard-go "$2" >/dev/null 2>&1 || return 1
-	# shellcheck disable=SC2154 # keypair sets *_priv and *_pub
-	printf '%s\n' "$srvn_priv" >"$TMP/$2.key"
-	# shellcheck disable=SC2154
-	nsx "$1" wg set "$2" private-key "$TMP/$2.key" listen-port 51900 \
-		peer "$gwn_pub" allowed-ips 10.6.0.2/32 &&
-		nsx "$1" ip addr add 10.6.0.1/24 dev "$2" && nsx "$1" ip link set "$2" up
-}
-# wg_pid NS DEV: the wireguard-go serving DEV in NS.
-wg_pid() {
-	local pid
-	for pid in $(ip netns pids "$1"); do
-		tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q "^wireguard-go $2 " &&
-			{ echo "$pid"; return 0; }
-	done
-	return 1
-}
-named_server "$VPN0" "$NA" && named_server "$VPN1" "$NB" ||
-	{ echo "Bail out! the named servers did not start"; exit 1; }
+keypair gwm
 count "$VPN0" via_a iifname "$NA" ip saddr 10.6.0.2
 count "$VPN1" via_b iifname "$NB" ip saddr 10.6.0.2
 
-# named_tunnel IF PRIVKEY ENDPOINT ADDRESS PEER_ADDR [LINE]: a gateway's tunnel to the server.
-named_tunnel() {
-	# shellcheck disable=SC2154
-	printf '[Interface]\nPrivateKey = %s\nAddress = %s\n[Peer]\nPublicKey = %s\nEndpoint = %s\nAllowedIPs = %s\n%s\n' \
-		"$2" "$4" "$srvn_pub" "$3" "$5" "${6:-}" >"$CONF/$1.conf"
-	chmod 600 "$CONF/$1.conf"
-}
 # shellcheck disable=SC2154
 named_tunnel "$N" "$gwn_priv" vpn.example.test:51900 10.6.0.2/24 10.6.0.1/32 "PersistentKeepalive = 1"
 office_policy >"$CONF/policy.conf"
 printf '[Global]\nResolveInterval = 1s\n' >"$CONF/global.conf"
 
-# The daemon's own /etc: written in place, never replaced (a bind mount holds the inode).
 printf '192.0.2.2 vpn.example.test\n' >"$TMP/hosts"
 printf 'nameserver 198.51.100.1\n' >"$TMP/resolv.conf"
 printf 'hosts: files dns\n' >"$TMP/nsswitch.conf"
-note "[gw] unshare -m: /etc/hosts, /etc/resolv.conf, /etc/nsswitch.conf bound; wgpolicy daemon -C \$CONF"
-ip netns exec "$GW" unshare -m sh -c '
-	for f in hosts resolv.conf nsswitch.conf; do mount --bind "$1/$f" "/etc/$f" || exit 1; done
-	exec "$2" daemon -C "$3"' sh "$TMP" "$W" "$CONF" >"$LOG" 2>&1 &
-DAEMON=$!
-PIDS+=("$DAEMON")
-daemon_alive() { kill -0 "$DAEMON" 2>/dev/null; }
-status_json() { nsx "$GW" "$W" status --json; }
-endpoint_of() { nsx "$GW" wg show "$1" endpoints | awk '{ print $2 }'; }
+named_daemon hosts resolv.conf nsswitch.conf
 is_endpoint() { [ "$(endpoint_of "$1")" = "$2" ]; }
 pings() { nsx "$GW" ping -c1 -W1 10.6.0.1; }
 
-if ! wait_for 20 grep -q "running:" "$LOG"; then
-	echo "Bail out! the daemon did not start"
-	show_log
-	exit 1
-fi
 ok "the daemon runs" daemon_alive
 like "$(cat "$LOG")" "endpoint vpn.example.test: 192\.0\.2\.2$" "it looked the name up in its hosts file"
 is "$(endpoint_of "$N")" "192.0.2.2:51900" "N's peer: endpoint 192.0.2.2:51900 (vpn0) from the first round"
