@@ -41,7 +41,7 @@ static void summary(const struct conf *c)
 			c->diags.warnings == 1 ? "" : "s");
 }
 
-/* Which probe each target of a policy with a choice will use (issue: say it before it runs). */
+/* What will judge each target of a policy with a choice: its probe and its peers' handshakes. */
 static void probes(const struct conf *c)
 {
 	struct health h;
@@ -50,10 +50,13 @@ static void probes(const struct conf *c)
 	if (c->diags.errors || health_init(&h, c, -1))
 		return;
 	for (i = 0; i < h.n; i++) {
-		char buf[160];
+		const struct probe *pr = &h.v[i];
+		char buf[160], hs[320], name[64];
 
-		fprintf(stderr, "policy %s, target %s: %s\n", h.v[i].policy->name, h.v[i].ifname,
-			health_describe(&h.v[i], buf, sizeof(buf)));
+		fprintf(stderr, "policy %s, target %s: %s; %s\n", pr->policy->name,
+			target_name(&pr->policy->via.v[pr->index], name, sizeof(name)),
+			health_describe(pr, buf, sizeof(buf)),
+			health_describe_handshake(pr, hs, sizeof(hs)));
 	}
 	health_free(&h);
 }

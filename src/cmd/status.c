@@ -20,6 +20,24 @@ static const char usage[] =
 	"  -j, --json        print JSON\n"
 	"  -h, --help        show this help\n";
 
+/* An endpoint's host name as the daemon knows it. */
+static void print_name(FILE *out, const json_t *n)
+{
+	const char *addr = json_string_value(json_object_get(n, "address"));
+	const char *err = json_string_value(json_object_get(n, "error"));
+	const json_t *next = json_object_get(n, "next_lookup_ms");
+
+	fprintf(out, "  endpoint %s: %s", json_string_value(json_object_get(n, "host")),
+		addr ? addr : "no address yet");
+	if (err)
+		fprintf(out, " (last lookup failed: %s)", err);
+	if (json_is_true(json_object_get(n, "busy")))
+		fprintf(out, ", looking it up");
+	else if (json_is_integer(next))
+		fprintf(out, ", next lookup in %lld s", json_integer_value(next) / 1000);
+	fputc('\n', out);
+}
+
 static void print_daemon(FILE *out, const json_t *d)
 {
 	const json_t *p, *t;
@@ -47,14 +65,19 @@ static void print_daemon(FILE *out, const json_t *d)
 			fprintf(out, "%s%s", k ? ", " : "", json_string_value(w));
 		fprintf(out, "%s\n", json_array_size(over) ? "" : "nothing (every target down)");
 		json_array_foreach(json_object_get(p, "targets"), k, t)
-			fprintf(out, "    %s: %s, rtt %lld ms, %lld of %lld probes lost (%s)\n",
+			fprintf(out, "    %s: %s%s, rtt %lld ms, %lld of %lld probes lost (%s; %s)\n",
 				json_string_value(json_object_get(t, "target")),
 				json_is_true(json_object_get(t, "up")) ? "up" : "DOWN",
+				json_is_true(json_object_get(t, "handshake_dead")) ? " (no handshake)"
+										    : "",
 				json_integer_value(json_object_get(t, "rtt_ms")),
 				json_integer_value(json_object_get(t, "lost")),
 				json_integer_value(json_object_get(t, "sent")),
-				json_string_value(json_object_get(t, "probe")));
+				json_string_value(json_object_get(t, "probe")),
+				json_string_value(json_object_get(t, "handshake")));
 	}
+	json_array_foreach(json_object_get(d, "endpoints"), i, p)
+		print_name(out, p);
 }
 
 static json_t *status_json(const struct engine *e)

@@ -17,6 +17,8 @@ struct endpoint_fact {
 	uint16_t port;
 	struct st_endpoint ep; /* family 0: could not be resolved */
 	const char *error;     /* why, when not resolved */
+	/* No address yet, and being looked up (the daemon): the peer goes without one meanwhile. */
+	bool pending;
 };
 
 struct mtu_fact {

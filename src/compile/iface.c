@@ -98,6 +98,9 @@ static void set_endpoint(struct compile_ctx *ctx, const struct conf_peer *peer,
 		p->endpoint = ef->ep;
 		return;
 	}
+	/* No endpoint is "wherever the peer roams" (state.c): a live one stays as it is. */
+	if (ef && ef->pending)
+		return;
 	conf_error(ctx->d, peer->endpoint.loc, "cannot resolve endpoint %s:%u: %s",
 		   peer->endpoint.v.host, peer->endpoint.v.port,
 		   ef && ef->error ? ef->error : "not looked up");

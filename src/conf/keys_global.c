@@ -161,11 +161,26 @@ static int key_metrics(struct parse_ctx *ctx, char *value, struct loc loc)
 	return 0;
 }
 
+static int key_resolve_interval(struct parse_ctx *ctx, char *value, struct loc loc)
+{
+	uint32_t ms = 0;
+	const char *err = strcmp(value, "off") ? parse_duration_ms(value, &ms) : NULL;
+
+	/* Shorter would only load the resolver: a stale handshake asks at once anyway. */
+	if (!err && strcmp(value, "off") && ms < 1000)
+		err = "at least 1s, or off";
+	if (err)
+		return report_value(ctx, loc, "ResolveInterval", value, err);
+	SET_OPT(ctx, ctx->c->global.resolve_interval, ms, loc, "ResolveInterval");
+	return 0;
+}
+
 const struct key_def global_keys[] = {
 	{ "PriorityRange", key_priority_range },
 	{ "TableRange", key_table_range },
 	{ "FirewallMarkMask", key_mark_mask },
 	{ "Protocol", key_protocol },
 	{ "Metrics", key_metrics },
+	{ "ResolveInterval", key_resolve_interval },
 	{ NULL, NULL },
 };

@@ -194,6 +194,7 @@ struct conf_global {
 	OPT(uint32_t) mark_mask;
 	OPT(uint32_t) protocol;
 	OPT(const char *) metrics;
+	OPT(uint32_t) resolve_interval; /* ms; 0: only when a handshake goes stale */
 };
 
 /* Defaults of [Global]: the ranges wgpolicy owns unless told otherwise. */
@@ -203,6 +204,7 @@ struct conf_global {
 #define GLOBAL_DEFAULT_TABLE_HI 52999
 #define GLOBAL_DEFAULT_MARK_MASK 0xff000000u
 #define GLOBAL_DEFAULT_PROTOCOL 87
+#define GLOBAL_DEFAULT_RESOLVE_INTERVAL_MS (5 * 60 * 1000)
 
 struct conf {
 	struct arena arena;

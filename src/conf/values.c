@@ -274,6 +274,8 @@ const char *parse_duration_ms(const char *s, uint32_t *ms)
 		scale = 1;
 	else if (!strcmp(unit, "s"))
 		scale = 1000;
+	else if (!strcmp(unit, "min"))
+		scale = 60 * 1000;
 	else if (!*unit)
 		return "missing unit: write e.g. 200ms or 2s";
 	else

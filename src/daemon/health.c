@@ -142,6 +142,7 @@ void health_carry(struct health *to, const struct health *from)
 		if (!o)
 			continue;
 		pr->up = o->up;
+		pr->handshake_dead = o->handshake_dead;
 		pr->losses = o->losses;
 		pr->answers = o->answers;
 		pr->rtt_ms = o->rtt_ms;
@@ -151,6 +152,11 @@ void health_carry(struct health *to, const struct health *from)
 	}
 }
 
+bool health_up(const struct probe *pr)
+{
+	return pr->up && !pr->handshake_dead;
+}
+
 bool health_target_up(const void *ctx, const struct conf_policy *p, size_t i)
 {
 	const struct health *h = ctx;
@@ -158,8 +164,45 @@ bool health_target_up(const void *ctx, const struct conf_policy *p, size_t i)
 
 	for (k = 0; k < h->n; k++)
 		if (h->v[k].policy == p && h->v[k].index == i)
-			return h->v[k].up;
+			return health_up(&h->v[k]);
 	return true;
+}
+
+static bool set_handshake(struct probe *pr, bool dead, uint64_t age_ms)
+{
+	bool was = health_up(pr);
+	char name[64];
+	const char *target = target_name(&pr->policy->via.v[pr->index], name, sizeof(name));
+
+	if (pr->handshake_dead == dead)
+		return false;
+	pr->handshake_dead = dead;
+	if (dead)
+		log_note("policy %s: target %s is down (no handshake for %llus from its peers "
+			 "with PersistentKeepalive)",
+			 pr->policy->name, target, (unsigned long long)(age_ms / 1000));
+	else
+		log_note("policy %s: target %s has a new handshake%s", pr->policy->name, target,
+			 health_up(pr) ? ": up again" : " (its probes still fail)");
+	if (was == health_up(pr))
+		return false;
+	pr->last_change = time(NULL);
+	return true;
+}
+
+bool health_handshakes(struct health *h, const struct peers *w, uint64_t now)
+{
+	bool changed = false;
+	size_t i;
+
+	for (i = 0; i < h->n; i++) {
+		const struct probe *pr = &h->v[i];
+		uint64_t age;
+		bool dead = target_handshakes_dead(w, &pr->policy->via.v[pr->index], now, &age);
+
+		changed |= set_handshake(&h->v[i], dead, age);
+	}
+	return changed;
 }
 
 static void send_probe(struct probe *pr, uint64_t now)
@@ -298,5 +341,39 @@ const char *health_describe(const struct probe *p, char *buf, size_t len)
 		snprintf(buf, len, "probe %s every %ums, timeout %ums, down %u, up %u",
 			 prefix_format(&p->addr, a, false), p->check.interval_ms,
 			 p->check.timeout_ms, p->check.down, p->check.up);
+	return buf;
+}
+
+bool health_handshake_down(const struct health *h)
+{
+	size_t i;
+
+	for (i = 0; i < h->n; i++)
+		if (h->v[i].handshake_dead)
+			return true;
+	return false;
+}
+
+const char *health_describe_handshake(const struct probe *pr, char *buf, size_t len)
+{
+	const struct target *t = &pr->policy->via.v[pr->index];
+	struct arena a;
+	size_t w = 0;
+
+	arena_init(&a);
+	vec_foreach(peer, &t->iface->peers) {
+		const char *label;
+
+		if (!target_judged_by(t, *peer) || w >= len)
+			continue;
+		label = peer_label(&a, *peer);
+		w += (size_t)snprintf(buf + w, len - w, "%s%s has had none for %llus",
+				      w ? " and " : "handshake: down when ", label ? label : "?",
+				      (unsigned long long)session_dead_after_ms(peer_keepalive(*peer)) /
+					      1000);
+	}
+	if (!w)
+		snprintf(buf, len, "handshake: not judged (no peer with PersistentKeepalive)");
+	arena_free(&a);
 	return buf;
 }

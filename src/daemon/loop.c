@@ -1,10 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * The daemon: one thread, one epoll. Kernel change notifications, probe
- * answers, signals and the control socket wake it; a reconcile round runs
- * when something changed (after a short pause that coalesces a burst), and a
- * round is the engine's: dump, compile with the current health, plan,
- * execute. Re-assertion and failover are the same path.
+ * answers, signals, the control socket and endpoint lookups wake it; a
+ * reconcile round runs when something changed (after a short pause that
+ * coalesces a burst), and a round is the engine's: dump, judge the peers'
+ * handshakes from it, compile with the current health and endpoint
+ * addresses, plan, execute. Re-assertion and failover are the same path.
+ * Host names are looked up by a worker thread of daemon/resolve.c, the one
+ * thing besides the loop, which only ever waits on getaddrinfo.
  */
 #include <errno.h>
 #include <jansson.h>
@@ -23,6 +26,7 @@
 #include "daemon/health.h"
 #include "daemon/metrics.h"
 #include "daemon/notify.h"
+#include "daemon/resolve.h"
 #include "engine/engine.h"
 #include "kernel/conntrack.h"
 #include "kernel/monitor.h"
@@ -31,19 +35,33 @@
 #define COALESCE_MS 20	       /* a burst of notifications becomes one round */
 #define RESYNC_MS (30 * 1000) /* what no notification reports (peers, sysctls) */
 #define METRICS_MS (5 * 1000) /* probe counters move between rounds */
+/* At start, endpoints' names have this long to answer before the first round goes without. */
+#define STARTUP_LOOKUP_MS (5 * 1000)
+/* While handshakes hold a target down, its next handshake is looked for this often. */
+#define DEAD_LOOK_MS (5 * 1000)
 
 struct daemon {
 	struct engine e;
 	struct health h;
+	struct peers peers;
+	struct resolver res;
 	struct monitor *mon;
 	int epfd, sigfd, ctlfd;
 	bool stop, dirty;
 	uint64_t due_ms, next_resync_ms, next_metrics_ms, started_ms;
+	uint64_t next_look_ms;   /* a round, when a handshake verdict could change; 0: none */
+	uint64_t next_lookup_ms; /* the resolver's next due lookup; 0: none */
 	struct policy_run *run; /* per policy of the configuration */
 	struct counters n;
 	bool metrics_failed;
 	struct flaps flaps;
 };
+
+/* The earlier of two times, 0 being none. */
+static uint64_t earliest(uint64_t a, uint64_t b)
+{
+	return !b || (a && a < b) ? a : b;
+}
 
 static void watch(struct daemon *d, int fd)
 {
@@ -203,14 +221,46 @@ static void reconcile_round(struct daemon *d, bool expected)
 }
 
 /*
- * Health and the policies' runs follow the configuration; what the old one
- * (@old, NULL at start) knew of a policy of the same name stays known.
+ * Each round's live state, before the round compiles: the peers' sessions,
+ * the targets their handshakes judge, and endpoints worth looking up again
+ * because their peer's handshake is stale (as reresolve-dns.sh does).
+ */
+static void observe(void *ctx, const struct state *live)
+{
+	struct daemon *d = ctx;
+	uint64_t now = now_ms();
+	size_t i;
+
+	peers_observe(&d->peers, live, time(NULL), now);
+	health_handshakes(&d->h, &d->peers, now);
+	d->next_look_ms = peers_next_ms(&d->peers);
+	/* Nothing else would: WireGuard announces no handshake, and the resync is 30 s away. */
+	if (health_handshake_down(&d->h))
+		d->next_look_ms = earliest(d->next_look_ms, now + DEAD_LOOK_MS);
+	for (i = 0; i < d->peers.n; i++) {
+		const struct peer_watch *pw = &d->peers.v[i];
+		const char *host = pw->peer->endpoint.v.host;
+
+		if (IS_SET(pw->peer->endpoint) &&
+		    session_stale(&pw->s, peer_keepalive(pw->peer), now) &&
+		    resolver_hurry(&d->res, host, now))
+			log_info("peer %s: no handshake for %llus: looking %s up again",
+				 peer_label(&d->e.arena, pw->peer),
+				 (unsigned long long)(session_age_ms(&pw->s, now) / 1000), host);
+	}
+}
+
+/*
+ * Health, the peers' sessions, the endpoints' names and the policies' runs
+ * follow the configuration; what the old one (@old, NULL at start) knew of a
+ * policy, a peer or a name that is still there stays known.
  */
 static int adopt_config(struct daemon *d, const struct conf *old)
 {
 	const struct conf *c = d->e.conf;
 	struct policy_run *run = calloc(c->policies.n + 1, sizeof(*run));
 	struct health h;
+	struct peers w;
 	size_t i;
 
 	if (!run || health_init(&h, c, d->epfd)) {
@@ -218,24 +268,39 @@ static int adopt_config(struct daemon *d, const struct conf *old)
 		log_err("cannot watch the targets' health: %s", strerror(ENOMEM));
 		return -1;
 	}
+	if (peers_init(&w, c, now_ms()) || resolver_adopt(&d->res, c)) {
+		free(run);
+		health_free(&h);
+		peers_free(&w);
+		log_err("cannot watch the peers: %s", strerror(ENOMEM));
+		return -1;
+	}
 	if (old) {
 		policy_runs_carry(run, c, old, d->run);
 		health_carry(&h, &d->h);
+		peers_carry(&w, &d->peers);
 	}
 	health_free(&d->h);
+	peers_free(&d->peers);
 	free(d->run);
 	d->h = h;
+	d->peers = w;
 	d->run = run;
 	for (i = 0; i < d->h.n; i++) {
 		const struct probe *pr = &d->h.v[i];
-		char buf[160], name[64];
+		char buf[160], hs[320], name[64];
 
-		log_info("policy %s, target %s: %s", pr->policy->name,
+		log_info("policy %s, target %s: %s; %s", pr->policy->name,
 			 target_name(&pr->policy->via.v[pr->index], name, sizeof(name)),
-			 health_describe(pr, buf, sizeof(buf)));
+			 health_describe(pr, buf, sizeof(buf)),
+			 health_describe_handshake(pr, hs, sizeof(hs)));
 	}
 	d->e.target_up = health_target_up;
 	d->e.health = &d->h;
+	d->e.endpoint = resolver_endpoint;
+	d->e.endpoint_ctx = &d->res;
+	d->e.observe = observe;
+	d->e.observe_ctx = d;
 	return 0;
 }
 
@@ -281,17 +346,21 @@ static char *status_json(struct daemon *d)
 						      json_string(target_name(t, name, sizeof(name))));
 		for (size_t k = 0; k < d->h.n; k++) {
 			const struct probe *pr = &d->h.v[k];
-			char desc[160];
+			char desc[160], hs[320];
 
 			if (pr->policy != p)
 				continue;
 			json_array_append_new(
 				targets,
-				json_pack("{s:s, s:b, s:s, s:i, s:I, s:I, s:I}", "target",
+				json_pack("{s:s, s:b, s:b, s:b, s:s, s:s, s:i, s:I, s:I, s:I}",
+					  "target",
 					  target_name(&p->via.v[pr->index], name, sizeof(name)),
-					  "up", pr->up, "probe", health_describe(pr, desc, sizeof(desc)),
-					  "rtt_ms", (int)pr->rtt_ms, "sent", (json_int_t)pr->sent,
-					  "lost", (json_int_t)pr->lost, "last_change",
+					  "up", health_up(pr), "probe_up", pr->up, "handshake_dead",
+					  pr->handshake_dead, "probe",
+					  health_describe(pr, desc, sizeof(desc)), "handshake",
+					  health_describe_handshake(pr, hs, sizeof(hs)), "rtt_ms",
+					  (int)pr->rtt_ms, "sent", (json_int_t)pr->sent, "lost",
+					  (json_int_t)pr->lost, "last_change",
 					  (json_int_t)pr->last_change));
 		}
 		json_array_append_new(
@@ -301,14 +370,15 @@ static char *status_json(struct daemon *d)
 					"last_failover", (json_int_t)r->last_failover, "targets",
 					targets));
 	}
-	root = json_pack("{s:{s:i, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:i}, s:o}",
+	root = json_pack("{s:{s:i, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:i}, s:o, s:o}",
 			 "daemon", "pid", (int)getpid(), "uptime_ms",
 			 (json_int_t)(now_ms() - d->started_ms), "rounds", (json_int_t)d->n.rounds,
-			 "changes", (json_int_t)d->n.changes,
-			 "reassertions", (json_int_t)d->n.reassertions, "reloads",
-			 (json_int_t)d->n.reloads, "overruns", (json_int_t)d->n.overruns,
-			 "conntrack_deleted", (json_int_t)d->n.conntrack_deleted, "flaps",
-			 (json_int_t)d->n.flaps, "flapping", (int)d->n.flapping, "policies", pols);
+			 "changes", (json_int_t)d->n.changes, "reassertions",
+			 (json_int_t)d->n.reassertions, "reloads", (json_int_t)d->n.reloads,
+			 "overruns", (json_int_t)d->n.overruns, "conntrack_deleted",
+			 (json_int_t)d->n.conntrack_deleted, "flaps", (json_int_t)d->n.flaps,
+			 "flapping", (int)d->n.flapping, "policies", pols, "endpoints",
+			 resolver_json(&d->res, now_ms()));
 	text = root ? json_dumps(root, JSON_INDENT(2) | JSON_SORT_KEYS) : NULL;
 	json_decref(root);
 	return text;
@@ -353,6 +423,9 @@ static void on_event(struct daemon *d, int fd)
 		on_signal(d);
 	} else if (fd == d->ctlfd) {
 		on_control(d);
+	} else if (fd == resolver_fd(&d->res)) {
+		if (resolver_read(&d->res, now_ms()))
+			mark_dirty(d, 0);
 	} else if (fd == monitor_fd_route(d->mon) || fd == monitor_fd_nft(d->mon)) {
 		n = monitor_drain(d->mon, fd);
 		if (n == -ENOBUFS) {
@@ -373,12 +446,11 @@ static int next_timeout(const struct daemon *d, uint64_t now)
 	uint64_t wake = d->dirty ? d->due_ms : d->next_resync_ms;
 	int until;
 
-	if (d->next_metrics_ms && d->next_metrics_ms < wake)
-		wake = d->next_metrics_ms;
-	if (notify_watchdog_due() && notify_watchdog_due() < wake)
-		wake = notify_watchdog_due();
-	if (flap_due(&d->flaps) && flap_due(&d->flaps) < wake)
-		wake = flap_due(&d->flaps);
+	wake = earliest(wake, d->next_metrics_ms);
+	wake = earliest(wake, notify_watchdog_due());
+	wake = earliest(wake, flap_due(&d->flaps));
+	wake = earliest(wake, d->next_look_ms);
+	wake = earliest(wake, d->next_lookup_ms);
 	until = wake <= now ? 0 : (int)(wake - now);
 
 	return t < 0 || until < t ? until : t;
@@ -390,13 +462,21 @@ static void loop(struct daemon *d)
 
 	while (!d->stop) {
 		uint64_t now = now_ms();
-		int i, n = epoll_wait(d->epfd, evs, 16, next_timeout(d, now));
+		int i, n, lookup_in = resolver_tick(&d->res, now);
+
+		d->next_lookup_ms = lookup_in < 0 ? 0 : now + (uint64_t)lookup_in;
+		n = epoll_wait(d->epfd, evs, 16, next_timeout(d, now));
 
 		for (i = 0; i < n; i++)
 			on_event(d, evs[i].data.fd);
 		now = now_ms();
 		if (health_tick(&d->h, now))
 			mark_dirty(d, 0);
+		/* Once: the round's look at the peers sets the next. */
+		if (d->next_look_ms && now >= d->next_look_ms) {
+			d->next_look_ms = 0;
+			mark_dirty(d, 0);
+		}
 		if (now >= d->next_resync_ms) {
 			d->next_resync_ms = now + RESYNC_MS;
 			mark_dirty(d, 0);
@@ -421,6 +501,7 @@ static int test_rcvbuf(void)
 static int setup(struct daemon *d)
 {
 	sigset_t mask;
+	int err;
 
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGTERM);
@@ -443,6 +524,13 @@ static int setup(struct daemon *d)
 	watch(d, d->ctlfd);
 	watch(d, monitor_fd_route(d->mon));
 	watch(d, monitor_fd_nft(d->mon));
+	/* After sigprocmask: the worker inherits the blocked signals, so signalfd gets them all. */
+	err = resolver_start(&d->res);
+	if (err) {
+		log_err("cannot start the resolver's thread: %s", strerror(-err));
+		return -1;
+	}
+	watch(d, resolver_fd(&d->res));
 	return 0;
 }
 
@@ -456,6 +544,9 @@ static void teardown(struct daemon *d, bool down)
 			engine_apply(&d->e, stderr);
 	}
 	health_free(&d->h);
+	peers_free(&d->peers);
+	if (d->res.running)
+		resolver_stop(&d->res);
 	monitor_close(d->mon);
 	free(d->run);
 	engine_free(&d->e);
@@ -479,6 +570,7 @@ int daemon_run(const struct daemon_opts *o)
 		teardown(&d, false);
 		return 1;
 	}
+	resolver_settle(&d.res, STARTUP_LOOKUP_MS);
 	reconcile_round(&d, true);
 	d.next_resync_ms = now_ms() + RESYNC_MS;
 	notify_ready("running");

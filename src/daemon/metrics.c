@@ -39,7 +39,7 @@ static void probe_metric(FILE *f, const struct health *h, const char *name, int 
 		fputc(',', f);
 		label(f, "target", target_name(&pr->policy->via.v[pr->index], buf, sizeof(buf)));
 		if (which == 0)
-			fprintf(f, "} %d\n", pr->up);
+			fprintf(f, "} %d\n", health_up(pr));
 		else if (which == 1)
 			fprintf(f, "} %llu\n", (unsigned long long)pr->sent);
 		else if (which == 2)

@@ -32,7 +32,8 @@ struct probe {
 	struct probe_check check;
 	int fd;
 	uint16_t id, seq; /* seq: of the last probe sent */
-	bool up;
+	bool up;             /* the probes' verdict */
+	bool handshake_dead; /* the handshakes' verdict (health.h) */
 	unsigned losses, answers; /* in a row */
 	uint64_t next_send_ms;
 	struct {

@@ -54,7 +54,8 @@ static int compile_desired(struct engine *e)
 
 	if (e->o.down)
 		return 0;
-	err = reconcile_facts(&e->r, e->conf, e->live, &e->facts, &e->arena);
+	err = reconcile_facts(&e->r, e->conf, e->live, e->endpoint, e->endpoint_ctx, &e->facts,
+			      &e->arena);
 	if (err) {
 		log_err("gathering facts: %s", strerror(-err));
 		return -1;
@@ -148,6 +149,8 @@ int engine_plan(struct engine *e)
 		log_err("reading the live state: %s", strerror(-err));
 		return -1;
 	}
+	if (e->observe)
+		e->observe(e->observe_ctx, e->live);
 	if (compile_desired(e))
 		return -1;
 	if (reconcile_scope(&e->r, e->live, e->desired, e->o.scope, e->o.n_scope, &e->arena))

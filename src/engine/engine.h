@@ -36,6 +36,12 @@ struct engine {
 	/* ops engine_apply leaves out of its log (see struct reconcile) */
 	bool (*quiet)(void *ctx, const struct op *op);
 	void *quiet_ctx;
+	/* where endpoints' addresses come from; NULL: looked up now (reconcile_facts) */
+	endpoint_fn endpoint;
+	void *endpoint_ctx;
+	/* shown each round's live state before it is compiled against (the daemon's health) */
+	void (*observe)(void *ctx, const struct state *live);
+	void *observe_ctx;
 	/* one round: freed and made again by each engine_plan */
 	struct state *live, *desired;
 	struct facts facts;

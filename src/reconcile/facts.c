@@ -17,33 +17,47 @@
 #include "kernel/nft.h"
 #include "reconcile/reconcile.h"
 
-/* As wg does: getaddrinfo, any family, the first answer. */
-static void resolve(struct endpoint_fact *ef, struct arena *a)
+int reconcile_lookup(const char *host, uint16_t port, bool numeric, struct st_endpoint *ep,
+		     char *err, size_t errlen)
 {
-	struct addrinfo hints = { .ai_socktype = SOCK_DGRAM, .ai_protocol = IPPROTO_UDP };
+	struct addrinfo hints = { .ai_socktype = SOCK_DGRAM, .ai_protocol = IPPROTO_UDP,
+				  .ai_flags = numeric ? AI_NUMERICHOST : 0 };
 	struct addrinfo *res = NULL;
-	char port[8];
-	int err;
+	char service[8];
+	int ret;
 
-	snprintf(port, sizeof(port), "%u", ef->port);
-	err = getaddrinfo(ef->host, port, &hints, &res);
-	if (err) {
-		ef->error = arena_strdup(a, err == EAI_SYSTEM ? strerror(errno) : gai_strerror(err));
-		return;
+	snprintf(service, sizeof(service), "%u", port);
+	ret = getaddrinfo(host, service, &hints, &res);
+	if (ret) {
+		snprintf(err, errlen, "%s",
+			 ret == EAI_SYSTEM ? strerror(errno) : gai_strerror(ret));
+		return ret;
 	}
+	memset(ep, 0, sizeof(*ep));
 	if (res->ai_family == AF_INET) {
 		const struct sockaddr_in *sin = (const void *)res->ai_addr;
 
-		ef->ep.family = FAMILY_V4;
-		memcpy(ef->ep.addr, &sin->sin_addr, 4);
+		ep->family = FAMILY_V4;
+		memcpy(ep->addr, &sin->sin_addr, 4);
 	} else if (res->ai_family == AF_INET6) {
 		const struct sockaddr_in6 *sin6 = (const void *)res->ai_addr;
 
-		ef->ep.family = FAMILY_V6;
-		memcpy(ef->ep.addr, &sin6->sin6_addr, 16);
+		ep->family = FAMILY_V6;
+		memcpy(ep->addr, &sin6->sin6_addr, 16);
 	}
-	ef->ep.port = ef->port;
+	ep->port = port;
 	freeaddrinfo(res);
+	return 0;
+}
+
+/* The one-shot commands' way: look each name up now, as wg-quick does. */
+static void lookup_now(void *ctx, struct endpoint_fact *ef, struct arena *a)
+{
+	char err[128];
+
+	(void)ctx;
+	if (reconcile_lookup(ef->host, ef->port, false, &ef->ep, err, sizeof(err)))
+		ef->error = arena_strdup(a, err);
 }
 
 static uint32_t iface_mark(const struct conf_iface *iface, const struct state *live)
@@ -136,7 +150,7 @@ static int mark_use_facts(const struct conf *c, struct facts *f, struct arena *a
 }
 
 int reconcile_facts(struct reconcile *r, const struct conf *c, const struct state *live,
-		    struct facts *f, struct arena *a)
+		    endpoint_fn lookup, void *lookup_ctx, struct facts *f, struct arena *a)
 {
 	size_t n = count_endpoints(c);
 	struct endpoint_fact *eps = arena_alloc(a, sizeof(*eps) * (n + 1));
@@ -165,7 +179,7 @@ int reconcile_facts(struct reconcile *r, const struct conf *c, const struct stat
 			ef = &eps[f->n_endpoints++];
 			ef->host = (*peer)->endpoint.v.host;
 			ef->port = (*peer)->endpoint.v.port;
-			resolve(ef, a);
+			(lookup ? lookup : lookup_now)(lookup_ctx, ef, a);
 			if (!ef->ep.family)
 				continue;
 			mf = &mtus[f->n_mtus++];

@@ -40,9 +40,24 @@ int reconcile_dump(struct reconcile *r, struct state *live);
 /* The same for the types in @kinds (OBJ_BIT) only; links are always read. */
 int reconcile_dump_kinds(struct reconcile *r, struct state *live, unsigned kinds);
 
-/* Facts for compiling @c against @live; allocated in @a. */
+/*
+ * A host name or a literal address to an endpoint, as wg does: getaddrinfo,
+ * any family, the first answer. A name blocks for as long as the resolver
+ * takes; @numeric takes literal addresses only, and never blocks. Returns 0,
+ * or an EAI_* code with the reason in @err.
+ */
+int reconcile_lookup(const char *host, uint16_t port, bool numeric, struct st_endpoint *ep,
+		     char *err, size_t errlen);
+
+/* How facts learn an endpoint's address: sets ef->ep, else ef->error or ef->pending. */
+typedef void (*endpoint_fn)(void *ctx, struct endpoint_fact *ef, struct arena *a);
+
+/*
+ * Facts for compiling @c against @live; allocated in @a. Endpoints come from
+ * @lookup, or when NULL are looked up now (blocking, as wg-quick does).
+ */
 int reconcile_facts(struct reconcile *r, const struct conf *c, const struct state *live,
-		    struct facts *f, struct arena *a);
+		    endpoint_fn lookup, void *lookup_ctx, struct facts *f, struct arena *a);
 
 /*
  * Limit ownership to @names (NULL: everything wgpolicy owns) and what hangs

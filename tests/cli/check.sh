@@ -64,6 +64,8 @@ if [ -d "${EXAMPLES:-}" ]; then
 	is "$status" 0 "the shipped examples are valid"
 	like "$stderr" "policy corp, target wg0: probe 10.8.0.1 every 200ms" \
 		"check says which probe each failover target will use"
+	like "$stderr" "policy corp, target wg0: probe [^;]*; handshake: down when wg0:ams1 has had none for 220s and wg0:fra1 has had none for 220s" \
+		"and which peers' handshakes judge it (PersistentKeepalive 25: 180 + 25 + 15 s)"
 fi
 
 done_testing

@@ -454,9 +454,10 @@ static const char policy_text[] =
 	"FirewallMarkMask = 0xff0000\n"				       /* 34 */
 	"Protocol = 200\n"					       /* 35 */
 	"Metrics = /run/wgpolicy.prom\n"			       /* 36 */
-	"[Policy sink]\n"					       /* 37 */
-	"To = 198.51.100.0/24\n"				       /* 38 */
-	"Via = BLACKHOLE\n";					       /* 39 */
+	"ResolveInterval = 90s\n"				       /* 37 */
+	"[Policy sink]\n"					       /* 38 */
+	"To = 198.51.100.0/24\n"				       /* 39 */
+	"Via = BLACKHOLE\n";					       /* 40 */
 
 static void assert_ranges(const struct range32 *r, size_t n, const uint32_t (*want)[2], size_t nwant)
 {
@@ -568,6 +569,7 @@ static void policy_selectors(void **state)
 	assert_int_equal(c->global.mark_mask.v, 0xff0000);
 	assert_int_equal(c->global.protocol.v, 200);
 	assert_string_equal(c->global.metrics.v, "/run/wgpolicy.prom");
+	assert_int_equal(c->global.resolve_interval.v, 90000);
 	conf_free(c);
 }
 
