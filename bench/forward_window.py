@@ -10,11 +10,14 @@ OTHER, and the CPU time of the work that moved them: trafgen's processes and
 ksoftirqd of the CPU its worker is bound to. Without IRQ time accounting (as
 here), a softirq run on the way out of trafgen's send counts as trafgen's
 time, and the rest runs in ksoftirqd: together, the whole path of a packet,
-sender, router and sink, on one CPU.
+sender, router and sink, on one CPU. With it (CONFIG_IRQ_TIME_ACCOUNTING),
+softirqs are not a task's time: that CPU's irq and softirq time from
+/proc/stat is added instead.
 
 Prints: packets per second of wall-clock time, nanoseconds of CPU per packet,
 the packets that went to OTHER, and the share of the CPU the work got.
 """
+import gzip
 import os
 import subprocess
 import sys
@@ -42,6 +45,28 @@ def runtime(pid):
         return int(f.read().split()[0])  # ns on a CPU
 
 
+def irq_time_accounted():
+    for path in ("/proc/config.gz", f"/boot/config-{os.uname().release}"):
+        try:
+            opener = gzip.open if path.endswith(".gz") else open
+            with opener(path, "rt") as f:
+                return "CONFIG_IRQ_TIME_ACCOUNTING=y\n" in f.read()
+        except OSError:
+            continue
+    return False
+
+
+def irq_ns(cpus):
+    """irq and softirq time of @cpus so far, in ns (USER_HZ ticks in /proc/stat)."""
+    total = 0
+    with open("/proc/stat") as f:
+        for line in f:
+            name, *fields = line.split()
+            if name.startswith("cpu") and name[3:].isdigit() and int(name[3:]) in cpus:
+                total += int(fields[5]) + int(fields[6])
+    return total * 1e9 / os.sysconf("SC_CLK_TCK")
+
+
 def workers(sender):
     """trafgen's processes, and ksoftirqd of the CPUs its bound worker runs on."""
     pids = subprocess.run(["ip", "netns", "pids", sender], capture_output=True, text=True,
@@ -55,7 +80,7 @@ def workers(sender):
     if not cpus:
         sys.exit("forward_window: no trafgen worker bound to one CPU")
     names = {f"ksoftirqd/{c}" for c in cpus}
-    return gen + [p for p in os.listdir("/proc") if p.isdigit() and comm(p) in names]
+    return gen + [p for p in os.listdir("/proc") if p.isdigit() and comm(p) in names], cpus
 
 
 def main():
@@ -66,10 +91,15 @@ def main():
             break
         time.sleep(0.05)
     time.sleep(0.1)
-    work = workers(sender)
-    t0, c0, o0, w0 = time.monotonic(), sent(dev), sent(other), sum(map(runtime, work))
+    work, cpus = workers(sender)
+    irq = irq_ns if irq_time_accounted() else lambda cpus: 0
+
+    def used():
+        return sum(map(runtime, work)) + irq(cpus)
+
+    t0, c0, o0, w0 = time.monotonic(), sent(dev), sent(other), used()
     time.sleep(secs)
-    t1, c1, o1, w1 = time.monotonic(), sent(dev), sent(other), sum(map(runtime, work))
+    t1, c1, o1, w1 = time.monotonic(), sent(dev), sent(other), used()
     n = c1 - c0
     print(f"{n / (t1 - t0):.0f} {(w1 - w0) / max(n, 1):.1f} {o1 - o0} "
           f"{(w1 - w0) / 1e9 / (t1 - t0):.2f}")
