@@ -271,9 +271,14 @@ static void guard_rule(struct out *o, FILE *chain, const char *match, const stru
 		o->rules++;
 		return;
 	}
-	fprintf(chain, "\t\t%s%soifname ", m, sp);
+	/*
+	 * The interface first: most packets leave by another one and then skip the
+	 * set lookup of this rule (the drop below needs its own), which every
+	 * forwarded packet would otherwise pay twice.
+	 */
+	fprintf(chain, "\t\toifname ");
 	tunnels(chain, pi->p);
-	fprintf(chain, " accept\n\t\t%s%sdrop\n", m, sp);
+	fprintf(chain, "%s accept\n\t\t%s%sdrop\n", match, m, sp);
 	o->rules += 2;
 }
 
