@@ -10,6 +10,7 @@
  * thing besides the loop, which only ever waits on getaddrinfo.
  */
 #include <errno.h>
+#include <malloc.h>
 #include <jansson.h>
 #include <signal.h>
 #include <stdio.h>
@@ -196,12 +197,10 @@ static void write_metrics(struct daemon *d)
 }
 
 /* @expected: the configuration is new (start, reload), so changes are no re-assertion. */
-static void reconcile_round(struct daemon *d, bool expected)
+static void round_work(struct daemon *d, bool expected)
 {
 	bool reassert;
 
-	d->dirty = false;
-	d->n.rounds++;
 	if (engine_plan(&d->e))
 		return;
 	reassert = !policy_runs_note(d->run, d->e.conf, &d->e.facts) && !expected;
@@ -218,6 +217,21 @@ static void reconcile_round(struct daemon *d, bool expected)
 	}
 	flush_moved(d);
 	write_metrics(d);
+}
+
+/*
+ * One round, and nothing of it kept: between rounds, which may be minutes
+ * apart, the daemon holds only its configuration and health, and gives the
+ * round's memory (the live and desired states, thousands of peers and
+ * routes) back to the system.
+ */
+static void reconcile_round(struct daemon *d, bool expected)
+{
+	d->dirty = false;
+	d->n.rounds++;
+	round_work(d, expected);
+	engine_end_round(&d->e);
+	malloc_trim(0);
 }
 
 /*

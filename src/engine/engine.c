@@ -103,7 +103,7 @@ void engine_init(struct engine *e, const struct engine_opts *o)
 	plan_init(&e->plan);
 }
 
-static void end_round(struct engine *e)
+void engine_end_round(struct engine *e)
 {
 	plan_free(&e->plan);
 	state_free(e->live);
@@ -137,7 +137,7 @@ int engine_plan(struct engine *e)
 	enum obj_type ctype = 0;
 	int err;
 
-	end_round(e);
+	engine_end_round(e);
 	e->live = state_new();
 	e->desired = state_new();
 	if (!e->live || !e->desired || open_kernel(e))
@@ -294,7 +294,7 @@ void engine_print_plan(const struct engine *e, FILE *out, bool json)
 
 void engine_free(struct engine *e)
 {
-	end_round(e);
+	engine_end_round(e);
 	if (e->opened)
 		reconcile_close(&e->r);
 	conf_free(e->conf);

@@ -57,6 +57,8 @@ void engine_free(struct engine *e);
  */
 int engine_load(struct engine *e);
 /* Dump, gather facts, compile with the current health, and plan. */
+/* Free one round's state (live, desired, plan); engine_plan does it first anyway. */
+void engine_end_round(struct engine *e);
 int engine_plan(struct engine *e);
 /* Execute the plan, verify by a fresh dump; on any failure undo everything. */
 int engine_apply(struct engine *e, FILE *log);
