@@ -77,7 +77,8 @@ static const struct prefix way_gateway6 = {
 static bool emit_balanced(struct table_ctx *tc, const struct prefix *dst, uint32_t metric)
 {
 	const struct conf_policy *p = tc->p;
-	struct st_route way = { 0 };
+	struct st_nexthop ways[ST_MAX_NEXTHOPS] = { 0 };
+	struct st_route way = { .nh = ways };
 	size_t i;
 
 	for (i = 0; i < p->via.n && way.n_nh < ST_MAX_NEXTHOPS; i++) {
@@ -106,6 +107,8 @@ static bool emit_balanced(struct table_ctx *tc, const struct prefix *dst, uint32
 	}
 	for (i = 0; i < r->n_nh && dst->family == FAMILY_V6; i++)
 		r->nh[i].gw = way_gateway6;
+	if (st_route_keep_nexthops(r, &tc->ctx->out->arena))
+		tc->ctx->err = -ENOMEM;
 	return true;
 }
 

@@ -112,6 +112,7 @@ struct route_msg {
 	bool local;	       /* RTN_LOCAL: an answer that delivers on this host */
 	int oif;	       /* RTA_OIF; 0 if none */
 	int nh_oif[ST_MAX_NEXTHOPS]; /* the devices of route.nh[], for the caller to map */
+	struct st_nexthop nh[ST_MAX_NEXTHOPS]; /* route.nh points here: copy them with the route */
 	bool gateway;	       /* via a gateway (not modelled, but it changes the default scope) */
 	uint32_t mtu;	       /* RTAX_MTU metric, 0 if none */
 };

@@ -144,7 +144,8 @@ static int route_cb(const struct nlmsghdr *nlh, void *data)
 		if (m)
 			memcpy(rm.route.nh[k].ifname, m->name, IFNAMSIZ);
 	}
-	return push(d->live, OBJ_ROUTE, &rm.route);
+	return st_route_keep_nexthops(&rm.route, &d->live->arena)
+		       ?: push(d->live, OBJ_ROUTE, &rm.route);
 }
 
 static int rule_cb(const struct nlmsghdr *nlh, void *data)

@@ -300,6 +300,7 @@ int route_decode(const struct nlmsghdr *nlh, struct route_msg *out)
 	int type, err;
 
 	memset(out, 0, sizeof(*out));
+	r->nh = out->nh;
 	if (!rtm)
 		return -EBADMSG;
 	if (rtm->rtm_family != AF_INET && rtm->rtm_family != AF_INET6)

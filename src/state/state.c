@@ -2,6 +2,7 @@
 #include "state/state.h"
 
 #include <arpa/inet.h>
+#include <errno.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -337,4 +338,18 @@ char *st_endpoint_format(const struct st_endpoint *e, char buf[ST_ENDPOINT_STRLE
 	else if (e->family == FAMILY_V6 && inet_ntop(AF_INET6, e->addr, a, sizeof(a)))
 		snprintf(buf, ST_ENDPOINT_STRLEN, "[%s]:%u", a, e->port);
 	return buf;
+}
+
+int st_route_keep_nexthops(struct st_route *r, struct arena *a)
+{
+	struct st_nexthop *nh = NULL;
+
+	if (r->n_nh) {
+		nh = arena_alloc(a, sizeof(*nh) * r->n_nh);
+		if (!nh)
+			return -ENOMEM;
+		memcpy(nh, r->nh, sizeof(*nh) * r->n_nh);
+	}
+	r->nh = nh;
+	return 0;
 }

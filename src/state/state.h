@@ -118,7 +118,12 @@ struct st_route {
 	char ifname[ST_IFNAMSIZ];
 	struct prefix gw; /* family 0: no gateway (a device route) */
 	uint8_t n_nh;     /* a multipath route: its ways, and no ifname of its own */
-	struct st_nexthop nh[ST_MAX_NEXTHOPS];
+	/*
+	 * Its n_nh ways, where the route's record lives (its state's arena, a
+	 * route_msg): out of line, since few routes have any and a route table
+	 * may hold 100,000 routes.
+	 */
+	struct st_nexthop *nh;
 	uint8_t protocol;
 	uint8_t scope;
 };
@@ -230,6 +235,12 @@ struct state {
 /* A set of object types, for reading only some of the live state back. */
 #define OBJ_BIT(t) (1u << (t))
 #define OBJ_ALL ((1u << OBJ_TYPE_COUNT) - 1)
+
+/*
+ * Give @r a copy of its ways in @a, where its record is going (the ways of a
+ * route_msg or a local array would not outlive it). 0, or -ENOMEM.
+ */
+int st_route_keep_nexthops(struct st_route *r, struct arena *a);
 
 struct state *state_new(void);
 void state_free(struct state *s);

@@ -548,6 +548,7 @@ static void route_get_answers(void **unused)
 static void multipath_round_trip(void **unused)
 {
 	struct st_route r = route("0.0.0.0/0", ROUTE_UNICAST, 52001, 0);
+	struct st_nexthop ways[2] = { 0 };
 	const int nh[] = { 7, 8 };
 	uint8_t buf[KMSG_MAX];
 	struct route_msg rm;
@@ -555,6 +556,7 @@ static void multipath_round_trip(void **unused)
 	(void)unused;
 	r.ifname[0] = '\0';
 	r.n_nh = 2;
+	r.nh = ways;
 	snprintf(r.nh[0].ifname, sizeof(r.nh[0].ifname), "wg0");
 	r.nh[0].weight = 3;
 	snprintf(r.nh[1].ifname, sizeof(r.nh[1].ifname), "wg1");
@@ -581,12 +583,14 @@ static void multipath_v6_gateways_round_trip(void **unused)
 	const int nh[] = { 7, 8 };
 	const struct rtnexthop *way;
 	uint8_t buf[KMSG_MAX];
+	struct st_nexthop ways[2] = { 0 };
 	struct route_msg rm;
 	uint8_t i;
 
 	(void)unused;
 	r.ifname[0] = '\0';
 	r.n_nh = 2;
+	r.nh = ways;
 	for (i = 0; i < 2; i++) {
 		snprintf(r.nh[i].ifname, sizeof(r.nh[i].ifname), "wg%u", i);
 		r.nh[i].weight = (uint16_t)(i + 1);
@@ -701,6 +705,7 @@ static void multipath_misuse(void **unused)
 
 	(void)unused;
 	r.n_nh = 2;
+	r.nh = (struct st_nexthop[2]){ 0 };
 	assert_int_equal(route_encode(buf, sizeof(buf), OP_ADD, &r, 7), -EINVAL);
 	assert_true(route_encode(buf, sizeof(buf), OP_DEL, &r, 0) > 0);
 	route_msg(&m, buf, AF_INET, RTN_UNREACHABLE);
