@@ -106,13 +106,21 @@ struct route_query;
 /* RTM_GETROUTE with every selector of @q, as `ip route get ... [fibmatch]` sends it. */
 int route_encode_query(void *buf, size_t len, const struct route_query *q);
 
+/*
+ * The ways of a route the decoder takes: any the kernel can hold (n_nh is a
+ * uint8_t), since another program's ECMP route may have many more than the
+ * ST_MAX_NEXTHOPS wgpolicy makes, and one route it could not read would fail
+ * the whole dump.
+ */
+#define ROUTE_MSG_WAYS 255
+
 struct route_msg {
 	struct st_route route; /* ifname left empty: the caller maps @oif */
 	struct prefix prefsrc; /* RTA_PREFSRC; family 0 if none */
 	bool local;	       /* RTN_LOCAL: an answer that delivers on this host */
 	int oif;	       /* RTA_OIF; 0 if none */
-	int nh_oif[ST_MAX_NEXTHOPS]; /* the devices of route.nh[], for the caller to map */
-	struct st_nexthop nh[ST_MAX_NEXTHOPS]; /* route.nh points here: copy them with the route */
+	int nh_oif[ROUTE_MSG_WAYS]; /* the devices of route.nh[], for the caller to map */
+	struct st_nexthop nh[ROUTE_MSG_WAYS]; /* route.nh points here: copy them with the route */
 	bool gateway;	       /* via a gateway (not modelled, but it changes the default scope) */
 	uint32_t mtu;	       /* RTAX_MTU metric, 0 if none */
 };

@@ -106,7 +106,8 @@ int route_encode_mp(void *buf, size_t len, enum op_kind kind, const struct st_ro
 	struct nl_msg m;
 
 	if (!prefix_ok(&r->dst) || (unsigned)r->type >= sizeof(rtn_of) || kind > OP_DEL ||
-	    r->n_nh > ST_MAX_NEXTHOPS || (unicast && kind != OP_DEL && !r->n_nh && ifindex <= 0))
+	    (kind != OP_DEL && r->n_nh > ST_MAX_NEXTHOPS) ||
+	    (unicast && kind != OP_DEL && !r->n_nh && ifindex <= 0))
 		return -EINVAL;
 	rtm =
 	    route_start(&m, buf, len, kind == OP_DEL ? RTM_DELROUTE : RTM_NEWROUTE, flags[kind], r);
@@ -236,7 +237,7 @@ static int decode_nexthops(const struct nlattr *mp, struct route_msg *out)
 
 		/* A negative index would come back as an errno. */
 		if (nh->rtnh_len < sizeof(*nh) || nh->rtnh_len > left || nh->rtnh_ifindex < 0 ||
-		    r->n_nh == ST_MAX_NEXTHOPS ||
+		    r->n_nh == ROUTE_MSG_WAYS ||
 		    decode_way_gateway(nh, r->dst.family, &r->nh[r->n_nh].gw) < 0)
 			return -EBADMSG;
 		out->nh_oif[r->n_nh] = nh->rtnh_ifindex;

@@ -91,6 +91,12 @@ static void check_route(const struct route_msg *rm, int ret)
 		int nh[ST_MAX_NEXTHOPS];
 
 		REQUIRE(route_encode(buf, sizeof(buf), OP_CHANGE, &rm->route, oif) == -EINVAL);
+		/* More ways than wgpolicy makes: another program's, read but never written. */
+		if (rm->route.n_nh > ST_MAX_NEXTHOPS) {
+			REQUIRE(route_encode_mp(buf, sizeof(buf), OP_CHANGE, &rm->route, NULL) ==
+				-EINVAL);
+			return;
+		}
 		for (uint8_t k = 0; k < rm->route.n_nh; k++)
 			nh[k] = rm->nh_oif[k] > 0 ? rm->nh_oif[k] : 1;
 		REQUIRE(route_encode_mp(buf, sizeof(buf), OP_CHANGE, &rm->route, nh) > 0);

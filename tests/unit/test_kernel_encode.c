@@ -694,6 +694,30 @@ static struct rtmsg *route_msg(struct nl_msg *m, uint8_t *buf, uint8_t family, u
 	return rtm;
 }
 
+/*
+ * Another program's ECMP route of 20 ways (more than wgpolicy makes): read
+ * whole, so that the dump goes on, and never written back but to delete it.
+ */
+static void foreign_multipath_of_many_ways(void **unused)
+{
+	struct rtnexthop ways[20];
+	uint8_t buf[KMSG_MAX];
+	struct route_msg rm;
+	struct nl_msg m;
+	int i;
+
+	(void)unused;
+	for (i = 0; i < 20; i++)
+		ways[i] = (struct rtnexthop){ .rtnh_len = sizeof(ways[i]), .rtnh_ifindex = 10 + i };
+	route_msg(&m, buf, AF_INET, RTN_UNICAST);
+	nl_put(&m, RTA_MULTIPATH, ways, sizeof(ways));
+	assert_int_equal(route_decode(m.nlh, &rm), 0);
+	assert_int_equal(rm.route.n_nh, 20);
+	assert_int_equal(rm.nh_oif[19], 29);
+	assert_true(route_encode(buf, sizeof(buf), OP_DEL, &rm.route, 0) > 0);
+	assert_int_equal(route_encode_mp(buf, sizeof(buf), OP_ADD, &rm.route, rm.nh_oif), -EINVAL);
+}
+
 /* Found by fuzzing: a multipath route needs a device per way, and ways on a route to nowhere go. */
 static void multipath_misuse(void **unused)
 {
@@ -1046,6 +1070,7 @@ int main(void)
 	    cmocka_unit_test(routes_decode_as_encoded),
 	    cmocka_unit_test(route_with_gateway),
 	    cmocka_unit_test(multipath_round_trip),
+	    cmocka_unit_test(foreign_multipath_of_many_ways),
 	    cmocka_unit_test(multipath_v6_gateways_round_trip),
 	    cmocka_unit_test(multipath_misuse),
 	    cmocka_unit_test(rules_decode_as_encoded),
