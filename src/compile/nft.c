@@ -12,96 +12,9 @@
 #include <string.h>
 
 #include "compile/nft.h"
+#include "compile/nft_internal.h"
 #include "compile/policy.h"
 #include "conf/values.h"
-
-#define NAMED_SET_MIN 16 /* longer lists become named sets, looked up by hash or interval tree */
-
-struct out {
-	struct compile_ctx *ctx;
-	FILE *set_decls; /* where named sets are declared */
-	uint32_t rules, sets, elements;
-	VEC(uint32_t) declared; /* named sets written, by policy index and kind */
-};
-
-/* ---- selector expressions ---- */
-
-struct elems {
-	struct out *o;
-	FILE *f;
-	uint8_t family;
-	size_t n;
-};
-
-static void put_elem(void *arg, const struct prefix *p, struct loc loc)
-{
-	struct elems *e = arg;
-	char buf[PREFIX_STRLEN];
-	struct prefix net;
-
-	(void)loc;
-	if (p->family != e->family)
-		return;
-	if (e->f) {
-		net = prefix_network(p);
-		fprintf(e->f, "%s%s", e->n ? ", " : "", prefix_format(&net, buf, false));
-	}
-	e->n++;
-}
-
-static size_t count_family(const struct conf *c, const struct addr_sel *v, size_t n, uint8_t fam)
-{
-	struct elems e = { NULL, NULL, fam, 0 };
-
-	sel_foreach(c, v, n, put_elem, &e);
-	return e.n;
-}
-
-/* Each named set once, however many rules use it. */
-static bool first_use(struct out *o, uint32_t key)
-{
-	uint32_t *slot;
-
-	vec_foreach(it, &o->declared)
-		if (*it == key)
-			return false;
-	slot = vec_push(&o->ctx->out->arena, &o->declared);
-	if (!slot)
-		o->ctx->err = -ENOMEM;
-	else
-		*slot = key;
-	return true;
-}
-
-/* "ip saddr { ... }" or "ip saddr @name" with the set declared up front. */
-static void addr_match(struct out *o, FILE *rule, FILE *sets, const struct conf_policy *p,
-		       const struct addr_sel *v, size_t n, uint8_t fam, const char *dir)
-{
-	const char *ip = fam == FAMILY_V4 ? "ip" : "ip6";
-	size_t count = count_family(o->ctx->c, v, n, fam);
-	struct elems e = { o, NULL, fam, 0 };
-
-	if (!n)
-		return;
-	if (count < NAMED_SET_MIN) {
-		e.f = rule;
-		fprintf(rule, " %s %s { ", ip, dir);
-		sel_foreach(o->ctx->c, v, n, put_elem, &e);
-		fprintf(rule, " }");
-		return;
-	}
-	fprintf(rule, " %s %s @p%u_%s%c", ip, dir, p->index, dir, fam == FAMILY_V4 ? '4' : '6');
-	if (!first_use(o, p->index * 4 + (dir[0] == 'd') * 2 + (fam == FAMILY_V6)))
-		return;
-	e.f = sets;
-	fprintf(sets, "\tset p%u_%s%c {\n\t\ttype %s_addr; flags interval; auto-merge;\n"
-		      "\t\telements = { ",
-		p->index, dir, fam == FAMILY_V4 ? '4' : '6', fam == FAMILY_V4 ? "ipv4" : "ipv6");
-	sel_foreach(o->ctx->c, v, n, put_elem, &e);
-	fprintf(sets, " }\n\t}\n");
-	o->sets++;
-	o->elements += (uint32_t)e.n;
-}
 
 static void ranges(FILE *f, const char *what, const struct range32 *v, size_t n)
 {
@@ -148,66 +61,92 @@ static unsigned cgroup_level(const char *path)
 	return level;
 }
 
+/* One rule's choices among a policy's alternatives. */
+struct combo {
+	uint8_t fam;
+	const struct lstr *cg;	  /* a cgroup, or none */
+	const struct mark_sel *m; /* a mark selector, or none */
+	uint8_t from_len, to_len; /* the way of each address selector (nft_internal.h) */
+};
+
 /*
- * The policy's whole match for one family, one cgroup (or none) and one mark
- * selector (or none), into @rule. @with_to adds the destinations, for the
- * guard, which must know which packets the policy's table really took.
+ * The policy's whole match for one combination of alternatives, into
+ * @rule. @with_to adds the destinations, for the guard, which must know
+ * which packets the policy's table really took.
  */
 static void policy_match(struct out *o, FILE *rule, FILE *sets, const struct pol_info *pi,
-			 uint8_t fam, const struct lstr *cg, const struct mark_sel *m, bool with_to)
+			 const struct combo *k, bool with_to)
 {
 	const struct conf_policy *p = pi->p;
 
 	if (pi->fams != FAM_ALL || p->from.n || (with_to && p->to.n))
-		fprintf(rule, " meta nfproto %s", fam == FAMILY_V4 ? "ipv4" : "ipv6");
+		fprintf(rule, " meta nfproto %s", k->fam == FAMILY_V4 ? "ipv4" : "ipv6");
 	names(rule, "iifname", p->iif.v, p->iif.n);
-	addr_match(o, rule, sets, p, p->from.v, p->from.n, fam, "saddr");
+	addr_match(o, rule, sets, p, p->from.v, p->from.n, k->fam, "saddr", k->from_len);
 	if (with_to || pi->to_in_rules)
-		addr_match(o, rule, sets, p, p->to.v, p->to.n, fam, "daddr");
+		addr_match(o, rule, sets, p, p->to.v, p->to.n, k->fam, "daddr", k->to_len);
 	ranges(rule, "meta skuid", p->users.v, p->users.n);
 	ranges(rule, "meta skgid", p->groups.v, p->groups.n);
 	protocols(rule, p);
 	ranges(rule, "th sport", p->sports.v, p->sports.n);
 	ranges(rule, "th dport", p->dports.v, p->dports.n);
-	if (m)
-		fprintf(rule, " meta mark & 0x%x == 0x%x", m->mask, m->value);
-	if (cg)
-		fprintf(rule, " socket cgroupv2 level %u \"%s\"", cgroup_level(cg->s), cg->s);
+	if (k->m)
+		fprintf(rule, " meta mark & 0x%x == 0x%x", k->m->mask, k->m->value);
+	if (k->cg)
+		fprintf(rule, " socket cgroupv2 level %u \"%s\"", cgroup_level(k->cg->s), k->cg->s);
 }
 
 typedef void (*rule_fn)(struct out *o, FILE *chain, const char *match, const struct pol_info *pi,
 			uint8_t fam);
 
-/* One rule per family the policy has, per cgroup and per mark selector it lists. */
+static void emit_combo(struct out *o, FILE *chain, FILE *sets, const struct pol_info *pi,
+		       const struct combo *k, bool with_to, rule_fn fn)
+{
+	char *match = NULL;
+	size_t len = 0;
+	FILE *mf = open_memstream(&match, &len);
+
+	if (!mf) {
+		o->ctx->err = -ENOMEM;
+		return;
+	}
+	policy_match(o, mf, sets, pi, k, with_to);
+	fclose(mf);
+	fn(o, chain, match, pi, k->fam);
+	free(match);
+}
+
+/*
+ * One rule per family the policy has, per way its addresses are looked up
+ * (a hash set per prefix length), per cgroup and per mark selector it lists.
+ */
 static void for_each_match(struct out *o, FILE *chain, FILE *sets, const struct pol_info *pi,
 			   bool with_to, rule_fn fn)
 {
 	static const uint8_t fams[] = { FAMILY_V4, FAMILY_V6 };
 	const struct conf_policy *p = pi->p;
-	size_t f, c, m, ncg = p->cgroups.n ? p->cgroups.n : 1, nm = p->fwmarks.n ? p->fwmarks.n : 1;
+	size_t f, a, b, c, m, ncg = p->cgroups.n ? p->cgroups.n : 1;
+	size_t nm = p->fwmarks.n ? p->fwmarks.n : 1;
 	bool split = pi->fams != FAM_ALL || p->from.n || (with_to && p->to.n);
+	struct addr_ways from, to;
 
 	for (f = 0; f < (split ? 2 : 1); f++) {
 		if (split && !(pi->fams & fam_bit_of(fams[f])))
 			continue;
-		for (c = 0; c < ncg; c++) {
-			for (m = 0; m < nm; m++) {
-				char *match = NULL;
-				size_t len = 0;
-				FILE *mf = open_memstream(&match, &len);
+		addr_ways(o->ctx->c, p->from.v, p->from.n, fams[f], &from);
+		addr_ways(o->ctx->c, p->to.v, with_to || pi->to_in_rules ? p->to.n : 0, fams[f], &to);
+		for (a = 0; a < from.n; a++)
+			for (b = 0; b < to.n; b++)
+				for (c = 0; c < ncg; c++)
+					for (m = 0; m < nm; m++) {
+						struct combo k = {
+							fams[f], p->cgroups.n ? &p->cgroups.v[c] : NULL,
+							p->fwmarks.n ? &p->fwmarks.v[m] : NULL,
+							from.len[a], to.len[b]
+						};
 
-				if (!mf) {
-					o->ctx->err = -ENOMEM;
-					return;
-				}
-				policy_match(o, mf, sets, pi, fams[f],
-					     p->cgroups.n ? &p->cgroups.v[c] : NULL,
-					     p->fwmarks.n ? &p->fwmarks.v[m] : NULL, with_to);
-				fclose(mf);
-				fn(o, chain, match, pi, fams[f]);
-				free(match);
-			}
-		}
+						emit_combo(o, chain, sets, pi, &k, with_to, fn);
+					}
 	}
 }
 
@@ -288,8 +227,10 @@ static void locality(struct out *o, FILE *chain, const char *match, const struct
 {
 	(void)match;
 	fprintf(chain, "\t\tmeta nfproto %s", fam == FAMILY_V4 ? "ipv4" : "ipv6");
-	addr_match(o, chain, o->set_decls, pi->p, pi->p->from.v, pi->p->from.n, fam, "saddr");
-	addr_match(o, chain, o->set_decls, pi->p, pi->p->from.v, pi->p->from.n, fam, "daddr");
+	addr_match(o, chain, o->set_decls, pi->p, pi->p->from.v, pi->p->from.n, fam, "saddr",
+		   ADDR_ANY_LEN);
+	addr_match(o, chain, o->set_decls, pi->p, pi->p->from.v, pi->p->from.n, fam, "daddr",
+		   ADDR_ANY_LEN);
 	fprintf(chain, " accept\n");
 	o->rules++;
 }
