@@ -19,8 +19,7 @@
 set -u
 . "$(dirname "$0")/lab.sh"
 . "$(dirname "$0")/daemon-lib.sh"
-lab_require
-command -v tcpdump >/dev/null || { echo "1..0 # SKIP tcpdump is not installed"; exit 0; }
+lab_require tcpdump
 lab_start
 
 FAULTS=${FAULTS:-5} # nft faults after the kill: the failover time distribution

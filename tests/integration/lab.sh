@@ -45,12 +45,9 @@ note() { printf '# %s\n' "$*"; }
 # pp NS CMD...: print, then run, a command in a namespace (netns.sh's pp).
 pp() { local ns=$1; shift; note "[${ns#wgp"$ID"-}] $*"; nsx "$ns" "$@"; }
 
+# lab_require [TOOL...]: what the lab needs, and the TOOLs (require_root).
 lab_require() {
-	require_root
-	local tool
-	for tool in nft ping setpriv ss /usr/bin/python3; do
-		command -v "$tool" >/dev/null || { echo "1..0 # SKIP $tool is not installed"; exit 0; }
-	done
+	require_root nft ping setpriv ss /usr/bin/python3 "$@"
 }
 
 lab_cleanup() {

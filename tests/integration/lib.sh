@@ -9,12 +9,14 @@ ID=${ID:-$$}
 PIDS=()
 TMP=$(mktemp -d "/tmp/wgp-it-$ID.XXXXXX")
 
+# require_root [TOOL...]: root, ip, wg, wireguard-go and the TOOLs, or a TAP skip of it all.
 require_root() {
+	local tool
 	if [ "$(id -u)" -ne 0 ]; then
 		echo "1..0 # SKIP needs root for network namespaces"
 		exit 0
 	fi
-	for tool in ip wg wireguard-go; do
+	for tool in ip wg wireguard-go "$@"; do
 		command -v "$tool" >/dev/null || { echo "1..0 # SKIP $tool is not installed"; exit 0; }
 	done
 }

@@ -27,7 +27,7 @@ named_server() {
 
 # named_start: the lab and both servers, or a TAP bail-out.
 named_start() {
-	command -v unshare >/dev/null || { echo "1..0 # SKIP unshare is not installed"; exit 0; }
+	lab_require unshare
 	lab_start
 	keypair srvn && keypair gwn &&
 		named_server "$VPN0" "$NA" && named_server "$VPN1" "$NB" ||

@@ -4,9 +4,7 @@
 # namespace where cgroup2 is on /sys/fs/cgroup and the cgroups it names exist.
 set -u
 . "$(dirname "$0")/lib.sh"
-require_root
-command -v nft >/dev/null || { echo "1..0 # SKIP nft is not installed"; exit 0; }
-command -v unshare >/dev/null || { echo "1..0 # SKIP unshare is not installed"; exit 0; }
+require_root nft unshare
 
 ns=$(netns chk)
 golden=$(dirname "$0")/../golden
