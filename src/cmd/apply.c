@@ -38,6 +38,8 @@ static int run(struct engine_opts *eo)
 		engine_free(&e);
 		return EXIT_ERROR;
 	}
+	if (!ret)
+		warn_foreign_rules(&e);
 	if (!ret && !e.plan.ops.n)
 		fprintf(stderr, "wgpolicy: nothing to change\n");
 	else if (!ret)

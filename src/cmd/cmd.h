@@ -60,5 +60,12 @@ void print_age(FILE *out, int64_t when, time_t now);
 json_t *daemon_json(void);
 /* target_up_fn over daemon_json()'s answer: unknown targets are up. */
 bool daemon_target_up(const void *daemon, const struct conf_policy *p, size_t i);
+struct engine;
+/*
+ * Warn on stderr of rules of other programs that take a policy's traffic
+ * before wgpolicy's rules do: its kill switch, in wgpolicy's tables, never
+ * sees that traffic (`wgpolicy doctor` reports the same).
+ */
+void warn_foreign_rules(struct engine *e);
 
 #endif

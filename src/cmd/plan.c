@@ -34,6 +34,7 @@ int plan_main(int argc, char *argv[])
 	}
 	ret = engine_run(&e, &eo) ? EXIT_ERROR : 0;
 	if (!ret) {
+		warn_foreign_rules(&e);
 		engine_print_plan(&e, stdout, o.json);
 		ret = e.plan.ops.n ? EXIT_CHANGES : EXIT_OK;
 	}

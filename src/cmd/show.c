@@ -4,6 +4,8 @@
 
 #include "cmd/cmd.h"
 #include "daemon/daemon.h"
+#include "engine/engine.h"
+#include "explain/doctor.h"
 
 static const char *peer_name(const struct conf *c, const struct st_wgpeer *p)
 {
@@ -82,4 +84,14 @@ bool daemon_target_up(const void *daemon, const struct conf_policy *p, size_t i)
 				   want)) return !json_is_false(json_object_get(t, "up"));
 	}
 	return true;
+}
+
+void warn_foreign_rules(struct engine *e)
+{
+	struct findings f = { .a = &e->arena };
+
+	check_foreign_rules(&f, e->conf, e->live, e->r.protocol);
+	vec_foreach(x, &f.v)
+		if (x->level != LEVEL_OK)
+			fprintf(stderr, "wgpolicy: warning: %s: %s\n", x->reason, x->hint);
 }

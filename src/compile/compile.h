@@ -43,6 +43,7 @@ typedef bool (*target_up_fn)(const void *ctx, const struct conf_policy *p, size_
 
 struct facts {
 	bool kernel_wireguard;         /* the kernel can create WireGuard links */
+	bool nft_egress;               /* nftables has egress hooks (Linux 5.16) */
 	const char *userspace_program; /* $WGPOLICY_USERSPACE_IMPLEMENTATION, or NULL */
 	const struct endpoint_fact *endpoints;
 	size_t n_endpoints;

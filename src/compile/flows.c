@@ -50,7 +50,7 @@ static void add_prefix(void *arg, const struct prefix *pf, struct loc loc)
 	if (!slot)
 		col->err = -ENOMEM;
 	else
-		*slot = prefix_network(pf);
+		*slot = *pf;
 }
 
 static int copy_ranges(struct arena *a, const struct range32 *v, size_t n, struct flow_ports *o)
@@ -68,6 +68,11 @@ static int copy_ranges(struct arena *a, const struct range32 *v, size_t n, struc
 	return 0;
 }
 
+bool policy_flows_need_mark(const struct conf_policy *p)
+{
+	return p->users.n || p->groups.n || p->cgroups.n || p->iif.n || p->fwmarks.n;
+}
+
 int compile_flows(const struct conf *c, const struct state *desired, const struct conf_policy *p,
 		  struct arena *a, struct flow_match *out)
 {
@@ -75,15 +80,14 @@ int compile_flows(const struct conf *c, const struct state *desired, const struc
 	struct compiled_policy view;
 
 	memset(out, 0, sizeof(*out));
-	compile_policy_view(c, desired, p, &view);
-	if (view.mark) {
+	if (policy_flows_need_mark(p)) {
+		compile_policy_view(c, desired, p, &view);
+		if (!view.mark)
+			return -EOPNOTSUPP;
 		out->mark = view.mark;
 		out->mask = view.mask;
 		return 0;
 	}
-	/* What conntrack does not record: without a mark, these flows cannot be told apart. */
-	if (p->users.n || p->groups.n || p->cgroups.n || p->iif.n || p->fwmarks.n)
-		return -EOPNOTSUPP;
 	if (IS_SET(p->family) && p->family.v != FAMILY_BOTH)
 		out->family = p->family.v == FAMILY_ONLY_V4 ? FAMILY_V4 : FAMILY_V6;
 	sel_foreach(c, p->from.v, p->from.n, add_prefix, &src);
@@ -98,5 +102,7 @@ int compile_flows(const struct conf *c, const struct state *desired, const struc
 	if (src.err || dst.err || copy_ranges(a, p->sports.v, p->sports.n, &out->sports) ||
 	    copy_ranges(a, p->dports.v, p->dports.n, &out->dports))
 		return -ENOMEM;
+	flow_prefixes_index(&out->src);
+	flow_prefixes_index(&out->dst);
 	return 0;
 }

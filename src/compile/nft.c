@@ -2,9 +2,15 @@
 /*
  * The nftables side of policies: only what the RPDB cannot do (DESIGN.md):
  * cgroups, groups and large selector lists mark packets for one fwmark rule;
- * marked local traffic is masqueraded on its tunnel; TCP MSS is clamped on
- * tunnels; and the leak guard drops what a kill-switched policy matched but
- * that is about to leave by another interface.
+ * marked local traffic is masqueraded on its tunnel; and the leak guard drops
+ * what a kill-switched policy marked but that is about to leave by another
+ * interface. MSS clamping has its own table (compile/nft_mss.c).
+ *
+ * A policy with `KillSwitch = routes` has its kill switch in its tables
+ * alone, an `unreachable` beside each destination or at its end: no hook and
+ * no set lookup for every forwarded packet (bench/README.md), and no defence
+ * against a foreign rule placed before wgpolicy's, which `plan`, `apply` and
+ * `doctor` report, or a rule of wgpolicy's deleted, which the daemon puts back.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -171,15 +177,17 @@ static void mark_rule(struct out *o, FILE *chain, const char *match, const struc
 	uint32_t mask = mask_of(o);
 
 	(void)fam;
+	/* The first policy to match marks; the mark's other bits are someone else's. */
+	fprintf(chain, "\t\tmeta mark & 0x%x == 0%s meta mark set meta mark & 0x%x | 0x%x", mask,
+		match, ~mask, pi->mark);
 	/*
-	 * The first policy to match marks; the mark's other bits are someone else's.
-	 * The connection keeps the mark too: a failover finds the policy's
-	 * conntrack entries by it (kernel/conntrack.c).
+	 * A failover finds the policy's conntrack entries by the connection's mark
+	 * where their addresses and ports cannot tell them (compile/flows.c). Only
+	 * then: the conntrack mark turns conntrack on for every packet.
 	 */
-	fprintf(chain,
-		"\t\tmeta mark & 0x%x == 0%s meta mark set meta mark & 0x%x | 0x%x "
-		"ct mark set ct mark & 0x%x | 0x%x\n",
-		mask, match, ~mask, pi->mark, ~mask, pi->mark);
+	if (policy_flows_need_mark(pi->p))
+		fprintf(chain, " ct mark set ct mark & 0x%x | 0x%x", ~mask, pi->mark);
+	fprintf(chain, "\n");
 	o->rules++;
 }
 
@@ -196,8 +204,10 @@ static void tunnels(FILE *f, const struct conf_policy *p)
 
 /*
  * The guard replays the RPDB's first match: in priority order, what a policy
- * takes may leave by its tunnels (or anywhere, without a kill switch); what a
- * kill-switched policy takes and is about to leave by another interface drops.
+ * takes may leave by its tunnels; what a guarded policy takes and is about to
+ * leave by another interface drops. What a policy without the guard takes
+ * leaves where its table says (it is let pass before a later policy's
+ * selectors, or mark, could drop it): only needed with a guarded one after it.
  */
 static void guard_rule(struct out *o, FILE *chain, const char *match, const struct pol_info *pi,
 		       uint8_t fam)
@@ -235,11 +245,23 @@ static void locality(struct out *o, FILE *chain, const char *match, const struct
 	o->rules++;
 }
 
-static void guard(struct out *o, struct chains *ch, const struct pol_info *pi)
+static bool guarded_after(const struct pol_info *pols, size_t i, size_t n)
 {
+	for (i++; i < n; i++)
+		if (guarded(&pols[i]))
+			return true;
+	return false;
+}
+
+static void guard(struct out *o, struct chains *ch, const struct pol_info *pols, size_t i,
+		  size_t n)
+{
+	const struct pol_info *pi = &pols[i];
 	char match[64];
 
-	if (!pi->mark && pi->p->from.n && !pi->p->to.n && pi->tunnels && guarded(pi))
+	if (!guarded(pi) && !guarded_after(pols, i, n))
+		return;
+	if (!pi->mark && pi->p->from.n && !pi->p->to.n && guarded(pi))
 		for_each_match(o, ch->guard, ch->sets, pi, false, locality);
 	if (!pi->mark) {
 		for_each_match(o, ch->guard, ch->sets, pi, true, guard_rule);
@@ -263,8 +285,12 @@ static void marking(struct out *o, struct chains *ch, const struct pol_info *pi)
 		for_each_match(o, ch->mark_out, ch->sets, pi, false, mark_rule);
 	if (!socket_only(pi->p))
 		for_each_match(o, ch->mark_in, ch->sets, pi, false, mark_rule);
-	/* A mark re-routes local traffic after its source address was chosen: masquerade. */
-	if (pi->tunnels && !pi->p->iif.n) {
+	/*
+	 * A mark re-routes local traffic after its source address was chosen:
+	 * masquerade. Not when a From selector chose the source, as the RPDB's
+	 * own `from` rule would send it unchanged.
+	 */
+	if (pi->tunnels && !pi->p->iif.n && !pi->p->from.n) {
 		fprintf(ch->nat, "\t\tmeta mark & 0x%x == 0x%x oifname ", mask_of(o), pi->mark);
 		tunnels(ch->nat, pi->p);
 		fprintf(ch->nat, " fib saddr type local masquerade\n");
@@ -284,12 +310,7 @@ static bool any(const struct pol_info *pols, size_t n, bool (*want)(const struct
 
 static bool guarded(const struct pol_info *pi)
 {
-	return pi->killswitch && pi->tunnels;
-}
-
-static bool clamped(const struct pol_info *pi)
-{
-	return pi->mssclamp && pi->tunnels;
+	return pi->guard && pi->tunnels;
 }
 
 static bool marked(const struct pol_info *pi)
@@ -306,41 +327,6 @@ static void tunnel_marks(struct out *o, FILE *chain)
 	vec_foreach(dev, &o->ctx->out->wgdevs)
 		fprintf(chain, "%s0x%x", n++ ? ", " : "", dev->fwmark);
 	fprintf(chain, " } return\n");
-	o->rules++;
-}
-
-static bool named_before(const struct pol_info *pols, size_t i, const struct target *t)
-{
-	size_t j;
-
-	for (j = 0; j <= i; j++) {
-		const struct target *u;
-
-		for (u = pols[j].p->via.v; u < pols[j].p->via.v + pols[j].p->via.n; u++) {
-			if (j == i && u == t)
-				return false;
-			if (clamped(&pols[j]) && u->iface == t->iface)
-				return true;
-		}
-	}
-	return false;
-}
-
-static void mss(struct out *o, FILE *chain, const struct pol_info *pols, size_t n)
-{
-	size_t i, k = 0;
-
-	fprintf(chain, "\t\toifname { ");
-	for (i = 0; i < n; i++) {
-		const struct target *t;
-
-		if (!clamped(&pols[i]))
-			continue;
-		for (t = pols[i].p->via.v; t < pols[i].p->via.v + pols[i].p->via.n; t++)
-			if (t->iface && !named_before(pols, i, t))
-				fprintf(chain, "%s\"%s\"", k++ ? ", " : "", t->iface->name);
-	}
-	fprintf(chain, " } tcp flags & (syn | rst) == syn tcp option maxseg size set rt mtu\n");
 	o->rules++;
 }
 
@@ -402,28 +388,52 @@ static uint64_t fnv1a(const char *s)
 	return h;
 }
 
-struct st_nft *emit_nft_table(struct compile_ctx *ctx, const char *ifname, const char *body,
-			      uint32_t rules)
+struct st_nft *emit_nft_named(struct compile_ctx *ctx, const char *name, const char *ifname,
+			      const char *body, uint32_t rules)
 {
 	struct st_nft *t = EMIT(ctx, nft);
 
 	if (!t)
 		return NULL;
-	st_nft_name(t->name, ifname);
+	snprintf(t->name, sizeof(t->name), "%s", name);
 	if (ifname)
 		copy_ifname(t->ifname, ifname);
 	t->ruleset = body;
 	t->hash = fnv1a(body);
+	t->n_chains = st_nft_count_chains(body);
 	t->n_rules = rules;
 	return t;
 }
 
+void emit_nft_written(struct compile_ctx *ctx, const char *name, const char *ifname,
+		      nft_writer write, const void *arg)
+{
+	char *body = NULL, *kept;
+	size_t len = 0;
+	FILE *f = open_memstream(&body, &len);
+	uint32_t rules;
+
+	if (!f) {
+		ctx->err = -ENOMEM;
+		return;
+	}
+	rules = write(ctx, f, arg);
+	fclose(f);
+	kept = arena_strdup(&ctx->out->arena, body);
+	free(body);
+	if (!kept || !emit_nft_named(ctx, name, ifname, kept, rules))
+		ctx->err = -ENOMEM;
+}
+
 static void emit_nft(struct out *o, const char *body, const struct pol_info *pols, size_t n)
 {
-	struct st_nft *t = emit_nft_table(o->ctx, NULL, body, o->rules);
+	char name[ST_NFT_NAMSIZ];
+	struct st_nft *t;
 	const char **cgroups;
 	size_t i, k = 0;
 
+	st_nft_name(name, NULL);
+	t = emit_nft_named(o->ctx, name, NULL, body, o->rules);
 	if (!t)
 		return;
 	t->n_sets = o->sets;
@@ -450,8 +460,6 @@ void compile_nft(struct compile_ctx *ctx, const struct pol_info *pols, size_t n)
 	size_t i;
 	char *body;
 
-	if (!any(pols, n, marked) && !any(pols, n, guarded) && !any(pols, n, clamped))
-		return;
 	if (open_chains(&ch)) {
 		ctx->err = -ENOMEM;
 		return;
@@ -475,14 +483,12 @@ void compile_nft(struct compile_ctx *ctx, const struct pol_info *pols, size_t n)
 				  "nd-neighbor-solicit, nd-neighbor-advert } accept\n");
 		o.rules++;
 		for (i = 0; i < n; i++)
-			guard(&o, &ch, &pols[i]);
+			guard(&o, &ch, pols, i, n);
 	}
-	if (any(pols, n, clamped))
-		mss(&o, ch.mss, pols, n);
+	o.rules += compile_mss(ctx, pols, n, ch.mss);
 	body = join(&o, &ch);
-	if (!body) {
+	if (!body)
 		ctx->err = -ENOMEM;
-		return;
-	}
-	emit_nft(&o, body, pols, n);
+	else if (o.rules)
+		emit_nft(&o, body, pols, n);
 }

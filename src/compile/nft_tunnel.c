@@ -70,28 +70,29 @@ static uint32_t mark_keeping(FILE *f, uint32_t fwmark, unsigned fams)
 	return 2;
 }
 
+struct full_tunnel {
+	const struct conf_iface *iface;
+	uint32_t fwmark;
+	unsigned fams;
+};
+
+static uint32_t full_tunnel_body(struct compile_ctx *ctx, FILE *f, const void *arg)
+{
+	const struct full_tunnel *t = arg;
+
+	(void)ctx;
+	return anti_spoof(f, t->iface, t->fams) + mark_keeping(f, t->fwmark, t->fams);
+}
+
 void compile_full_tunnel_nft(struct compile_ctx *ctx, const struct conf_iface *iface,
 			     uint32_t fwmark, const struct prefix *defaults, size_t n)
 {
-	unsigned fams = 0;
-	uint32_t rules;
-	char *body = NULL, *kept;
-	size_t len = 0, i;
-	FILE *f = open_memstream(&body, &len);
+	struct full_tunnel t = { iface, fwmark, 0 };
+	char name[ST_NFT_NAMSIZ];
+	size_t i;
 
-	if (!f) {
-		ctx->err = -ENOMEM;
-		return;
-	}
 	for (i = 0; i < n; i++)
-		fams |= fam_bit_of(defaults[i].family);
-	rules = anti_spoof(f, iface, fams);
-	rules += mark_keeping(f, fwmark, fams);
-	fclose(f);
-	kept = arena_strdup(&ctx->out->arena, body);
-	free(body);
-	if (!kept)
-		ctx->err = -ENOMEM;
-	else
-		emit_nft_table(ctx, iface->name, kept, rules);
+		t.fams |= fam_bit_of(defaults[i].family);
+	st_nft_name(name, iface->name);
+	emit_nft_written(ctx, name, iface->name, full_tunnel_body, &t);
 }

@@ -156,7 +156,7 @@ static void emit_table(struct compile_ctx *ctx, const struct conf_policy *p,
 {
 	static const uint8_t families[] = { FAMILY_V4, FAMILY_V6 };
 	struct table_ctx tc = { ctx, p, t, table, 0,
-				IS_SET(p->killswitch) ? p->killswitch.v : POLICY_DEFAULT_KILLSWITCH,
+				policy_killswitch(p) != KILLSWITCH_NO,
 				IS_SET(p->mode) && p->mode.v == MODE_BALANCE };
 	size_t i;
 
@@ -333,7 +333,8 @@ void compile_policies(struct compile_ctx *ctx)
 			pi->tunnels |= t->iface != NULL;
 		pi->fams = policy_families(ctx->c, p);
 		pi->prio = policy_prio(p, base, step);
-		pi->killswitch = IS_SET(p->killswitch) ? p->killswitch.v : POLICY_DEFAULT_KILLSWITCH;
+		pi->killswitch = policy_killswitch(p) != KILLSWITCH_NO;
+		pi->guard = policy_killswitch(p) == KILLSWITCH_YES;
 		pi->mssclamp = IS_SET(p->mssclamp) ? p->mssclamp.v : POLICY_DEFAULT_MSSCLAMP;
 		compile_one(ctx, pi, &next_mark);
 		n++;

@@ -26,6 +26,12 @@ void compile_source_locality(struct compile_ctx *ctx, const struct conf_policy *
 bool policy_needs_marks(struct compile_ctx *ctx, const struct conf_policy *p, unsigned fams,
 			bool to_in_rules);
 uint32_t policy_mark_mask(const struct conf *c);
+/*
+ * Can conntrack tell @p's flows only by a mark on the connection? Their
+ * addresses, ports and protocol do not show a user, group, cgroup, incoming
+ * interface or someone else's mark.
+ */
+bool policy_flows_need_mark(const struct conf_policy *p);
 uint32_t policy_mark(const struct conf *c, uint32_t k);
 
 #endif

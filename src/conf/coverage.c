@@ -12,7 +12,7 @@
 struct cover {
 	struct prefix *v;
 	size_t n;
-	bool lens[2][129]; /* which prefix lengths occur, per family */
+	struct prefix_lens lens;
 	unsigned fams;
 	bool has_default[2];
 };
@@ -20,11 +20,6 @@ struct cover {
 static int fam_index(uint8_t family)
 {
 	return family == FAMILY_V4 ? 0 : 1;
-}
-
-static int cmp_prefix(const void *a, const void *b)
-{
-	return prefix_cmp(a, b);
 }
 
 static bool target_wants_peer(const struct conf_policy *p, const struct conf_iface *iface,
@@ -55,32 +50,13 @@ static bool build_cover(struct conf *c, const struct conf_policy *p,
 			int fi = fam_index(net.family);
 
 			cv->v[cv->n++] = net;
-			cv->lens[fi][net.len] = true;
+			prefix_lens_add(&cv->lens, &net);
 			cv->fams |= fam_bit(net.family);
 			cv->has_default[fi] |= net.len == 0;
 		}
 	}
-	qsort(cv->v, cv->n, sizeof(*cv->v), cmp_prefix);
+	prefix_sort(cv->v, cv->n);
 	return true;
-}
-
-/* Longest-prefix containment by one binary search per prefix length in use. */
-static bool covered(const struct cover *cv, const struct prefix *d)
-{
-	int fi = fam_index(d->family);
-	unsigned len;
-
-	for (len = 0; len <= d->len; len++) {
-		struct prefix q = *d;
-
-		if (!cv->lens[fi][len])
-			continue;
-		q.len = (uint8_t)len;
-		q = prefix_network(&q);
-		if (bsearch(&q, cv->v, cv->n, sizeof(*cv->v), cmp_prefix))
-			return true;
-	}
-	return false;
 }
 
 struct dest_check {
@@ -97,7 +73,7 @@ static void check_dest(void *arg, const struct prefix *d, struct loc loc)
 	struct dest_check *dc = arg;
 	char buf[PREFIX_STRLEN];
 
-	if (!(dc->fams & fam_bit(d->family)) || covered(dc->cv, d))
+	if (!(dc->fams & fam_bit(d->family)) || prefix_sorted_covers(dc->cv->v, dc->cv->n, &dc->cv->lens, d))
 		return;
 	capped_add(&dc->cap, loc,
 		   "policy %s sends %s via %s, but no peer of %s has it in AllowedIPs: "

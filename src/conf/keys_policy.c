@@ -269,11 +269,16 @@ static int key_weight(struct parse_ctx *ctx, char *value, struct loc loc)
 
 static int key_killswitch(struct parse_ctx *ctx, char *value, struct loc loc)
 {
+	enum kill_switch ks;
 	bool on;
 
-	if (parse_bool(value, &on))
-		return report_value(ctx, loc, "KillSwitch", value, "expected yes or no");
-	SET_OPT(ctx, ctx->policy->killswitch, on, loc, "KillSwitch");
+	if (!parse_bool(value, &on))
+		ks = on ? KILLSWITCH_YES : KILLSWITCH_NO;
+	else if (!strcasecmp(value, "routes"))
+		ks = KILLSWITCH_ROUTES;
+	else
+		return report_value(ctx, loc, "KillSwitch", value, "expected yes, routes or no");
+	SET_OPT(ctx, ctx->policy->killswitch, ks, loc, "KillSwitch");
 	return 0;
 }
 

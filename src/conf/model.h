@@ -124,6 +124,11 @@ struct conf_iface {
 enum family_sel { FAMILY_BOTH, FAMILY_ONLY_V4, FAMILY_ONLY_V6 };
 enum policy_mode { MODE_FAILOVER, MODE_BALANCE };
 enum conntrack_mode { CONNTRACK_FLUSH, CONNTRACK_KEEP };
+/*
+ * yes: unreachable routes and the nftables leak guard; routes: the routes
+ * alone, no cost per packet (compile/nft.c says what the guard adds).
+ */
+enum kill_switch { KILLSWITCH_NO, KILLSWITCH_YES, KILLSWITCH_ROUTES };
 enum target_kind { TARGET_IFACE, TARGET_PEER, TARGET_DIRECT, TARGET_BLACKHOLE };
 
 struct target {
@@ -146,7 +151,7 @@ struct probe_check {
  * send its traffic out by the default gateway unless the configuration says
  * so. MSS clamping is on for tunnels carrying policy traffic.
  */
-#define POLICY_DEFAULT_KILLSWITCH true
+#define POLICY_DEFAULT_KILLSWITCH KILLSWITCH_YES
 #define POLICY_DEFAULT_MSSCLAMP true
 #define POLICY_DEFAULT_CONNTRACK CONNTRACK_FLUSH
 
@@ -170,7 +175,7 @@ struct conf_policy {
 	VEC(struct target) via;
 	OPT(enum policy_mode) mode;
 	VEC(struct lu32) weights; /* one per Via target */
-	OPT(bool) killswitch;
+	OPT(enum kill_switch) killswitch;
 	OPT(bool) mssclamp;
 	OPT(enum conntrack_mode) conntrack;
 	OPT(uint32_t) priority;
@@ -228,6 +233,8 @@ unsigned fam_bit_of(uint8_t family);
 unsigned sel_families(const struct conf *c, const struct addr_sel *v, size_t n);
 /* The families a policy can match, from From, To and Family. */
 unsigned policy_families(const struct conf *c, const struct conf_policy *p);
+/* Its KillSwitch, or the default. */
+enum kill_switch policy_killswitch(const struct conf_policy *p);
 /* Call @fn for each prefix of a selector list, expanding @sets. */
 typedef void (*prefix_fn)(void *arg, const struct prefix *p, struct loc loc);
 void sel_foreach(const struct conf *c, const struct addr_sel *v, size_t n, prefix_fn fn, void *arg);

@@ -51,6 +51,11 @@ unsigned sel_families(const struct conf *c, const struct addr_sel *v, size_t n)
 	return fams;
 }
 
+enum kill_switch policy_killswitch(const struct conf_policy *p)
+{
+	return IS_SET(p->killswitch) ? p->killswitch.v : POLICY_DEFAULT_KILLSWITCH;
+}
+
 unsigned policy_families(const struct conf *c, const struct conf_policy *p)
 {
 	unsigned fams = FAM_ALL;

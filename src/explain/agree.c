@@ -89,7 +89,7 @@ bool explain_guard_drops(const struct config_view *cv, const struct kernel_route
 {
 	bool tunnels = false;
 
-	if (!cv->chosen || !cv->killswitch || k->error || k->local || !k->dev[0] ||
+	if (!cv->chosen || !cv->guard || k->error || k->local || !k->dev[0] ||
 	    !strcmp(k->dev, "lo"))
 		return false;
 	vec_foreach(t, &cv->chosen->p->via)

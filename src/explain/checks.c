@@ -159,26 +159,47 @@ void check_tables(struct findings *f, const struct conf *c, const struct state *
 			    tables.n);
 }
 
+static const struct st_nft *find_nft(const struct state *s, const char *name)
+{
+	vec_foreach(t, &s->nft)
+		if (!strcmp(t->name, name))
+			return t;
+	return NULL;
+}
+
+/* What is off while @t is not loaded. */
+static const char *nft_serves(const struct st_nft *t)
+{
+	if (t->ifname[0])
+		return "the full tunnel's anti-spoofing and mark keeping are";
+	if (!strcmp(t->name, NFT_NETDEV_TABLE))
+		return "MSS clamping is";
+	return "marking, masquerade and the kill switch's leak guard are";
+}
+
 void check_nft(struct findings *f, const struct state *desired, const struct state *live)
 {
-	const struct st_nft *want = desired->nft.n ? &desired->nft.v[0] : NULL;
-	const struct st_nft *have = live->nft.n ? &live->nft.v[0] : NULL;
+	size_t before = f->v.n;
 
-	if (want && !have)
-		finding_add(f, "nftables", LEVEL_FAIL, "`wgpolicy apply` loads it",
-			    "table %s is missing: marking, masquerade, MSS clamping and the kill "
-			    "switch's leak guard are off",
-			    want->name);
-	else if (want && want->hash != have->hash)
-		finding_add(f, "nftables", LEVEL_FAIL, "`wgpolicy apply` replaces it",
-			    "table %s is not the one the configuration makes", want->name);
-	else if (!want && have)
-		finding_add(f, "nftables", LEVEL_WARN, "`wgpolicy apply` removes it",
-			    "table %s is loaded but no longer needed", have->name);
-	else
+	vec_foreach(want, &desired->nft) {
+		const struct st_nft *have = find_nft(live, want->name);
+
+		if (!have)
+			finding_add(f, "nftables", LEVEL_FAIL, "`wgpolicy apply` loads it",
+				    "table %s is missing: %s off", want->name, nft_serves(want));
+		else if (!st_nft_equal(want, have))
+			finding_add(f, "nftables", LEVEL_FAIL, "`wgpolicy apply` replaces it",
+				    "table %s is not the one the configuration makes", want->name);
+	}
+	vec_foreach(have, &live->nft)
+		if (!find_nft(desired, have->name))
+			finding_add(f, "nftables", LEVEL_WARN, "`wgpolicy apply` removes it",
+				    "table %s is loaded but no longer needed", have->name);
+	if (f->v.n == before)
 		finding_add(f, "nftables", LEVEL_OK, NULL,
-			    want ? "table %s is in place" : "no nftables table needed%s",
-			    want ? want->name : "");
+			    desired->nft.n ? "wgpolicy's %zu nftables tables are in place"
+					   : "no nftables table needed",
+			    desired->nft.n);
 }
 
 /* ---- rules that are not wgpolicy's ---- */

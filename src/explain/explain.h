@@ -56,7 +56,8 @@ struct config_view {
 	size_t n;
 	const struct verdict *chosen; /* the first that matches; NULL: none */
 	const struct target *active;  /* its target now (failover); NULL: every one down */
-	bool killswitch;
+	bool killswitch; /* unreachable when no target can carry it */
+	bool guard;	 /* and the leak guard (KillSwitch = yes) */
 };
 
 /*

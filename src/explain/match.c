@@ -308,7 +308,7 @@ int explain_config(const struct conf *c, const struct facts *f, const struct pac
 	if (!out->chosen)
 		return 0;
 	out->active = facts_active_target(f ? f : &all_up, out->chosen->p);
-	out->killswitch = IS_SET(out->chosen->p->killswitch) ? out->chosen->p->killswitch.v
-							     : POLICY_DEFAULT_KILLSWITCH;
+	out->killswitch = policy_killswitch(out->chosen->p) != KILLSWITCH_NO;
+	out->guard = policy_killswitch(out->chosen->p) == KILLSWITCH_YES;
 	return 0;
 }

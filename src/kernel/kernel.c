@@ -246,6 +246,16 @@ static bool module_present(const char *mod)
 	return false;
 }
 
+bool kernel_has_nft_egress(void)
+{
+	struct utsname u;
+	unsigned major = 0, minor = 0;
+
+	if (uname(&u) || sscanf(u.release, "%u.%u", &major, &minor) != 2)
+		return false;
+	return major > 5 || (major == 5 && minor >= 16);
+}
+
 bool kernel_has_wireguard(void)
 {
 	struct nl *nl = nl_open(NETLINK_GENERIC);

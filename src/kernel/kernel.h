@@ -96,5 +96,7 @@ int kernel_route_get(struct nl *nl, const struct route_query *q, struct route_an
 
 /* Whether this kernel can create WireGuard links (genl family known or module present). */
 bool kernel_has_wireguard(void);
+/* Does the running kernel have nftables' netdev egress hook (Linux 5.16 and later)? */
+bool kernel_has_nft_egress(void);
 
 #endif

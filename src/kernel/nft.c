@@ -450,7 +450,7 @@ static int list_table(const char *name, unsigned flags, bool cgroups, char **out
 			err[0] = '\0';
 		return 0;
 	}
-	j = (struct job){.cmds = "list tables inet", .out = &tables};
+	j = (struct job){.cmds = "list tables", .out = &tables};
 	if (!run_here(&j) && !table_listed(tables, name)) {
 		ret = 0;
 		if (err && errlen)
@@ -500,6 +500,7 @@ static int dump_table(struct state *live, const char *name, const char *ifname)
 		snprintf(n->name, sizeof(n->name), "%s", name);
 		snprintf(n->ifname, sizeof(n->ifname), "%s", ifname);
 		n->hash = parse_hash(text, name);
+		n->n_chains = st_nft_count_chains(text);
 	}
 	free(text);
 	return n ? 0 : -ENOMEM;
@@ -508,7 +509,7 @@ static int dump_table(struct state *live, const char *name, const char *ifname)
 int nft_dump(struct state *live)
 {
 	char *tables = NULL, *line, *save = NULL, ifname[ST_IFNAMSIZ];
-	struct job j = {.cmds = "list tables inet", .out = &tables};
+	struct job j = {.cmds = "list tables", .out = &tables};
 	int ret = run_here(&j);
 
 	if (ret == -EPROTONOSUPPORT) /* no nftables, no table */

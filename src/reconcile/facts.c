@@ -161,6 +161,7 @@ int reconcile_facts(struct reconcile *r, const struct conf *c, const struct stat
 	memset(f, 0, sizeof(*f));
 	f->live = live;
 	f->kernel_wireguard = kernel_has_wireguard();
+	f->nft_egress = kernel_has_nft_egress();
 	f->userspace_program = getenv("WGPOLICY_USERSPACE_IMPLEMENTATION");
 	f->endpoints = eps;
 	f->mtus = mtus;

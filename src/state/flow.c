@@ -3,18 +3,25 @@
 
 #include <string.h>
 
-static bool addr_in(const struct prefix *v, size_t n, uint8_t family, const uint8_t *addr)
+void flow_prefixes_index(struct flow_prefixes *p)
 {
-	struct prefix host = { .family = family, .len = (uint8_t)prefix_max_len(family) };
 	size_t i;
 
-	if (!n)
+	for (i = 0; i < p->n; i++) {
+		p->v[i] = prefix_network(&p->v[i]);
+		prefix_lens_add(&p->lens, &p->v[i]);
+	}
+	prefix_sort(p->v, p->n);
+}
+
+static bool addr_in(const struct flow_prefixes *p, uint8_t family, const uint8_t *addr)
+{
+	struct prefix host = { .family = family, .len = (uint8_t)prefix_max_len(family) };
+
+	if (!p->n)
 		return true;
 	memcpy(host.addr, addr, family == FAMILY_V4 ? 4 : 16);
-	for (i = 0; i < n; i++)
-		if (prefix_contains(&v[i], &host))
-			return true;
-	return false;
+	return prefix_sorted_covers(p->v, p->n, &p->lens, &host);
 }
 
 /* A port range list says nothing of a protocol without ports: such a flow is not the policy's. */
@@ -41,8 +48,7 @@ bool flow_matches(const struct flow_match *m, const struct flow_tuple *t)
 		return false;
 	for (i = 0; i < m->protos.n; i++)
 		proto |= m->protos.v[i] == t->proto;
-	return proto && addr_in(m->src.v, m->src.n, t->family, t->src) &&
-	       addr_in(m->dst.v, m->dst.n, t->family, t->dst) &&
+	return proto && addr_in(&m->src, t->family, t->src) && addr_in(&m->dst, t->family, t->dst) &&
 	       port_in(m->sports.v, m->sports.n, t->sport) &&
 	       port_in(m->dports.v, m->dports.n, t->dport);
 }

@@ -11,11 +11,18 @@
 
 #include "state/state.h"
 
-/* Growable in an arena, as VEC(): vec_push() and vec_foreach() take them. */
+/*
+ * Growable in an arena, as VEC(): vec_push() and vec_foreach() take them.
+ * flow_prefixes_index() sorts them for flow_matches(), which may meet
+ * a set's 100,000 prefixes and as many conntrack entries.
+ */
 struct flow_prefixes {
 	struct prefix *v;
 	size_t n, cap;
+	struct prefix_lens lens;
 };
+
+void flow_prefixes_index(struct flow_prefixes *p);
 
 struct flow_ports {
 	struct port_range *v;

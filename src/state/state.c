@@ -120,7 +120,17 @@ int st_nft_key_cmp(const struct st_nft *a, const struct st_nft *b)
 
 bool st_nft_equal(const struct st_nft *a, const struct st_nft *b)
 {
-	return !st_nft_key_cmp(a, b) && a->hash == b->hash;
+	return !st_nft_key_cmp(a, b) && a->hash == b->hash && a->n_chains == b->n_chains;
+}
+
+uint32_t st_nft_count_chains(const char *text)
+{
+	uint32_t n = 0;
+	const char *p;
+
+	for (p = text; p; p = strchr(p, '\n'), p = p ? p + 1 : NULL)
+		n += !strncmp(p + strspn(p, " \t"), "chain ", 6);
+	return n;
 }
 
 /*
@@ -152,6 +162,8 @@ bool st_nft_parse_name(const char *table, char ifname[ST_IFNAMSIZ])
 	size_t n;
 
 	ifname[0] = '\0';
+	if (!strcmp(table, NFT_NETDEV_TABLE))
+		return true;
 	if (strncmp(table, NFT_NAME_PREFIX, strlen(NFT_NAME_PREFIX)))
 		return false;
 	if (!*p)

@@ -174,13 +174,17 @@ struct st_dns {
 
 /*
  * An nftables table wgpolicy owns, replaced whole in one transaction: "inet
- * wgpolicy" for the policies, and one "inet wgpolicy-IFNAME" per full tunnel
- * (what wg-quick loads as "ip wg-quick-IFNAME" and "ip6 wg-quick-IFNAME"),
- * so that up and down of one interface change its table alone. Identity: the
- * name. Live state knows only the hash of what was loaded, which the table
- * carries in its comment.
+ * wgpolicy" for the policies, "netdev wgpolicy" for what only packets leaving
+ * by a tunnel need (MSS clamping, in egress hooks of the tunnels), and one
+ * "inet wgpolicy-IFNAME" per full tunnel (what wg-quick loads as "ip
+ * wg-quick-IFNAME" and "ip6 wg-quick-IFNAME"), so that up and down of one
+ * interface change its table alone. Identity: the name. Live state knows only
+ * the hash of what was loaded, which the table carries in its comment, and
+ * how many chains it has: a kernel before 6.6 or so deletes a device's egress
+ * chain with the device, and the table's comment stays.
  */
 #define NFT_TABLE_NAME "wgpolicy"
+#define NFT_NETDEV_TABLE "netdev " NFT_TABLE_NAME
 #define ST_NFT_NAMSIZ 64
 struct st_nft {
 	char name[ST_NFT_NAMSIZ]; /* "inet wgpolicy", "inet wgpolicy-wg0" */
@@ -189,6 +193,7 @@ struct st_nft {
 	uint64_t hash;       /* of the ruleset */
 	const char *const *cgroups; /* cgroup v2 paths the ruleset matches: they must exist */
 	uint32_t n_cgroups;
+	uint32_t n_chains;
 	uint32_t n_rules, n_sets, n_elements; /* for the plan's one line */
 };
 
@@ -218,6 +223,8 @@ void st_nft_name(char name[ST_NFT_NAMSIZ], const char *ifname);
  * one of wgpolicy's? If so, @ifname gets its interface ("" for the policies').
  */
 bool st_nft_parse_name(const char *table, char ifname[ST_IFNAMSIZ]);
+/* The chains in a table's text, as nft lists it or the compiler writes it ("\tchain NAME {"). */
+uint32_t st_nft_count_chains(const char *text);
 
 struct state {
 	struct arena arena;

@@ -133,6 +133,50 @@ int prefix_cmp(const struct prefix *a, const struct prefix *b)
 	return 0;
 }
 
+static int cmp_prefix(const void *a, const void *b)
+{
+	return prefix_cmp(a, b);
+}
+
+void prefix_sort(struct prefix *v, size_t n)
+{
+	if (n)
+		qsort(v, n, sizeof(*v), cmp_prefix);
+}
+
+static unsigned fam_index(uint8_t family)
+{
+	return family == FAMILY_V4 ? 0 : 1;
+}
+
+static bool has_len(const struct prefix_lens *l, uint8_t family, unsigned len)
+{
+	return l->bits[fam_index(family)][len / 64] >> (len % 64) & 1;
+}
+
+void prefix_lens_add(struct prefix_lens *l, const struct prefix *p)
+{
+	l->bits[fam_index(p->family)][p->len / 64] |= 1ull << (p->len % 64);
+}
+
+bool prefix_sorted_covers(const struct prefix *v, size_t n, const struct prefix_lens *l,
+			  const struct prefix *p)
+{
+	unsigned len;
+
+	for (len = 0; len <= p->len; len++) {
+		struct prefix q = *p;
+
+		if (!has_len(l, p->family, len))
+			continue;
+		q.len = (uint8_t)len;
+		q = prefix_network(&q);
+		if (bsearch(&q, v, n, sizeof(*v), cmp_prefix))
+			return true;
+	}
+	return false;
+}
+
 static char *put_decimal(char *s, unsigned v)
 {
 	if (v >= 100)

@@ -3,6 +3,7 @@
 #define WGP_UTIL_CIDR_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 /* Address families, numerically equal to AF_INET / AF_INET6. */
@@ -34,6 +35,18 @@ bool prefix_equal(const struct prefix *a, const struct prefix *b);
 /* Total order: family, then address, then length. */
 int prefix_cmp(const struct prefix *a, const struct prefix *b);
 /* "10.0.0.0/8"; with @always_len false, host prefixes are printed bare. */
+/*
+ * Containment in a large list of prefixes: sorted by prefix_cmp with their
+ * host bits clear, one binary search per prefix length that occurs.
+ */
+struct prefix_lens {
+	uint64_t bits[2][3]; /* [IPv4, IPv6][length / 64], bit length % 64 */
+};
+void prefix_sort(struct prefix *v, size_t n);
+void prefix_lens_add(struct prefix_lens *l, const struct prefix *p);
+/* Does one of @v (sorted, lengths in @l) contain all of @p? */
+bool prefix_sorted_covers(const struct prefix *v, size_t n, const struct prefix_lens *l,
+			  const struct prefix *p);
 char *prefix_format(const struct prefix *p, char buf[PREFIX_STRLEN], bool always_len);
 const char *family_name(uint8_t family);
 

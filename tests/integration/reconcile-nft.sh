@@ -38,7 +38,7 @@ CONF
 }
 table() { nsx "$gw" nft list table inet wgpolicy 2>&1; }
 # The hash the plan line announces, as the table's comment carries it.
-planned_hash() { printf '%s\n' "$1" | sed -n 's/^nft -f - # .* (\([0-9a-f]\{16\}\))$/\1/p'; }
+planned_hash() { printf '%s\n' "$1" | sed -n 's/^nft -f - # .* table inet wgpolicy: .* (\([0-9a-f]\{16\}\))$/\1/p'; }
 
 # plan_apply ADD|REPLACE WHAT: the plan says so, and apply loads the table with the hash
 # planned, in $planned.
@@ -61,7 +61,17 @@ policy admins 4 91 "$A"
 plan_apply replace "a second policy"
 hash2=$planned
 has "$(table)" "meta skgid 4" "and the new policy's rule"
-is "$(nsx "$gw" nft list tables | grep -c wgpolicy)" 1 "one table of ours"
+is "$(nsx "$gw" nft list tables | grep -c 'inet wgpolicy$')" 1 "one inet table of ours"
+like "$(nsx "$gw" nft list table netdev wgpolicy)" "hook egress device \"$A\"" \
+	"MSS clamping in the netdev table, on $A's egress"
+
+# A kernel before 6.6 or so deletes an egress chain with its device, and the
+# table's comment stays: the chains are counted.
+nsx "$gw" nft delete chain netdev wgpolicy mss0
+run nsx "$gw" "$W" plan -C "$TMP/c"
+like "$stdout" "nft -f - # replace table netdev wgpolicy" "an egress chain gone: plan replaces the table"
+run nsx "$gw" "$W" apply -C "$TMP/c"
+like "$(nsx "$gw" nft list table netdev wgpolicy)" "chain mss0" "apply puts the chain back"
 
 # Someone else's changes to our table: deleted, or replaced by one without our comment.
 nsx "$gw" nft delete table inet wgpolicy

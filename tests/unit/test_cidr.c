@@ -159,6 +159,43 @@ static void containment(void **state)
 	}
 }
 
+/* A sorted list answers as a walk over it would, by one search per length it holds. */
+static void sorted_list_containment(void **state)
+{
+	static const char *const list[] = { "10.0.0.0/8", "192.0.2.128/25", "198.51.100.7/32",
+					     "2001:db8::/32", "fd00:1::/64", "0.0.0.0/1" };
+	static const char *const probes[] = { "10.200.1.1", "11.0.0.1", "127.0.0.1",
+					      "192.0.2.200", "192.0.2.100", "198.51.100.7",
+					      "198.51.100.8", "203.0.113.9", "2001:db8:1::1",
+					      "2001:db9::1", "fd00:1::9", "fd00:2::9",
+					      "192.0.2.128/26", "10.0.0.0/7", "::/0" };
+	struct prefix v[N(list)];
+	struct prefix_lens lens = { { { 0 } } };
+	size_t i, j;
+
+	(void)state;
+	for (i = 0; i < N(list); i++) {
+		v[i] = P(list[i]);
+		prefix_lens_add(&lens, &v[i]);
+	}
+	prefix_sort(v, N(v));
+	for (i = 0; i < N(probes); i++) {
+		struct prefix p = P(probes[i]);
+		bool walk = false;
+
+		for (j = 0; j < N(v); j++)
+			walk |= prefix_contains(&v[j], &p);
+		if (prefix_sorted_covers(v, N(v), &lens, &p) != walk)
+			fail_msg("%s: the sorted list says %d, a walk %d", probes[i], !walk, walk);
+	}
+	/* No length 24 in the list: a /24 of 10/8 is still covered, by the /8. */
+	{
+		struct prefix net = P("10.1.2.0/24");
+
+		assert_true(prefix_sorted_covers(v, N(v), &lens, &net));
+	}
+}
+
 /* Sorted as prefix_cmp promises: family, then address, then length. */
 static void total_order(void **state)
 {
@@ -216,6 +253,7 @@ int main(void)
 		cmocka_unit_test(rejects_bad_prefixes),
 		cmocka_unit_test(networks_and_host_bits),
 		cmocka_unit_test(containment),
+		cmocka_unit_test(sorted_list_containment),
 		cmocka_unit_test(total_order),
 	};
 

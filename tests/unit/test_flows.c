@@ -24,7 +24,24 @@ static const char policies[] =
 	"[Policy office]\nFrom = 10.0.1.0/24\nTo = 192.168.100.0/24, fd00:100::/64\n"
 	"IPProtocol = udp\nDestinationPort = 5060-5061\nVia = wg0\n"
 	"[Policy app]\nCgroup = user.slice/app.scope\nVia = wg0\n"
-	"[Policy user]\nUser = alice\nVia = wg0\n";
+	"[Policy user]\nUser = alice\nVia = wg0\n"
+	/* 70 sources: more than the RPDB takes as rules, so nftables marks them */
+	"[Policy branch]\nVia = wg0\nFrom = "
+	"10.50.0.0/24, 10.50.2.0/24, 10.50.4.0/24, 10.50.6.0/24, 10.50.8.0/24, "
+	"10.50.10.0/24, 10.50.12.0/24, 10.50.14.0/24, 10.50.16.0/24, 10.50.18.0/24, "
+	"10.50.20.0/24, 10.50.22.0/24, 10.50.24.0/24, 10.50.26.0/24, 10.50.28.0/24, "
+	"10.50.30.0/24, 10.50.32.0/24, 10.50.34.0/24, 10.50.36.0/24, 10.50.38.0/24, "
+	"10.50.40.0/24, 10.50.42.0/24, 10.50.44.0/24, 10.50.46.0/24, 10.50.48.0/24, "
+	"10.50.50.0/24, 10.50.52.0/24, 10.50.54.0/24, 10.50.56.0/24, 10.50.58.0/24, "
+	"10.50.60.0/24, 10.50.62.0/24, 10.50.64.0/24, 10.50.66.0/24, 10.50.68.0/24, "
+	"10.50.70.0/24, 10.50.72.0/24, 10.50.74.0/24, 10.50.76.0/24, 10.50.78.0/24, "
+	"10.50.80.0/24, 10.50.82.0/24, 10.50.84.0/24, 10.50.86.0/24, 10.50.88.0/24, "
+	"10.50.90.0/24, 10.50.92.0/24, 10.50.94.0/24, 10.50.96.0/24, 10.50.98.0/24, "
+	"10.50.100.0/24, 10.50.102.0/24, 10.50.104.0/24, 10.50.106.0/24, 10.50.108.0/24, "
+	"10.50.110.0/24, 10.50.112.0/24, 10.50.114.0/24, 10.50.116.0/24, 10.50.118.0/24, "
+	"10.50.120.0/24, 10.50.122.0/24, 10.50.124.0/24, 10.50.126.0/24, 10.50.128.0/24, "
+	"10.50.130.0/24, 10.50.132.0/24, 10.50.134.0/24, 10.50.136.0/24, 10.50.138.0/24"
+	"\n";
 
 struct fixture {
 	struct conf *c;
@@ -134,6 +151,36 @@ static void marked_policy_by_its_rules_mark(void **state)
 	assert_false(flow_matches(&m, &t));
 }
 
+/*
+ * Marked only because its list is long: its flows are found by their
+ * addresses, and its packets' connections get no mark (which would turn
+ * conntrack on for every packet of the router).
+ */
+static void marked_for_size_by_addresses(void **state)
+{
+	struct fixture *fx = *state;
+	struct flow_match m;
+	struct flow_tuple t;
+	int marks = 0;
+
+	assert_int_equal(compile_flows(fx->c, fx->desired, policy(fx, "branch"), &fx->a, &m), 0);
+	assert_int_equal(m.mask, 0);
+	assert_int_equal(m.src.n, 70);
+	t = v4("10.50.68.9", "198.51.100.1", 6, 443);
+	assert_true(flow_matches(&m, &t));
+	t = v4("10.50.69.9", "198.51.100.1", 6, 443); /* the odd /24 beside: not the policy's */
+	assert_false(flow_matches(&m, &t));
+	t = v4("10.50.140.9", "198.51.100.1", 6, 443); /* past the list */
+	assert_false(flow_matches(&m, &t));
+	vec_foreach(n, &fx->desired->nft) {
+		const char *line = n->ruleset ? strstr(n->ruleset, "@p3_saddr4_24") : NULL;
+
+		for (; line; line = strstr(line + 1, "@p3_saddr4_24"), marks++)
+			assert_null(memmem(line, strcspn(line, "\n"), "ct mark", 7));
+	}
+	assert_int_equal(marks, 2); /* output and prerouting */
+}
+
 static void user_policy_cannot_be_told_apart(void **state)
 {
 	struct fixture *fx = *state;
@@ -148,6 +195,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(native_policy_by_addresses_protocol_ports),
 		cmocka_unit_test(marked_policy_by_its_rules_mark),
+		cmocka_unit_test(marked_for_size_by_addresses),
 		cmocka_unit_test(user_policy_cannot_be_told_apart),
 	};
 

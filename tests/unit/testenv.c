@@ -168,6 +168,7 @@ struct facts *test_facts(struct test_facts *tf, const struct conf *c, const stru
 {
 	memset(tf, 0, sizeof(*tf));
 	tf->f.default_mtu = 1500;
+	tf->f.nft_egress = true;
 	tf->f.live = live;
 	tf->eps = fixed_endpoints(c, &tf->f.n_endpoints);
 	tf->ups = fixed_uplinks(c, &tf->f.n_uplinks);
