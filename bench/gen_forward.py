@@ -11,6 +11,9 @@ base/IFNAME.conf        the router's tunnel (Table = off, one peer carrying
                         0.0.0.0/0, no endpoint) and no policy
 dst-N/, src-N/          the same tunnel, and policy.conf: To = @set or
                         From = @set, Via = IFNAME, [Set set] File = set.txt
+                        (the default kill switch: routes and nftables guard)
+dst-routes-N/, src-routes-N/
+                        the same with KillSwitch = routes
 naive-dst-N/, naive-src-N/
                         add.batch and del.batch for `ip -batch`: one rule per
                         prefix, `to P` or `from P`, lookup NAIVE_TABLE
@@ -56,12 +59,13 @@ def tunnel(name):
     ])
 
 
-def policy(out, ifname, key, nets):
+def policy(out, ifname, key, nets, killswitch=None):
     tunnel(f"{out}/{ifname}")
     write(f"{out}/policy.conf", [
         "[Policy bench]",
         f"{key} = @set",
         f"Via = {ifname}",
+        *([f"KillSwitch = {killswitch}"] if killswitch else []),
         "",
         "[Set set]",
         "File = set.txt",
@@ -117,6 +121,8 @@ def main():
     for n in sizes:
         policy(f"{out}/dst-{n}", ifname, "To", nets[:n])
         policy(f"{out}/src-{n}", ifname, "From", nets[:n])
+        policy(f"{out}/dst-routes-{n}", ifname, "To", nets[:n], "routes")
+        policy(f"{out}/src-routes-{n}", ifname, "From", nets[:n], "routes")
         naive(f"{out}/naive-dst-{n}", "to", nets[:n])
         naive(f"{out}/naive-src-{n}", "from", nets[:n])
     packets(f"{out}/miss.trafgen", router_mac, sender_mac, beside(nets[0]), beside(nets[1]))
