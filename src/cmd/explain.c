@@ -98,10 +98,11 @@ static json_t *config_json(const struct explain *x)
 	if (cv->chosen)
 		vec_foreach(t, &cv->chosen->p->via)
 		    json_array_append_new(via, json_string(target_name(t, buf, sizeof(buf))));
-	return json_pack("{s:o, s:s?, s:o, s:s?, s:b, s:s}", "policies", verdicts_json(cv),
+	return json_pack("{s:o, s:s?, s:o, s:s?, s:b, s:b, s:s}", "policies", verdicts_json(cv),
 			 "policy", cv->chosen ? cv->chosen->p->name : NULL, "via", via, "target",
 			 target_name(cv->active, buf, sizeof(buf)), "killswitch", cv->killswitch,
-			 "health", json_is_object(x->daemon) ? "daemon" : "assumed");
+			 "leak_guard", cv->guard, "health",
+			 json_is_object(x->daemon) ? "daemon" : "assumed");
 }
 
 /* ---- the compiled state ---- */
@@ -315,7 +316,9 @@ static void print_config(FILE *out, const json_t *c)
 	}
 	fprintf(out, "  -> policy %s: via %s, kill switch %s (%s)\n", STR(c, "policy"),
 		STR(c, "target") ? STR(c, "target") : "nothing (every target down)",
-		json_is_true(json_object_get(c, "killswitch")) ? "on" : "off",
+		!json_is_true(json_object_get(c, "killswitch"))	 ? "off"
+		: json_is_true(json_object_get(c, "leak_guard")) ? "on"
+								 : "on, by routes alone",
 		!strcmp(STR(c, "health"), "daemon") ? "health from the daemon"
 						    : "no daemon: the first target is taken as up");
 }
