@@ -24,6 +24,7 @@ keypair me
 keypair srv
 CONF=$TMP/c
 mkdir -p "$CONF" "$TMP/metrics"
+# shellcheck disable=SC2154 # lib.sh's keypair sets *_priv and *_pub
 printf '[Interface]\nPrivateKey = %s\nAddress = 10.66.0.2/24\nTable = off\n[Peer]\nPublicKey = %s\nEndpoint = 192.0.2.1:51820\nAllowedIPs = 0.0.0.0/0\n' \
 	"$me_priv" "$srv_pub" >"$CONF/$A.conf"
 chmod 600 "$CONF/$A.conf"
