@@ -230,6 +230,8 @@ static void reconcile_round(struct daemon *d, bool expected)
 	d->dirty = false;
 	d->n.rounds++;
 	round_work(d, expected);
+	d->n.ruleset_listings = d->e.r.ruleset_listings;
+	d->n.ruleset_reuses = d->e.r.ruleset_reuses;
 	engine_end_round(&d->e);
 	malloc_trim(0);
 }
@@ -384,15 +386,15 @@ static char *status_json(struct daemon *d)
 					"last_failover", (json_int_t)r->last_failover, "targets",
 					targets));
 	}
-	root = json_pack("{s:{s:i, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:i}, s:o, s:o}",
-			 "daemon", "pid", (int)getpid(), "uptime_ms",
-			 (json_int_t)(now_ms() - d->started_ms), "rounds", (json_int_t)d->n.rounds,
-			 "changes", (json_int_t)d->n.changes, "reassertions",
-			 (json_int_t)d->n.reassertions, "reloads", (json_int_t)d->n.reloads,
-			 "overruns", (json_int_t)d->n.overruns, "conntrack_deleted",
-			 (json_int_t)d->n.conntrack_deleted, "flaps", (json_int_t)d->n.flaps,
-			 "flapping", (int)d->n.flapping, "policies", pols, "endpoints",
-			 resolver_json(&d->res, now_ms()));
+	root = json_pack(
+	    "{s:{s:i, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:i, s:I, s:I}, s:o, s:o}", "daemon",
+	    "pid", (int)getpid(), "uptime_ms", (json_int_t)(now_ms() - d->started_ms), "rounds",
+	    (json_int_t)d->n.rounds, "changes", (json_int_t)d->n.changes, "reassertions",
+	    (json_int_t)d->n.reassertions, "reloads", (json_int_t)d->n.reloads, "overruns",
+	    (json_int_t)d->n.overruns, "conntrack_deleted", (json_int_t)d->n.conntrack_deleted,
+	    "flaps", (json_int_t)d->n.flaps, "flapping", (int)d->n.flapping, "ruleset_listings",
+	    (json_int_t)d->n.ruleset_listings, "ruleset_reuses", (json_int_t)d->n.ruleset_reuses,
+	    "policies", pols, "endpoints", resolver_json(&d->res, now_ms()));
 	text = root ? json_dumps(root, JSON_INDENT(2) | JSON_SORT_KEYS) : NULL;
 	json_decref(root);
 	return text;
@@ -572,7 +574,7 @@ static void teardown(struct daemon *d, bool down)
 
 int daemon_run(const struct daemon_opts *o)
 {
-	struct engine_opts eo = { .dir = o->dir, .need_config = true };
+	struct engine_opts eo = {.dir = o->dir, .need_config = true, .keep_marks = true};
 	struct daemon d = { .sigfd = -1, .epfd = -1, .ctlfd = -1 };
 
 	log_setup(true);

@@ -118,6 +118,12 @@ static void daemon_counters(FILE *f, const struct counters *n)
 	counter(f, "flaps_total",
 		"Flaps: an owned object changed behind the daemon's back 4 times within 10 s.",
 		n->flaps);
+	counter(f, "nft_ruleset_listings_total",
+		"Listings of the whole nftables ruleset, for the mark bits other tables use.",
+		n->ruleset_listings);
+	counter(f, "nft_ruleset_reuses_total",
+		"Rounds that reused the last listing, nftables' generation being the same.",
+		n->ruleset_reuses);
 	head(f, "flapping_objects", "gauge", "Owned objects flapping now.");
 	fprintf(f, "wgpolicy_flapping_objects %u\n", n->flapping);
 	head(f, "start_time_seconds", "gauge", "When the daemon started.");

@@ -20,6 +20,8 @@ struct counters {
 	uint64_t reloads, overruns, conntrack_deleted;
 	uint64_t flaps;    /* flaps of owned objects (see daemon/flap.h), each said once */
 	unsigned flapping; /* objects flapping now */
+	/* other nftables tables' marks: listed, or the last listing reused (reconcile/marks.c) */
+	uint64_t ruleset_listings, ruleset_reuses;
 	time_t started;
 };
 

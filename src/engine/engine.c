@@ -123,7 +123,10 @@ static int open_kernel(struct engine *e)
 	if (geteuid() != 0)
 		log_warn("not running as root: reading the kernel may fail");
 	err = reconcile_open(&e->r, compile_protocol(e->conf));
+	if (!err && e->o.keep_marks)
+		err = reconcile_keep_marks(&e->r);
 	if (err) {
+		reconcile_close(&e->r);
 		log_err("netlink: %s", strerror(-err));
 		return -1;
 	}

@@ -23,6 +23,7 @@ struct engine_opts {
 	size_t n_scope;
 	bool down;        /* desired state: nothing */
 	bool need_config; /* fail when the configuration has errors (down does not) */
+	bool keep_marks;  /* many rounds (the daemon): reconcile_keep_marks */
 };
 
 struct engine {

@@ -35,7 +35,6 @@
 
 #include "kernel/cgroup.h"
 
-#define COMMENT_TAG	 "wgpolicy:"
 #define NFT_CGROUP2_DIR	 CGROUP2_DEFAULT_DIR /* where nft looks, whatever the system has */
 #define CHILD_TIMEOUT_MS 30000
 
@@ -382,7 +381,7 @@ int nft_load(const struct st_nft *n, char *err, size_t errlen)
 		err[0] = '\0';
 	if (!n->ruleset)
 		return -EINVAL;
-	if (asprintf(&table, "table %s { comment \"" COMMENT_TAG "%016" PRIx64 "\"; %s\n}\n",
+	if (asprintf(&table, "table %s { comment \"" NFT_COMMENT_TAG "%016" PRIx64 "\"; %s\n}\n",
 		     n->name, n->hash, n->ruleset) < 0)
 		return -ENOMEM;
 	cmds = replace_cmds(n->name, table);
@@ -456,68 +455,6 @@ static int list_table(const char *name, unsigned flags, bool cgroups, char **out
 		if (err && errlen)
 			err[0] = '\0';
 	}
-	free(tables);
-	return ret;
-}
-
-/* The hash in the table's own comment: the line after "table NAME {". */
-static uint64_t parse_hash(const char *text, const char *name)
-{
-	char head[ST_NFT_NAMSIZ + 16];
-	const char *p;
-	char *end;
-	uint64_t h;
-
-	snprintf(head, sizeof(head), "table %s {\n", name);
-	p = strstr(text, head);
-	if (!p)
-		return 0;
-	p += strlen(head);
-	p += strspn(p, " \t");
-	if (strncmp(p, "comment \"" COMMENT_TAG, strlen("comment \"" COMMENT_TAG)))
-		return 0;
-	p += strlen("comment \"" COMMENT_TAG);
-	if (strspn(p, "0123456789abcdef") != 16 || p[16] != '"')
-		return 0;
-	h = strtoull(p, &end, 16);
-	return end == p + 16 ? h : 0;
-}
-
-static int dump_table(struct state *live, const char *name, const char *ifname)
-{
-	struct st_nft *n;
-	char *text = NULL;
-	/*
-	 * Text, not JSON: libnftables 1.0.6 leaves the table's comment out of its
-	 * JSON. Terse: the sets' elements are not needed for the comment.
-	 */
-	int ret = list_table(name, NFT_CTX_OUTPUT_TERSE, false, &text, NULL, 0);
-
-	if (ret || !text) /* gone since it was listed: not there */
-		return ret;
-	n = vec_push(&live->arena, &live->nft);
-	if (n) {
-		snprintf(n->name, sizeof(n->name), "%s", name);
-		snprintf(n->ifname, sizeof(n->ifname), "%s", ifname);
-		n->hash = parse_hash(text, name);
-		n->n_chains = st_nft_count_chains(text);
-	}
-	free(text);
-	return n ? 0 : -ENOMEM;
-}
-
-int nft_dump(struct state *live)
-{
-	char *tables = NULL, *line, *save = NULL, ifname[ST_IFNAMSIZ];
-	struct job j = {.cmds = "list tables", .out = &tables};
-	int ret = run_here(&j);
-
-	if (ret == -EPROTONOSUPPORT) /* no nftables, no table */
-		return 0;
-	for (line = ret ? NULL : strtok_r(tables, "\n", &save); line && !ret;
-	     line = strtok_r(NULL, "\n", &save))
-		if (!strncmp(line, "table ", 6) && st_nft_parse_name(line + 6, ifname))
-			ret = dump_table(live, line + 6, ifname);
 	free(tables);
 	return ret;
 }

@@ -16,7 +16,12 @@
  * fails with -EPROTONOSUPPORT.
  */
 
+#include <linux/netlink.h>
+
 #include "state/state.h"
+
+/* A table's comment: this, then the hash of its ruleset in 16 hex digits. */
+#define NFT_COMMENT_TAG "wgpolicy:"
 
 /*
  * Load @n: "table NAME { comment ...; BODY }" after removing any
@@ -29,12 +34,6 @@
 int nft_load(const struct st_nft *n, char *err, size_t errlen);
 /* Delete the table @name ("inet wgpolicy"); 0 if it is not there. */
 int nft_delete(const char *name, char *err, size_t errlen);
-/*
- * Append every live table of wgpolicy's (name, interface and hash from its
- * comment) to @live; a table without a "wgpolicy:HASH" comment gets hash 0,
- * so that any desired table differs from it and replaces it.
- */
-int nft_dump(struct state *live);
 
 /*
  * For rollback: the live table @name as nft lists it ("table inet wgpolicy { ... }",
@@ -54,5 +53,45 @@ int nft_restore(const char *name, const char *text, char *err, size_t errlen);
 int nft_mark_uses(struct arena *a, struct st_mark_uses *out, char *err, size_t errlen);
 /* The same from @json, libnftables' JSON listing of a ruleset; -EINVAL if it is not one. */
 int nft_mark_uses_parse(const char *json, struct arena *a, struct st_mark_uses *out);
+
+/* ---- kernel/nft_nl.c: what nf_tables tells over netlink, without libnftables ---- */
+
+/*
+ * Append every live table of wgpolicy's (name, interface and hash from its
+ * comment) to @live; a table without a "wgpolicy:HASH" comment gets hash 0,
+ * so that any desired table differs from it and replaces it; and how many
+ * chains each has. Dumps of the tables' and the chains' own messages: no
+ * rule or set is read.
+ */
+int nft_dump(struct state *live);
+
+/*
+ * nftables' ruleset generation in this network namespace (NFT_MSG_GETGEN):
+ * every committed transaction, whoever commits it, changes it, and nothing
+ * else does. What a listing read after the generation was G holds for as long
+ * as the generation stays G. -EPROTONOSUPPORT: no nftables in this kernel.
+ */
+int nft_generation(uint32_t *gen);
+
+/* The messages, pure: requests into @buf (their length, or -EMSGSIZE), answers decoded. */
+int nft_gen_encode(void *buf, size_t len);
+/* NFT_MSG_NEWGEN's NFTA_GEN_ID; -EBADMSG for anything else. */
+int nft_gen_decode(const struct nlmsghdr *nlh, uint32_t *gen);
+/* A dump of the tables of @family (NFPROTO_INET...), or of their chains. */
+int nft_tables_encode(void *buf, size_t len, uint8_t family);
+int nft_chains_encode(void *buf, size_t len, uint8_t family);
+/* NFT_MSG_NEWCHAIN: the family and name of the chain's table, into @table_out. */
+int nft_chain_decode(const struct nlmsghdr *nlh, uint8_t *family, char *table, size_t len);
+
+struct nft_table_msg {
+	uint8_t family;	   /* NFPROTO_* */
+	char name[256];	   /* NFT_TABLE_MAXNAMELEN, NUL included */
+	char comment[256]; /* from libnftnl's user data; "" when it has none */
+};
+
+/* NFT_MSG_NEWTABLE; -EBADMSG when malformed (no name, user data running past its end). */
+int nft_table_decode(const struct nlmsghdr *nlh, struct nft_table_msg *out);
+/* The hash in a table comment "wgpolicy:HASH"; 0 for any other comment. */
+uint64_t nft_comment_hash(const char *comment);
 
 #endif

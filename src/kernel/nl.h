@@ -3,8 +3,8 @@
 #define WGP_KERNEL_NL_H
 
 /*
- * Netlink for every bus wgpolicy speaks (NETLINK_ROUTE, NETLINK_GENERIC),
- * over libmnl. Three parts:
+ * Netlink for every bus wgpolicy speaks (NETLINK_ROUTE, NETLINK_GENERIC,
+ * NETLINK_NETFILTER), over libmnl. Three parts:
  *
  *  1. Building messages into a caller's buffer (struct nl_msg): pure, every
  *     write checked against the buffer's size; an overflow is sticky and
@@ -117,7 +117,7 @@ struct nl_ack {
 };
 
 /*
- * Open a netlink socket on @bus (NETLINK_ROUTE, NETLINK_GENERIC) with
+ * Open a netlink socket on @bus (NETLINK_ROUTE, NETLINK_GENERIC, NETLINK_NETFILTER) with
  * NETLINK_EXT_ACK and NETLINK_CAP_ACK on. NULL with errno set on failure.
  * nl_open_route() (kernel.h) is nl_open(NETLINK_ROUTE).
  */

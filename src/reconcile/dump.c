@@ -20,6 +20,7 @@ void reconcile_close(struct reconcile *r)
 {
 	nl_close(r->nl);
 	r->nl = NULL;
+	reconcile_forget_marks(r);
 }
 
 static bool link_owned(const struct state *live, const char *ifname)

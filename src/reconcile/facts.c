@@ -14,7 +14,6 @@
 #include <string.h>
 
 #include "kernel/kernel.h"
-#include "kernel/nft.h"
 #include "reconcile/reconcile.h"
 
 int reconcile_lookup(const char *host, uint16_t port, bool numeric, struct st_endpoint *ep,
@@ -135,14 +134,15 @@ static int uplink_facts(const struct conf *c, const struct state *live, struct f
 }
 
 /* Other nftables tables' mark bits; a failure to read them is the compiler's to report. */
-static int mark_use_facts(const struct conf *c, struct facts *f, struct arena *a)
+static int mark_use_facts(struct reconcile *r, const struct conf *c, struct facts *f,
+			  struct arena *a)
 {
 	char err[512];
 	int ret;
 
 	if (!compile_uses_marks(c))
 		return 0;
-	ret = nft_mark_uses(a, &f->mark_uses, err, sizeof(err));
+	ret = reconcile_mark_uses(r, a, &f->mark_uses, err, sizeof(err));
 	if (!ret || ret == -ENOMEM)
 		return ret;
 	f->mark_uses_error = arena_strdup(a, *err ? err : strerror(-ret));
@@ -166,7 +166,7 @@ int reconcile_facts(struct reconcile *r, const struct conf *c, const struct stat
 	f->endpoints = eps;
 	f->mtus = mtus;
 	kernel_route_mtu(r->nl, NULL, 0, &f->default_mtu);
-	if (uplink_facts(c, live, f, a) || mark_use_facts(c, f, a))
+	if (uplink_facts(c, live, f, a) || mark_use_facts(r, c, f, a))
 		return -ENOMEM;
 	vec_foreach(iface, &c->ifaces) {
 		uint32_t mark = iface_mark(*iface, live);

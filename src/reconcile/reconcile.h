@@ -14,6 +14,7 @@
 #include "state/plan.h"
 
 struct nl;
+struct mark_memo;
 
 struct reconcile {
 	struct nl *nl;
@@ -30,6 +31,10 @@ struct reconcile {
 	/* Ops to leave out of that log (the daemon's flapping objects); NULL: none. */
 	bool (*quiet)(void *ctx, const struct op *op);
 	void *quiet_ctx;
+	/* The daemon's last scan of other tables' marks (reconcile_keep_marks); NULL: none. */
+	struct mark_memo *marks;
+	/* Scans of other tables' marks: listed through libnftables, or the kept one reused. */
+	uint64_t ruleset_listings, ruleset_reuses;
 };
 
 int reconcile_open(struct reconcile *r, uint8_t protocol);
@@ -58,6 +63,19 @@ typedef void (*endpoint_fn)(void *ctx, struct endpoint_fact *ef, struct arena *a
  */
 int reconcile_facts(struct reconcile *r, const struct conf *c, const struct state *live,
 		    endpoint_fn lookup, void *lookup_ctx, struct facts *f, struct arena *a);
+
+/*
+ * The mark bits other nftables tables use, appended to @out in @a (see
+ * nft_mark_uses). Without reconcile_keep_marks, the ruleset is listed each
+ * time; with it, the last listing serves again as long as nftables'
+ * generation has not changed since it was read (reconcile/marks.c).
+ */
+int reconcile_mark_uses(struct reconcile *r, struct arena *a, struct st_mark_uses *out, char *err,
+			size_t errlen);
+/* For a process that runs many rounds (the daemon): keep each scan for the next. 0 or -ENOMEM. */
+int reconcile_keep_marks(struct reconcile *r);
+/* Free what reconcile_keep_marks keeps; reconcile_close does it too. */
+void reconcile_forget_marks(struct reconcile *r);
 
 /*
  * Limit ownership to @names (NULL: everything wgpolicy owns) and what hangs

@@ -180,8 +180,8 @@ struct st_dns {
  * wg-quick-IFNAME" and "ip6 wg-quick-IFNAME"), so that up and down of one
  * interface change its table alone. Identity: the name. Live state knows only
  * the hash of what was loaded, which the table carries in its comment, and
- * how many chains it has: a kernel before 6.6 or so deletes a device's egress
- * chain with the device, and the table's comment stays.
+ * how many chains it holds: a kernel before 6.6 or so deletes a device's
+ * egress chain with the device, and the table's comment stays.
  */
 #define NFT_TABLE_NAME "wgpolicy"
 #define NFT_NETDEV_TABLE "netdev " NFT_TABLE_NAME
@@ -223,7 +223,7 @@ void st_nft_name(char name[ST_NFT_NAMSIZ], const char *ifname);
  * one of wgpolicy's? If so, @ifname gets its interface ("" for the policies').
  */
 bool st_nft_parse_name(const char *table, char ifname[ST_IFNAMSIZ]);
-/* The chains in a table's text, as nft lists it or the compiler writes it ("\tchain NAME {"). */
+/* The chains in a table's body, as the compiler writes it ("\tchain NAME {"). */
 uint32_t st_nft_count_chains(const char *text);
 
 struct state {

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * libFuzzer target for the rtnetlink decoders of src/kernel (codec.h):
- * link_decode, addr_decode, route_decode and rule_decode, over one netlink
+ * libFuzzer target for the netlink decoders of src/kernel: the rtnetlink
+ * ones (codec.h: link_decode, addr_decode, route_decode and rule_decode) and
+ * nf_tables' (nft.h: nft_gen_decode, nft_chain_decode, nft_table_decode), over one netlink
  * message as a dump (or `ip route get`) would deliver it.
  *
  * The input is one message, header included, copied to a buffer of exactly
@@ -16,16 +17,20 @@
  *
  * Seeds (tests/fuzz/seeds-nl/) are messages a kernel sent in a network
  * namespace (links, addresses, routes of several types and tables, rules
- * with every selector) and messages built by the encoders from the objects
- * of tests/unit/test_kernel_encode.c.
+ * with every selector, nf_tables' generation and a table with a comment) and
+ * messages built by the encoders from the objects of
+ * tests/unit/test_kernel_encode.c.
  */
 #include <errno.h>
 #include <stdint.h>
 #include <string.h>
 
+#include <linux/netfilter/nf_tables.h>
+#include <linux/netfilter/nfnetlink.h>
 #include <linux/rtnetlink.h>
 
 #include "kernel/codec.h"
+#include "kernel/nft.h"
 #include "fuzz.h"
 
 static void render(enum obj_type type, const void *obj)
@@ -126,6 +131,35 @@ static void check_rule(const struct st_rule *r)
 	REQUIRE(!st_rule_key_cmp(&again, r) && again.protocol == r->protocol);
 }
 
+#define NFT_MSG(m) ((NFNL_SUBSYS_NFTABLES << 8) | (m))
+
+static void decode_nft(const struct nlmsghdr *nlh)
+{
+	struct nft_table_msg t;
+	char table[64];
+	uint8_t family;
+	uint32_t gen;
+	int ret = nft_gen_decode(nlh, &gen);
+
+	REQUIRE(ret == 0 || ret == -EBADMSG);
+	REQUIRE(nlh->nlmsg_type == NFT_MSG(NFT_MSG_NEWGEN) || ret == -EBADMSG);
+
+	ret = nft_chain_decode(nlh, &family, table, sizeof(table));
+	REQUIRE(ret == 0 || ret == -EBADMSG);
+	REQUIRE(nlh->nlmsg_type == NFT_MSG(NFT_MSG_NEWCHAIN) || ret == -EBADMSG);
+	REQUIRE(ret || strnlen(table, sizeof(table)) < sizeof(table));
+
+	ret = nft_table_decode(nlh, &t);
+	REQUIRE(ret == 0 || ret == -EBADMSG);
+	REQUIRE(nlh->nlmsg_type == NFT_MSG(NFT_MSG_NEWTABLE) || ret == -EBADMSG);
+	if (ret)
+		return;
+	/* Strings within their buffers: the dump builds "inet NAME" and parses the comment. */
+	REQUIRE(strnlen(t.name, sizeof(t.name)) < sizeof(t.name));
+	REQUIRE(strnlen(t.comment, sizeof(t.comment)) < sizeof(t.comment));
+	nft_comment_hash(t.comment);
+}
+
 static void decode_all(const struct nlmsghdr *nlh)
 {
 	uint16_t type = nlh->nlmsg_type;
@@ -159,6 +193,8 @@ static void decode_all(const struct nlmsghdr *nlh)
 	REQUIRE(type == RTM_NEWRULE || ret == -EBADMSG);
 	if (!ret)
 		check_rule(&rule);
+
+	decode_nft(nlh);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)

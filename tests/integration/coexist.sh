@@ -96,14 +96,7 @@ is "$status" 0 "check, which reads no live state, finds the configuration valid"
 cp "$TMP/policy.conf" "$TMP/c/policy.conf"
 
 # A whole mark set without a mask clears ours, whatever our mask.
-nsx "$gw" nft -f - <<'NFT'
-table ip other {
-	chain out {
-		type route hook output priority mangle; policy accept;
-		udp dport 4500 meta mark set 0x1
-	}
-}
-NFT
+nsx "$gw" nft -f "$(dirname "$0")/../unit/nft/whole-mark.nft"
 refuses "a table setting whole marks" \
 	"0xff000000 overlaps mark bits 0xffffffff that nftables table ip other sets \(chain out\)"
 nsx "$gw" nft delete table ip other

@@ -159,6 +159,45 @@ in_ns nft add table inet wgpolicy
 tool dump
 is "$stdout" "inet wgpolicy 0000000000000000" "a table without a wgpolicy comment dumps with hash 0"
 
+# --- other comments ---
+in_ns nft add table inet wgpolicy '{ comment "wgpolicy:00000000000000a"; }'
+tool dump
+is "$stdout" "inet wgpolicy 0000000000000000" "a comment with 15 hex digits: hash 0"
+in_ns nft delete table inet wgpolicy
+in_ns nft add table inet wgpolicy '{ comment "wgpolicy:00000000000000aX"; }'
+tool dump
+is "$stdout" "inet wgpolicy 0000000000000000" "a comment with another character: hash 0"
+in_ns nft delete table inet wgpolicy
+in_ns nft add table inet wgpolicy
+
+# --- the generation ---
+tool gen
+g0=$stdout
+is "$status" 0 "gen reads the generation${stderr:+: $stderr}"
+like "$g0" '^[0-9]+$' "a number"
+in_ns nft list ruleset >/dev/null
+tool dump
+tool gen
+is "$stdout" "$g0" "listings and dumps leave it as it was"
+in_ns nft add table ip gentest
+tool gen
+g1=$stdout
+is "$((g1 - g0))" 1 "a transaction adds one"
+in_ns nft -f - <<<'add table ip gentest; add chain ip gentest c; add rule ip gentest c accept'
+tool gen
+is "$(($stdout - g1))" 1 "a transaction of three commands, one too"
+g1=$stdout
+in_ns nft add rule ip gentest nochain accept 2>/dev/null
+tool gen
+is "$stdout" "$g1" "a transaction that fails, none"
+in_ns nft delete table ip gentest
+if command -v setpriv >/dev/null; then
+	run in_ns setpriv --reuid=65534 --regid=65534 --clear-groups "$T" gen
+	has "$status:$stderr" "1:nfttool gen: Operation not permitted" "gen as an unprivileged user fails"
+else
+	skip "gen as an unprivileged user" "setpriv is not installed"
+fi
+
 # --- a full tunnel's table beside the policies' (state/state.h names them) ---
 ft='inet wgpolicy-w/3d0'
 NFTTOOL_TABLE=$ft tool load 00000000000000d1 <<<"$BODY_B"

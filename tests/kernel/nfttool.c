@@ -9,6 +9,7 @@
  *                                          table, or nothing
  *   nfttool save                           nft_save: the text, or nothing
  *   nfttool restore < TEXT                 nft_restore
+ *   nfttool gen                            nft_generation: the number
  * of table "inet wgpolicy", or the one $NFTTOOL_TABLE names.
  * Exit 0 on success; on failure 1, with the error and its text on stderr.
  */
@@ -108,6 +109,16 @@ static int restore(char *err, size_t errlen)
 	return ret;
 }
 
+static int gen(void)
+{
+	uint32_t g;
+	int ret = nft_generation(&g);
+
+	if (!ret)
+		printf("%" PRIu32 "\n", g);
+	return ret;
+}
+
 int main(int argc, char **argv)
 {
 	char err[4096] = "";
@@ -124,9 +135,12 @@ int main(int argc, char **argv)
 		ret = save(err, sizeof(err));
 	else if (!strcmp(cmd, "restore"))
 		ret = restore(err, sizeof(err));
+	else if (!strcmp(cmd, "gen"))
+		ret = gen();
 	else
 		fprintf(stderr,
-			"usage: nfttool load HASH [CGROUP...] | delete | dump | save | restore\n");
+			"usage: nfttool load HASH [CGROUP...] | delete | dump | save | restore "
+			"| gen\n");
 	if (ret)
 		fprintf(stderr, "nfttool %s: %s%s%s\n", cmd, strerror(-ret), *err ? ": " : "", err);
 	return ret ? 1 : 0;

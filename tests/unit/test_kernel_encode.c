@@ -19,10 +19,14 @@
 #include <linux/fib_rules.h>
 #include <linux/genetlink.h>
 #include <linux/if_addr.h>
+#include <linux/netfilter.h>
+#include <linux/netfilter/nf_tables.h>
+#include <linux/netfilter/nfnetlink.h>
 #include <linux/rtnetlink.h>
 
 #include "kernel/codec.h"
 #include "kernel/kernel.h"
+#include "kernel/nft.h"
 #include "kernel/nl.h"
 
 /* Netlink is in host byte order. */
@@ -360,7 +364,167 @@ static void dump_and_genl_requests(void **unused)
 	       NLA(14, CTRL_ATTR_FAMILY_NAME), 'w', 'i', 'r', 'e', 'g', 'u', 'a', 'r', 'd', 0, 0, 0);
 }
 
+#define NFT_MSG(m) ((NFNL_SUBSYS_NFTABLES << 8) | (m))
+/* struct nfgenmsg: family, version, res_id (big endian) */
+#define NFGENMSG(fam, res) fam, NFNETLINK_V0, 0, res
+
+/* What nft 1.0.6 sends for the generation and for a dump of tables, as strace shows them. */
+static void nft_requests(void **unused)
+{
+	uint8_t buf[KMSG_MAX];
+
+	(void)unused;
+	EXPECT(nft_gen_encode(buf, sizeof(buf)),
+	       NLH(20, NFT_MSG(NFT_MSG_GETGEN), NLM_F_REQUEST), NFGENMSG(NFPROTO_UNSPEC, 0));
+	EXPECT(nft_tables_encode(buf, sizeof(buf), NFPROTO_INET),
+	       NLH(20, NFT_MSG(NFT_MSG_GETTABLE), NLM_F_REQUEST | NLM_F_DUMP),
+	       NFGENMSG(NFPROTO_INET, 0));
+	EXPECT(nft_chains_encode(buf, sizeof(buf), NFPROTO_UNSPEC),
+	       NLH(20, NFT_MSG(NFT_MSG_GETCHAIN), NLM_F_REQUEST | NLM_F_DUMP),
+	       NFGENMSG(NFPROTO_UNSPEC, 0));
+	assert_int_equal(nft_gen_encode(buf, 19), -EMSGSIZE);
+}
+
+/* The kernel's answers (Linux 6.18, strace of `nft list tables`), sequence and port 0. */
+static const uint8_t newgen[] = {
+	NLH(44, NFT_MSG(NFT_MSG_NEWGEN), 0), NFGENMSG(NFPROTO_UNSPEC, 2),
+	NLA(8, NFTA_GEN_ID), 0, 0, 0, 2,
+	NLA(8, NFTA_GEN_PROC_PID), 0, 0, 0x4c, 0xb0,
+	NLA(8, NFTA_GEN_PROC_NAME), 'n', 'f', 't', 0,
+};
+static const uint8_t newtable[] = {
+	NLH(96, NFT_MSG(NFT_MSG_NEWTABLE), NLM_F_MULTI), NFGENMSG(NFPROTO_INET, 2),
+	NLA(13, NFTA_TABLE_NAME), 'w', 'g', 'p', 'o', 'l', 'i', 'c', 'y', 0, 0, 0, 0,
+	NLA(8, NFTA_TABLE_USE), 0, 0, 0, 0,
+	NLA(12, NFTA_TABLE_HANDLE), 0, 0, 0, 0, 0, 0, 0, 1,
+	NLA(8, NFTA_TABLE_FLAGS), 0, 0, 0, 0,
+	NLA(32, NFTA_TABLE_USERDATA), 0, 26,
+		'w', 'g', 'p', 'o', 'l', 'i', 'c', 'y', ':', '0', '0', '0', '0', '0', '0', '0',
+		'0', '0', '0', '0', '0', '0', '0', 'a', '1', 0,
+};
+
 /* clang-format on */
+
+/* A copy of @msg in @buf, to be changed. */
+static struct nlmsghdr *msg_copy(uint8_t *buf, const uint8_t *msg, size_t len)
+{
+	memcpy(buf, msg, len);
+	return (struct nlmsghdr *)buf;
+}
+
+static void nft_gen_answers(void **unused)
+{
+	uint8_t buf[KMSG_MAX];
+	struct nlmsghdr *nlh;
+	uint32_t gen = 0;
+
+	(void)unused;
+	assert_int_equal(nft_gen_decode((const void *)newgen, &gen), 0);
+	assert_int_equal(gen, 2);
+	/* Big endian on the wire. */
+	nlh = msg_copy(buf, newgen, sizeof(newgen));
+	buf[20 + 4] = 1;
+	assert_int_equal(nft_gen_decode(nlh, &gen), 0);
+	assert_int_equal(gen, 0x01000002);
+	/* No id; an id of the wrong size; another message. */
+	nlh->nlmsg_len = 20;
+	assert_int_equal(nft_gen_decode(nlh, &gen), -EBADMSG);
+	nlh = msg_copy(buf, newgen, sizeof(newgen));
+	buf[20] = 6;
+	assert_int_equal(nft_gen_decode(nlh, &gen), -EBADMSG);
+	assert_int_equal(nft_gen_decode((const void *)newtable, &gen), -EBADMSG);
+	nlh = msg_copy(buf, newgen, sizeof(newgen));
+	nlh->nlmsg_len = 18; /* shorter than its nfgenmsg */
+	assert_int_equal(nft_gen_decode(nlh, &gen), -EBADMSG);
+}
+
+static void nft_table_answers(void **unused)
+{
+	uint8_t buf[KMSG_MAX];
+	struct nft_table_msg t;
+	struct nlmsghdr *nlh;
+
+	(void)unused;
+	assert_int_equal(nft_table_decode((const void *)newtable, &t), 0);
+	assert_int_equal(t.family, NFPROTO_INET);
+	assert_string_equal(t.name, "wgpolicy");
+	assert_string_equal(t.comment, "wgpolicy:00000000000000a1");
+	assert_true(nft_comment_hash(t.comment) == 0xa1);
+	assert_int_equal(nft_table_decode((const void *)newgen, &t), -EBADMSG);
+
+	/* Without user data: no comment. */
+	nlh = msg_copy(buf, newtable, sizeof(newtable));
+	nlh->nlmsg_len = 64;
+	assert_int_equal(nft_table_decode(nlh, &t), 0);
+	assert_string_equal(t.comment, "");
+	/* User data of other types around the comment; unknown attributes. */
+	{
+		static const uint8_t udata[] = {7, 2, 'x', 'y', 0, 4, 'a', 'b', 'c', 0, 9, 0};
+		struct nl_msg m;
+		struct nfgenmsg *g = nl_msg_init(&m, buf, sizeof(buf), NFT_MSG(NFT_MSG_NEWTABLE),
+						 NLM_F_MULTI, sizeof(*g));
+
+		g->nfgen_family = NFPROTO_IPV4;
+		nl_put_u32(&m, 200, 1);
+		nl_put_str(&m, NFTA_TABLE_NAME, "filter");
+		nl_put(&m, NFTA_TABLE_USERDATA, udata, sizeof(udata));
+		assert_int_equal(nft_table_decode(m.nlh, &t), 0);
+		assert_int_equal(t.family, NFPROTO_IPV4);
+		assert_string_equal(t.name, "filter");
+		assert_string_equal(t.comment, "abc");
+		/* A TLV running past the user data; one with its length byte missing. */
+		nl_msg_init(&m, buf, sizeof(buf), NFT_MSG(NFT_MSG_NEWTABLE), 0, sizeof(*g));
+		nl_put_str(&m, NFTA_TABLE_NAME, "filter");
+		nl_put(&m, NFTA_TABLE_USERDATA, udata, 5);
+		assert_int_equal(nft_table_decode(m.nlh, &t), -EBADMSG);
+		nl_msg_init(&m, buf, sizeof(buf), NFT_MSG(NFT_MSG_NEWTABLE), 0, sizeof(*g));
+		nl_put_str(&m, NFTA_TABLE_NAME, "filter");
+		nl_put(&m, NFTA_TABLE_USERDATA, udata, 1);
+		assert_int_equal(nft_table_decode(m.nlh, &t), -EBADMSG);
+		/* No name. */
+		nl_msg_init(&m, buf, sizeof(buf), NFT_MSG(NFT_MSG_NEWTABLE), 0, sizeof(*g));
+		nl_put(&m, NFTA_TABLE_USERDATA, udata, sizeof(udata));
+		assert_int_equal(nft_table_decode(m.nlh, &t), -EBADMSG);
+	}
+}
+
+/* A chain's table, what the chain count of nft_dump needs of a NEWCHAIN. */
+static void nft_chain_answers(void **unused)
+{
+	uint8_t buf[KMSG_MAX];
+	char table[64];
+	uint8_t family = 0;
+	struct nl_msg m;
+	struct nfgenmsg *g = nl_msg_init(&m, buf, sizeof(buf), NFT_MSG(NFT_MSG_NEWCHAIN), NLM_F_MULTI,
+					 sizeof(*g));
+
+	(void)unused;
+	g->nfgen_family = NFPROTO_NETDEV;
+	nl_put_str(&m, NFTA_CHAIN_TABLE, "wgpolicy");
+	nl_put_str(&m, NFTA_CHAIN_NAME, "mss0");
+	nl_put_u32(&m, 200, 1); /* unknown: skipped */
+	assert_int_equal(nft_chain_decode(m.nlh, &family, table, sizeof(table)), 0);
+	assert_int_equal(family, NFPROTO_NETDEV);
+	assert_string_equal(table, "wgpolicy");
+	/* No table; another message. */
+	nl_msg_init(&m, buf, sizeof(buf), NFT_MSG(NFT_MSG_NEWCHAIN), 0, sizeof(*g));
+	nl_put_str(&m, NFTA_CHAIN_NAME, "mss0");
+	assert_int_equal(nft_chain_decode(m.nlh, &family, table, sizeof(table)), -EBADMSG);
+	assert_int_equal(nft_chain_decode((const void *)newtable, &family, table, sizeof(table)),
+			 -EBADMSG);
+}
+
+static void nft_comment_hashes(void **unused)
+{
+	(void)unused;
+	assert_true(nft_comment_hash("wgpolicy:0123456789abcdef") == 0x0123456789abcdefULL);
+	assert_true(nft_comment_hash("wgpolicy:0123456789abcde") == 0);
+	assert_true(nft_comment_hash("wgpolicy:0123456789abcdef0") == 0);
+	assert_true(nft_comment_hash("wgpolicy:0123456789ABCDEF") == 0);
+	assert_true(nft_comment_hash("wgpolicy: 123456789abcdef") == 0);
+	assert_true(nft_comment_hash("other:0123456789abcdef") == 0);
+	assert_true(nft_comment_hash("") == 0);
+}
 
 static void refuses_what_it_cannot_express(void **unused)
 {
@@ -1065,6 +1229,11 @@ int main(void)
 	    cmocka_unit_test(rule_every_selector),
 	    cmocka_unit_test(rule_v6_suppress_and_actions),
 	    cmocka_unit_test(dump_and_genl_requests),
+	    cmocka_unit_test(nft_requests),
+	    cmocka_unit_test(nft_gen_answers),
+	    cmocka_unit_test(nft_table_answers),
+	    cmocka_unit_test(nft_chain_answers),
+	    cmocka_unit_test(nft_comment_hashes),
 	    cmocka_unit_test(refuses_what_it_cannot_express),
 	    cmocka_unit_test(short_buffers_are_refused),
 	    cmocka_unit_test(routes_decode_as_encoded),

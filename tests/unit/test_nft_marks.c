@@ -155,6 +155,12 @@ static void whole_marks(void **state)
 			 "{\"payload\": {\"protocol\": \"ip\", \"field\": \"saddr\"}}, \"data\": "
 			 "{\"set\": [[\"10.0.0.1\", 1]]}}}}}",
 			 ALL, 0);
+	/* The table the integration scenarios load beside wgpolicy's (coexist, daemon-marks). */
+	{
+		const struct want w[] = { { "ip other", "out", ALL, 0 } };
+
+		assert_file_uses("whole-mark.json", w, 1);
+	}
 }
 
 static void masked_marks(void **state)
