@@ -85,9 +85,11 @@ static uint32_t egress_chains(struct compile_ctx *ctx, FILE *f, const void *arg)
 	return (uint32_t)(2 * t->n);
 }
 
-uint32_t compile_mss(struct compile_ctx *ctx, const struct pol_info *pols, size_t n, FILE *inet_chain)
+uint32_t compile_mss(struct compile_ctx *ctx, const struct pol_info *pols, size_t n,
+		     FILE *inet_chain)
 {
-	const struct conf_iface **v = arena_alloc(&ctx->out->arena, sizeof(*v) * (ctx->c->ifaces.n + 1));
+	const struct conf_iface **v =
+		arena_alloc(&ctx->out->arena, sizeof(*v) * (ctx->c->ifaces.n + 1));
 	size_t k;
 
 	if (!v) {

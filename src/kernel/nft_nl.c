@@ -177,8 +177,12 @@ int nft_generation(uint32_t *gen)
 	return err < 0 ? err : 0;
 }
 
-/* "inet wgpolicy", "netdev wgpolicy"...: is table @name of @family one of ours? Its full name into @full. */
-static bool ours(uint8_t family, const char *name, char full[ST_NFT_NAMSIZ], char ifname[ST_IFNAMSIZ])
+/*
+ * "inet wgpolicy", "netdev wgpolicy"...: is table @name of @family one of
+ * ours? Its full name into @full.
+ */
+static bool ours(uint8_t family, const char *name, char full[ST_NFT_NAMSIZ],
+		 char ifname[ST_IFNAMSIZ])
 {
 	const char *fam = family == NFPROTO_INET ? "inet" : family == NFPROTO_NETDEV ? "netdev" : NULL;
 	size_t a, b;
