@@ -156,6 +156,14 @@ uint32_t compile_mtu(struct compile_ctx *ctx, const struct conf_iface *iface)
 	return fallback - WG_OVERHEAD_V6;
 }
 
+bool compile_needs_default_mtu(const struct conf *c)
+{
+	vec_foreach(iface, &c->ifaces)
+		if (!IS_SET((*iface)->mtu) || (*iface)->mtu.v.is_auto)
+			return true;
+	return false;
+}
+
 int compile_state(const struct conf *c, const struct facts *f, struct state *out, struct diags *d)
 {
 	struct compile_ctx ctx = { c, f, out, d, compile_protocol(c), 0 };
