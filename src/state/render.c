@@ -29,14 +29,11 @@ static void put_str(struct out *o, const char *s)
 /* @label, then @v in decimal: the numbers of route and peer lines, again without vsnprintf. */
 static void put_uint(struct out *o, const char *label, uint32_t v)
 {
-	char digits[11], *d = digits + sizeof(digits);
+	char digits[11];
 
-	*--d = '\0';
-	do
-		*--d = (char)('0' + v % 10);
-	while (v /= 10);
+	*decimal_put(digits, v) = '\0';
 	put_str(o, label);
-	put_str(o, d);
+	put_str(o, digits);
 }
 
 static void put(struct out *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

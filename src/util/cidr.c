@@ -133,13 +133,16 @@ int prefix_cmp(const struct prefix *a, const struct prefix *b)
 	return 0;
 }
 
-static char *put_decimal(char *s, unsigned v)
+char *decimal_put(char *s, uint32_t v)
 {
-	if (v >= 100)
-		*s++ = (char)('0' + v / 100 % 10);
-	if (v >= 10)
-		*s++ = (char)('0' + v / 10 % 10);
-	*s++ = (char)('0' + v % 10);
+	char digits[10];
+	size_t n = 0;
+
+	do
+		digits[n++] = (char)('0' + v % 10);
+	while (v /= 10);
+	while (n)
+		*s++ = digits[--n];
 	return s;
 }
 
@@ -155,7 +158,7 @@ char *prefix_format(const struct prefix *p, char buf[PREFIX_STRLEN], bool always
 
 	if (p->family == FAMILY_V4) {
 		for (i = 0; i < 4; i++) {
-			end = put_decimal(end, p->addr[i]);
+			end = decimal_put(end, p->addr[i]);
 			*end++ = '.';
 		}
 		end--;
@@ -166,7 +169,7 @@ char *prefix_format(const struct prefix *p, char buf[PREFIX_STRLEN], bool always
 	}
 	if (always_len || p->len != prefix_max_len(p->family)) {
 		*end++ = '/';
-		end = put_decimal(end, p->len);
+		end = decimal_put(end, p->len);
 	}
 	*end = '\0';
 	return buf;

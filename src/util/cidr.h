@@ -36,5 +36,11 @@ int prefix_cmp(const struct prefix *a, const struct prefix *b);
 /* "10.0.0.0/8"; with @always_len false, host prefixes are printed bare. */
 char *prefix_format(const struct prefix *p, char buf[PREFIX_STRLEN], bool always_len);
 const char *family_name(uint8_t family);
+/*
+ * @v in decimal at @s, without a NUL; returns the end. By hand, as
+ * prefix_format: apply writes numbers for every peer and route, and
+ * snprintf costs ten times as much.
+ */
+char *decimal_put(char *s, uint32_t v);
 
 #endif

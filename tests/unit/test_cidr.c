@@ -208,11 +208,29 @@ static void formats_v4_as_inet_ntop(void **state)
 	}
 }
 
+/* decimal_put against %u, at each width and at the ends of uint32_t. */
+static void decimal_as_printf(void **state)
+{
+	static const uint32_t values[] = { 0,	    1,	      9,	 10,	    99,
+					   100,	    65535,    65536,	 999999999, 1000000000,
+					   4294967294u, 4294967295u };
+	char buf[16], want[16];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < N(values); i++) {
+		*decimal_put(buf, values[i]) = '\0';
+		snprintf(want, sizeof(want), "%u", values[i]);
+		assert_string_equal(buf, want);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(parses_v4_and_v6),
 		cmocka_unit_test(formats_v4_as_inet_ntop),
+		cmocka_unit_test(decimal_as_printf),
 		cmocka_unit_test(rejects_bad_prefixes),
 		cmocka_unit_test(networks_and_host_bits),
 		cmocka_unit_test(containment),
