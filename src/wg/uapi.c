@@ -502,6 +502,20 @@ static const char *get_line(struct get_parser *g, const char *line, size_t len)
 	return err;
 }
 
+/* How many peers the answer lists: a line for each begins with "public_key=". */
+static size_t count_peers(const char *text, size_t len)
+{
+	static const char key[] = "\npublic_key=";
+	const char *p = text, *end = text + len;
+	size_t n = 0;
+
+	while ((p = memmem(p, (size_t)(end - p), key, sizeof(key) - 1))) {
+		n++;
+		p += sizeof(key) - 1;
+	}
+	return n;
+}
+
 int wg_uapi_decode_get(const char *text, size_t len, const char *ifname, struct state *live,
 		       char *errmsg, size_t errlen)
 {
@@ -514,12 +528,16 @@ int wg_uapi_decode_get(const char *text, size_t len, const char *ifname, struct 
 
 	if (strlen(ifname) >= ST_IFNAMSIZ)
 		return -ENAMETOOLONG;
+	/* Sized once: growing 10,000 peers by doubling copies them over and over. */
+	if (vec_reserve(&live->arena, &live->wgpeers, n_peer + count_peers(text, len) + 1))
+		return -ENOMEM;
 	d = vec_push(&live->arena, &live->wgdevs);
 	if (!d)
 		return -ENOMEM;
 	snprintf(d->ifname, sizeof(d->ifname), "%s", ifname);
 	g.dev = live->wgdevs.n - 1;
 	g.peer0 = n_peer;
+
 	while (!err) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
 
