@@ -179,16 +179,24 @@ int engine_run(struct engine *e, const struct engine_opts *o)
  * The types of object the plan changed, and those the kernel changes along:
  * a link takes its addresses, routes and peers with it, an address the routes
  * through it, a hook may do anything; a device's peers are read with it, and
- * the saved sysctls with the DNS.
+ * the saved sysctls with the DNS. A new link changes no nftables table:
+ * wgpolicy's names interfaces (iifname, oifname) and is bound to none.
  */
+static unsigned op_kinds(const struct op *op)
+{
+	if (op->kind == OP_HOOK)
+		return OBJ_ALL;
+	if (op->type == OBJ_LINK)
+		return op->kind == OP_ADD ? OBJ_ALL & ~OBJ_BIT(OBJ_NFT) : OBJ_ALL;
+	return OBJ_BIT(op->type);
+}
+
 static unsigned changed_kinds(const struct plan *p)
 {
 	unsigned k = 0;
 
 	vec_foreach(op, &p->ops)
-		k |= op->kind == OP_HOOK ? OBJ_ALL : OBJ_BIT(op->type);
-	if (k & OBJ_BIT(OBJ_LINK))
-		return OBJ_ALL;
+		k |= op_kinds(op);
 	if (k & OBJ_BIT(OBJ_ADDR))
 		k |= OBJ_BIT(OBJ_ROUTE);
 	if (k & (OBJ_BIT(OBJ_WGDEV) | OBJ_BIT(OBJ_WGPEER)))
