@@ -338,8 +338,16 @@ static const char *on_public_key(struct get_parser *g, char *v)
 
 static const char *on_preshared_key(struct get_parser *g, char *v)
 {
+	static const char none[2 * ST_KEY_LEN + 1] =
+	    "0000000000000000000000000000000000000000000000000000000000000000";
 	struct st_wgpeer *p = cur_peer(g);
 
+	/* What wireguard-go says of every peer without one: no need to decode it. */
+	if (!strcmp(v, none)) {
+		memset(&p->preshared_key, 0, sizeof(p->preshared_key));
+		p->has_preshared_key = false;
+		return NULL;
+	}
 	if (!parse_key(v, &p->preshared_key))
 		return "preshared_key is not 64 hex digits";
 	p->has_preshared_key = !key_is_zero(&p->preshared_key);
