@@ -87,6 +87,12 @@ int compile_flows(const struct conf *c, const struct state *desired, const struc
 
 /* Whether @c takes values of the FirewallMarkMask: for policies, or for Underlay. */
 bool compile_uses_marks(const struct conf *c);
+/*
+ * Is some interface's MTU left to the paths (unset, or auto)? Only then may
+ * compiling fall back to the default route's device MTU (facts.default_mtu):
+ * finding it lists the whole IPv4 routing table.
+ */
+bool compile_needs_default_mtu(const struct conf *c);
 
 /*
  * SaveConfig: the text of @iface's file as `down` saves it, from @live, the

@@ -106,6 +106,13 @@ static void set_endpoint(struct compile_ctx *ctx, const struct conf_peer *peer,
 		   ef && ef->error ? ef->error : "not looked up");
 }
 
+static bool key_is_zero(const struct wg_key *k)
+{
+	static const struct wg_key zero;
+
+	return !memcmp(k->b, zero.b, sizeof(zero.b));
+}
+
 static int cmp_prefix(const void *a, const void *b)
 {
 	return prefix_cmp(a, b);
@@ -121,8 +128,10 @@ static void emit_peer(struct compile_ctx *ctx, const struct conf_iface *iface,
 		return;
 	copy_ifname(p->ifname, iface->name);
 	memcpy(p->public_key.b, peer->public_key.v.b, ST_KEY_LEN);
-	p->has_preshared_key = IS_SET(peer->preshared_key);
-	memcpy(p->preshared_key.b, peer->preshared_key.v.b, ST_KEY_LEN);
+	/* An all-zero key is none to wg and the kernel (they show none): compare as they show it. */
+	p->has_preshared_key = IS_SET(peer->preshared_key) && !key_is_zero(&peer->preshared_key.v);
+	if (p->has_preshared_key)
+		memcpy(p->preshared_key.b, peer->preshared_key.v.b, ST_KEY_LEN);
 	p->keepalive = IS_SET(peer->keepalive) ? (uint16_t)peer->keepalive.v : 0;
 	p->name = IS_SET(peer->name) ? peer->name.v : NULL;
 	set_endpoint(ctx, peer, p);

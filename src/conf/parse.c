@@ -130,10 +130,18 @@ static void unknown_key(struct parse_ctx *ctx, const struct section_def *sec, co
  */
 static bool plausible_key_name(const char *key)
 {
-	static const char word[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_- \t";
-	size_t n = strlen(key);
+	size_t n;
 
-	return n <= 32 && strspn(key, word) == n;
+	/* A loop, not strspn: glibc's strspn builds a table of its set on every call. */
+	for (n = 0; key[n]; n++) {
+		char c = key[n];
+
+		if (n == 32 || !((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+				 (c >= '0' && c <= '9') || c == '_' || c == '-' || c == ' ' ||
+				 c == '\t'))
+			return false;
+	}
+	return true;
 }
 
 static const struct section_def *find_section(const char *name)

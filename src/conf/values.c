@@ -140,20 +140,21 @@ const char *parse_range(const char *s, uint32_t min, uint32_t max, struct range3
 	return err;
 }
 
-static int b64_value(char c)
-{
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == '+')
-		return 62;
-	if (c == '/')
-		return 63;
-	return -1;
-}
+/*
+ * Each base64 character's value plus one; 0: not base64. A table, not a
+ * chain of ranges: 10,000 peers' keys are 430,000 characters.
+ */
+/* clang-format off */
+static const uint8_t b64_plus1[256] = {
+	['A'] = 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13,
+	14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26,
+	['a'] = 27, 28, 29, 30, 31, 32, 33, 34, 35, 36, 37, 38, 39,
+	40, 41, 42, 43, 44, 45, 46, 47, 48, 49, 50, 51, 52,
+	['0'] = 53, 54, 55, 56, 57, 58, 59, 60, 61, 62,
+	['+'] = 63,
+	['/'] = 64,
+};
+/* clang-format on */
 
 /* 32 bytes encode to 43 characters and one '='; the last character carries 2 unused bits. */
 const char *parse_key(const char *s, struct wg_key *key)
@@ -165,11 +166,11 @@ const char *parse_key(const char *s, struct wg_key *key)
 	if (strlen(s) != 44 || s[43] != '=')
 		return "not a WireGuard key (44 characters of base64 ending in '=')";
 	for (i = 0; i < 43; i++) {
-		int v = b64_value(s[i]);
+		unsigned v = b64_plus1[(unsigned char)s[i]];
 
-		if (v < 0)
+		if (!v)
 			return "not a WireGuard key (invalid base64 character)";
-		acc = (acc << 6) | (uint32_t)v;
+		acc = (acc << 6) | (v - 1);
 		bits += 6;
 		if (bits >= 8) {
 			bits -= 8;

@@ -88,6 +88,29 @@ uint16_t peer_keepalive(const struct conf_peer *peer)
 	return IS_SET(peer->keepalive) ? (uint16_t)peer->keepalive.v : 0;
 }
 
+static int cmp_peer_address(const void *a, const void *b)
+{
+	uintptr_t x = (uintptr_t)(*(const struct peer_watch *const *)a)->peer;
+	uintptr_t y = (uintptr_t)(*(const struct peer_watch *const *)b)->peer;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Each a sorted list of pointers into @w->v: with 10,000 peers, no search may be linear. */
+static const struct peer_watch **sorted_watches(const struct peers *w,
+						int (*cmp)(const void *, const void *))
+{
+	const struct peer_watch **v = malloc((w->n + 1) * sizeof(*v));
+	size_t i;
+
+	if (!v)
+		return NULL;
+	for (i = 0; i < w->n; i++)
+		v[i] = &w->v[i];
+	qsort(v, w->n, sizeof(*v), cmp);
+	return v;
+}
+
 int peers_init(struct peers *w, const struct conf *c, uint64_t now_ms)
 {
 	size_t n = 0;
@@ -106,29 +129,47 @@ int peers_init(struct peers *w, const struct conf *c, uint64_t now_ms)
 			session_start(&pw->s, now_ms);
 		}
 	}
+	w->by_peer = sorted_watches(w, cmp_peer_address);
+	if (!w->by_peer) {
+		peers_free(w);
+		return -ENOMEM;
+	}
 	return 0;
 }
 
 void peers_free(struct peers *w)
 {
 	free(w->v);
+	free(w->by_peer);
 	memset(w, 0, sizeof(*w));
 }
 
-static bool same_peer(const struct conf_peer *a, const struct conf_peer *b)
+/* A peer's identity across reloads: its interface's name and its key. */
+static int cmp_peer_identity(const void *a, const void *b)
 {
-	return !strcmp(a->iface->name, b->iface->name) &&
-	       !memcmp(a->public_key.v.b, b->public_key.v.b, WG_KEY_LEN);
+	const struct conf_peer *x = (*(const struct peer_watch *const *)a)->peer;
+	const struct conf_peer *y = (*(const struct peer_watch *const *)b)->peer;
+	int c = strcmp(x->iface->name, y->iface->name);
+
+	return c ? c : memcmp(x->public_key.v.b, y->public_key.v.b, WG_KEY_LEN);
 }
 
 void peers_carry(struct peers *to, const struct peers *from)
 {
-	size_t i, k;
+	const struct peer_watch **old = sorted_watches(from, cmp_peer_identity);
+	size_t i;
 
-	for (i = 0; i < to->n; i++)
-		for (k = 0; k < from->n; k++)
-			if (same_peer(to->v[i].peer, from->v[k].peer))
-				to->v[i].s = from->v[k].s;
+	/* Without memory the sessions start anew: a grace period, never a wrong verdict. */
+	if (!old)
+		return;
+	for (i = 0; i < to->n; i++) {
+		const struct peer_watch *key = &to->v[i], *const *hit;
+
+		hit = bsearch(&key, old, from->n, sizeof(*old), cmp_peer_identity);
+		if (hit)
+			to->v[i].s = (*hit)->s;
+	}
+	free(old);
 }
 
 static int cmp_wgpeer(const void *a, const void *b)
@@ -158,12 +199,12 @@ void peers_observe(struct peers *w, const struct state *live, int64_t now_s, uin
 
 const struct session *peers_find(const struct peers *w, const struct conf_peer *peer)
 {
-	size_t i;
+	const struct peer_watch want = { .peer = peer }, *key = &want, *const *hit;
 
-	for (i = 0; i < w->n; i++)
-		if (w->v[i].peer == peer)
-			return &w->v[i].s;
-	return NULL;
+	if (!w->n)
+		return NULL;
+	hit = bsearch(&key, w->by_peer, w->n, sizeof(*w->by_peer), cmp_peer_address);
+	return hit ? &(*hit)->s : NULL;
 }
 
 uint64_t peers_next_ms(const struct peers *w)

@@ -72,6 +72,8 @@ struct peer_watch {
 struct peers {
 	struct peer_watch *v;
 	size_t n;
+	/* v's items by the address of their configured peer, for peers_find */
+	const struct peer_watch **by_peer;
 };
 
 int peers_init(struct peers *w, const struct conf *c, uint64_t now_ms);

@@ -3,6 +3,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <stddef.h>
 #include <string.h>
 #include <sys/socket.h>
 
@@ -237,8 +238,10 @@ static int decode_nexthops(const struct nlattr *mp, struct route_msg *out)
 
 		/* A negative index would come back as an errno. */
 		if (nh->rtnh_len < sizeof(*nh) || nh->rtnh_len > left || nh->rtnh_ifindex < 0 ||
-		    r->n_nh == ROUTE_MSG_WAYS ||
-		    decode_way_gateway(nh, r->dst.family, &r->nh[r->n_nh].gw) < 0)
+		    r->n_nh == ROUTE_MSG_WAYS)
+			return -EBADMSG;
+		memset(&r->nh[r->n_nh], 0, sizeof(r->nh[0]));
+		if (decode_way_gateway(nh, r->dst.family, &r->nh[r->n_nh].gw) < 0)
 			return -EBADMSG;
 		out->nh_oif[r->n_nh] = nh->rtnh_ifindex;
 		r->nh[r->n_nh++].weight = (uint16_t)(nh->rtnh_hops + 1);
@@ -300,7 +303,7 @@ int route_decode(const struct nlmsghdr *nlh, struct route_msg *out)
 	bool modelled;
 	int type, err;
 
-	memset(out, 0, sizeof(*out));
+	memset(out, 0, offsetof(struct route_msg, nh_oif));
 	r->nh = out->nh;
 	if (!rtm)
 		return -EBADMSG;

@@ -26,18 +26,57 @@ struct run {
 	char *err;
 	size_t errlen;
 	bool rolling_back;
+	/* The op lines of the current step, written at its end: one write, not one per peer. */
+	char *lines;
+	size_t lines_len, lines_cap;
 };
+
+static bool lines_reserve(struct run *x, size_t more)
+{
+	size_t cap = x->lines_cap ? x->lines_cap : 4096;
+	char *p;
+
+	if (x->lines_len + more <= x->lines_cap)
+		return true;
+	while (cap < x->lines_len + more)
+		cap *= 2;
+	p = realloc(x->lines, cap);
+	if (!p)
+		return false;
+	x->lines = p;
+	x->lines_cap = cap;
+	return true;
+}
+
+static void lines_flush(struct run *x)
+{
+	if (x->lines_len)
+		fwrite(x->lines, 1, x->lines_len, x->r->log);
+	x->lines_len = 0;
+}
 
 static void log_op(struct run *x, const struct op *op)
 {
+	const char *head = x->rolling_back ? "[#] (undo) " : "[#] ";
+	size_t hn = strlen(head), n;
 	char line[OP_LINE_MAX];
 
 	/* An undo is always said: it means something failed. */
 	if (!x->r->log ||
 	    (!x->rolling_back && x->r->quiet && x->r->quiet(x->r->quiet_ctx, op)))
 		return;
-	fprintf(x->r->log, "[#] %s%s\n", x->rolling_back ? "(undo) " : "",
-		op_render(op, line, sizeof(line)));
+	op_render(op, line, sizeof(line));
+	n = strlen(line);
+	if (!lines_reserve(x, hn + n + 1)) {
+		lines_flush(x);
+		fprintf(x->r->log, "%s%s\n", head, line);
+		return;
+	}
+	memcpy(x->lines + x->lines_len, head, hn);
+	x->lines_len += hn;
+	memcpy(x->lines + x->lines_len, line, n);
+	x->lines_len += n;
+	x->lines[x->lines_len++] = '\n';
 }
 
 static int remember(struct run *x, const struct op *op)
@@ -370,6 +409,8 @@ static int exec_ops(struct run *x, const struct op *ops, size_t n)
 			err = exec_dns(x, op);
 		else if (op->type == OBJ_NFT)
 			err = exec_nft(x, op);
+		if (x->r->log)
+			lines_flush(x); /* before the next step's hooks and notes */
 		i += len;
 	}
 	return err;
@@ -406,6 +447,7 @@ int reconcile_exec(struct reconcile *r, const struct plan *p, verify_fn verify, 
 		ret = verify(vctx, err, errlen);
 	if (ret)
 		rollback(&x);
+	free(x.lines);
 	arena_free(&x.arena);
 	return ret;
 }

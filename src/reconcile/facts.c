@@ -165,7 +165,8 @@ int reconcile_facts(struct reconcile *r, const struct conf *c, const struct stat
 	f->userspace_program = getenv("WGPOLICY_USERSPACE_IMPLEMENTATION");
 	f->endpoints = eps;
 	f->mtus = mtus;
-	kernel_route_mtu(r->nl, NULL, 0, &f->default_mtu);
+	if (compile_needs_default_mtu(c))
+		kernel_route_mtu(r->nl, NULL, 0, &f->default_mtu);
 	if (uplink_facts(c, live, f, a) || mark_use_facts(r, c, f, a))
 		return -ENOMEM;
 	vec_foreach(iface, &c->ifaces) {

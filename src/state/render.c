@@ -11,6 +11,31 @@ struct out {
 	size_t len, used;
 };
 
+/* @s as it is: the same as put(o, "%s", s), without vsnprintf (10,000 peers make 10,000 lines). */
+static void put_str(struct out *o, const char *s)
+{
+	size_t n = strlen(s), room;
+
+	if (o->used >= o->len)
+		return;
+	room = o->len - o->used - 1;
+	if (n > room)
+		n = room;
+	memcpy(o->buf + o->used, s, n);
+	o->used += n;
+	o->buf[o->used] = '\0';
+}
+
+/* @label, then @v in decimal: the numbers of route and peer lines, again without vsnprintf. */
+static void put_uint(struct out *o, const char *label, uint32_t v)
+{
+	char digits[11];
+
+	*decimal_put(digits, v) = '\0';
+	put_str(o, label);
+	put_str(o, digits);
+}
+
 static void put(struct out *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void put(struct out *o, const char *fmt, ...)
 {
@@ -35,21 +60,21 @@ static void put_key(struct out *o, const struct st_key *k)
 {
 	char s[ST_KEY_B64_LEN];
 
-	put(o, "%s", st_key_format(k, s));
+	put_str(o, st_key_format(k, s));
 }
 
 static void put_prefix(struct out *o, const struct prefix *p)
 {
 	char buf[PREFIX_STRLEN];
 
-	put(o, "%s", prefix_format(p, buf, true));
+	put_str(o, prefix_format(p, buf, true));
 }
 
 static void put_endpoint(struct out *o, const struct st_endpoint *e)
 {
 	char buf[ST_ENDPOINT_STRLEN];
 
-	put(o, "%s", st_endpoint_format(e, buf));
+	put_str(o, st_endpoint_format(e, buf));
 }
 
 static void render_link(struct out *o, enum op_kind kind, const struct st_link *l)
@@ -84,25 +109,28 @@ static void render_peer(struct out *o, enum op_kind kind, const struct st_wgpeer
 {
 	uint32_t i;
 
-	put(o, "wg set %s peer ", p->ifname);
+	put_str(o, "wg set ");
+	put_str(o, p->ifname);
+	put_str(o, " peer ");
 	put_key(o, &p->public_key);
 	if (kind == OP_DEL) {
-		put(o, " remove");
+		put_str(o, " remove");
 		return;
 	}
 	if (p->has_preshared_key)
-		put(o, " preshared-key (hidden)");
+		put_str(o, " preshared-key (hidden)");
 	if (p->endpoint.family) {
-		put(o, " endpoint ");
+		put_str(o, " endpoint ");
 		put_endpoint(o, &p->endpoint);
 	}
 	if (p->keepalive)
-		put(o, " persistent-keepalive %u", p->keepalive);
+		put_uint(o, " persistent-keepalive ", p->keepalive);
 	else
-		put(o, " persistent-keepalive off");
-	put(o, " allowed-ips ");
+		put_str(o, " persistent-keepalive off");
+	put_str(o, " allowed-ips ");
 	for (i = 0; i < p->n_allowed_ips; i++) {
-		put(o, i ? "," : "");
+		if (i)
+			put_str(o, ",");
 		put_prefix(o, &p->allowed_ips[i]);
 	}
 }
@@ -124,9 +152,9 @@ static const char *route_type_name(enum route_type t)
 static void put_table(struct out *o, uint32_t table)
 {
 	if (table == 254)
-		put(o, " table main");
+		put_str(o, " table main");
 	else
-		put(o, " table %u", table);
+		put_uint(o, " table ", table);
 }
 
 static void put_via(struct out *o, const struct prefix *gw)
@@ -144,8 +172,10 @@ static void render_route(struct out *o, enum op_kind kind, const struct st_route
 	    route_type_name(r->type));
 	put_prefix(o, &r->dst);
 	put_via(o, &r->gw);
-	if (r->ifname[0])
-		put(o, " dev %s", r->ifname);
+	if (r->ifname[0]) {
+		put_str(o, " dev ");
+		put_str(o, r->ifname);
+	}
 	for (uint8_t i = 0; i < r->n_nh; i++) {
 		put(o, " nexthop");
 		put_via(o, &r->nh[i].gw);
@@ -153,8 +183,8 @@ static void render_route(struct out *o, enum op_kind kind, const struct st_route
 	}
 	put_table(o, r->table);
 	if (r->metric)
-		put(o, " metric %u", r->metric);
-	put(o, " proto %u", r->protocol);
+		put_uint(o, " metric ", r->metric);
+	put_uint(o, " proto ", r->protocol);
 }
 
 static void render_rule_match(struct out *o, const struct st_rule *r)

@@ -65,7 +65,8 @@ static struct arena_block *new_block(struct arena *a, size_t need)
 	return b;
 }
 
-void *arena_alloc(struct arena *a, size_t size)
+/* @size bytes as they are: the callers clear what they do not write. */
+static void *bump(struct arena *a, size_t size)
 {
 	struct arena_block *b = a->head;
 	size_t need = align_up(size ? size : 1);
@@ -80,9 +81,17 @@ void *arena_alloc(struct arena *a, size_t size)
 	}
 	p = b->data + b->used;
 	b->used += need;
-	memset(p, 0, size);
 	a->last = p;
 	a->last_size = need;
+	return p;
+}
+
+void *arena_alloc(struct arena *a, size_t size)
+{
+	void *p = bump(a, size);
+
+	if (p)
+		memset(p, 0, size);
 	return p;
 }
 
@@ -104,9 +113,13 @@ void *arena_grow(struct arena *a, void *p, size_t old, size_t size)
 			return p;
 		}
 	}
-	q = arena_alloc(a, size);
-	if (q && p)
+	/* A vector moved: only the new part needs clearing, the old is copied over. */
+	q = bump(a, size);
+	if (!q)
+		return NULL;
+	if (p)
 		memcpy(q, p, old);
+	memset((unsigned char *)q + (p ? old : 0), 0, size - (p ? old : 0));
 	return q;
 }
 

@@ -45,6 +45,10 @@ int vec_reserve_(struct arena *a, void **v, size_t *cap, size_t need, size_t els
 		 ? NULL                                                                            \
 		 : &(vec)->v[(vec)->n++])
 
+/* Room for @need items in all, so that filling it moves it no more. 0 or -ENOMEM. */
+#define vec_reserve(a, vec, need)                                                                  \
+	vec_reserve_((a), (void **)&(vec)->v, &(vec)->cap, (need), sizeof(*(vec)->v))
+
 /* An empty vector may have no storage: NULL + 0 is undefined in C, so test it first. */
 #define vec_foreach(it, vec)                                                                       \
 	for (__typeof__((vec)->v[0]) *it = (vec)->v; it && it < (vec)->v + (vec)->n; it++)

@@ -49,5 +49,11 @@ bool prefix_sorted_covers(const struct prefix *v, size_t n, const struct prefix_
 			  const struct prefix *p);
 char *prefix_format(const struct prefix *p, char buf[PREFIX_STRLEN], bool always_len);
 const char *family_name(uint8_t family);
+/*
+ * @v in decimal at @s, without a NUL; returns the end. By hand, as
+ * prefix_format: apply writes numbers for every peer and route, and
+ * snprintf costs ten times as much.
+ */
+char *decimal_put(char *s, uint32_t v);
 
 #endif

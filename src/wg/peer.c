@@ -51,9 +51,12 @@ void wg_ips_free(struct wg_ips *ips)
 	memset(ips, 0, sizeof(*ips));
 }
 
+/* One device's peers: the same ifname, so the key alone orders them as st_wgpeer_key_cmp. */
 static int cmp_peer(const void *a, const void *b)
 {
-	return st_wgpeer_key_cmp(a, b);
+	const struct st_wgpeer *x = a, *y = b;
+
+	return memcmp(x->public_key.b, y->public_key.b, ST_KEY_LEN);
 }
 
 bool wg_peers_unique(struct state *live, size_t from)
@@ -67,7 +70,7 @@ bool wg_peers_unique(struct state *live, size_t from)
 	v = live->wgpeers.v + from;
 	qsort(v, n, sizeof(*v), cmp_peer);
 	for (i = 1; i < n; i++)
-		if (!st_wgpeer_key_cmp(&v[i - 1], &v[i]))
+		if (!cmp_peer(&v[i - 1], &v[i]))
 			return false;
 	return true;
 }

@@ -9,7 +9,6 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -61,20 +60,27 @@ static void text_append(struct wg_text *t, const void *data, size_t len)
 	t->p[t->len] = '\0';
 }
 
-static void text_put(struct wg_text *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void text_put(struct wg_text *t, const char *fmt, ...)
+/* "key=value\n", without printf: a set of 10,000 peers is 40,000 lines. */
+static void put_line(struct wg_text *t, const char *key, const char *value)
 {
-	char line[128];
-	va_list ap;
-	int n;
+	size_t k = strlen(key), v = strlen(value);
 
-	va_start(ap, fmt);
-	n = vsnprintf(line, sizeof(line), fmt, ap);
-	va_end(ap);
-	if (n < 0 || (size_t)n >= sizeof(line))
-		t->oom = true; /* every line we write is short: this is a bug, fail loudly */
-	else
-		text_append(t, line, (size_t)n);
+	if (!wg_text_reserve(t, k + v + 3))
+		return;
+	memcpy(t->p + t->len, key, k);
+	t->p[t->len + k] = '=';
+	memcpy(t->p + t->len + k + 1, value, v);
+	t->len += k + v + 2;
+	t->p[t->len - 1] = '\n';
+	t->p[t->len] = '\0';
+}
+
+static void put_number(struct wg_text *t, const char *key, uint32_t v)
+{
+	char digits[11];
+
+	*decimal_put(digits, v) = '\0';
+	put_line(t, key, digits);
 }
 
 /* ---- Encoding ---------------------------------------------------------------------------- */
@@ -101,7 +107,7 @@ static void put_endpoint(struct wg_text *t, const struct st_endpoint *e)
 	char buf[ST_ENDPOINT_STRLEN];
 
 	if (*st_endpoint_format(e, buf))
-		text_put(t, "endpoint=%s\n", buf);
+		put_line(t, "endpoint", buf);
 }
 
 static void put_peer(struct wg_text *t, enum op_kind kind, const struct st_wgpeer *p)
@@ -112,20 +118,20 @@ static void put_peer(struct wg_text *t, enum op_kind kind, const struct st_wgpee
 
 	put_key(t, "public_key", p->public_key.b);
 	if (kind == OP_DEL) {
-		text_put(t, "remove=true\n");
+		put_line(t, "remove", "true");
 		return;
 	}
 	if (kind == OP_CHANGE)
-		text_put(t, "update_only=true\n");
+		put_line(t, "update_only", "true");
 	if (p->has_preshared_key)
 		put_key(t, "preshared_key", p->preshared_key.b);
 	else if (kind == OP_CHANGE)
 		put_key(t, "preshared_key", zero.b);
 	put_endpoint(t, &p->endpoint);
-	text_put(t, "persistent_keepalive_interval=%u\n", p->keepalive);
-	text_put(t, "replace_allowed_ips=true\n");
+	put_number(t, "persistent_keepalive_interval", p->keepalive);
+	put_line(t, "replace_allowed_ips", "true");
 	for (i = 0; i < p->n_allowed_ips; i++)
-		text_put(t, "allowed_ip=%s\n", prefix_format(&p->allowed_ips[i], a, true));
+		put_line(t, "allowed_ip", prefix_format(&p->allowed_ips[i], a, true));
 }
 
 int wg_uapi_encode_set(struct wg_text *t, const struct st_wgdev *dev, const struct op *ops,
@@ -137,16 +143,16 @@ int wg_uapi_encode_set(struct wg_text *t, const struct st_wgdev *dev, const stru
 	for (i = 0; i < n; i++)
 		if (ops[i].type != OBJ_WGPEER || ops[i].kind > OP_DEL || !ops[i].obj)
 			return -EINVAL;
-	text_put(t, "set=1\n");
+	put_line(t, "set", "1");
 	if (dev) {
 		put_key(t, "private_key", dev->has_private_key ? dev->private_key.b : zero.b);
 		if (dev->has_listen_port)
-			text_put(t, "listen_port=%u\n", dev->listen_port);
-		text_put(t, "fwmark=%u\n", dev->fwmark);
+			put_number(t, "listen_port", dev->listen_port);
+		put_number(t, "fwmark", dev->fwmark);
 	}
 	for (i = 0; i < n; i++)
 		put_peer(t, ops[i].kind, ops[i].obj);
-	text_put(t, "\n");
+	text_append(t, "\n", 1);
 	return t->oom ? -ENOMEM : 0;
 }
 
@@ -184,16 +190,14 @@ static bool parse_u64(const char *s, uint64_t max, uint64_t *out)
 	return true;
 }
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
+/* Each hex digit's value plus one; 0: not a hex digit. */
+/* clang-format off */
+static const uint8_t hex_plus1[256] = {
+	['0'] = 1, 2, 3, 4, 5, 6, 7, 8, 9, 10,
+	['a'] = 11, 12, 13, 14, 15, 16,
+	['A'] = 11, 12, 13, 14, 15, 16,
+};
+/* clang-format on */
 
 static bool parse_key(const char *s, struct st_key *k)
 {
@@ -202,11 +206,12 @@ static bool parse_key(const char *s, struct st_key *k)
 	if (strlen(s) != 2 * ST_KEY_LEN)
 		return false;
 	for (i = 0; i < ST_KEY_LEN; i++) {
-		int hi = hexval(s[2 * i]), lo = hexval(s[2 * i + 1]);
+		unsigned hi = hex_plus1[(unsigned char)s[2 * i]];
+		unsigned lo = hex_plus1[(unsigned char)s[2 * i + 1]];
 
-		if (hi < 0 || lo < 0)
+		if (!hi || !lo)
 			return false;
-		k->b[i] = (uint8_t)(hi << 4 | lo);
+		k->b[i] = (uint8_t)((hi - 1) << 4 | (lo - 1));
 	}
 	return true;
 }
@@ -333,8 +338,16 @@ static const char *on_public_key(struct get_parser *g, char *v)
 
 static const char *on_preshared_key(struct get_parser *g, char *v)
 {
+	static const char none[2 * ST_KEY_LEN + 1] =
+	    "0000000000000000000000000000000000000000000000000000000000000000";
 	struct st_wgpeer *p = cur_peer(g);
 
+	/* What wireguard-go says of every peer without one: no need to decode it. */
+	if (!strcmp(v, none)) {
+		memset(&p->preshared_key, 0, sizeof(p->preshared_key));
+		p->has_preshared_key = false;
+		return NULL;
+	}
 	if (!parse_key(v, &p->preshared_key))
 		return "preshared_key is not 64 hex digits";
 	p->has_preshared_key = !key_is_zero(&p->preshared_key);
@@ -431,7 +444,12 @@ enum key_scope { SCOPE_DEVICE, SCOPE_PEER, SCOPE_ANY };
 /* Every line of an answer is looked up here: lengths first, no strlen per line and key. */
 #define GET_KEY(k, scope, fn)                                                                      \
 	{                                                                                          \
-		k, sizeof(k) - 1, scope, fn                                                        \
+		k, sizeof(k) - 1, scope, fn, false                                                 \
+	}
+/* A key whose value is wiped from the stack after use. */
+#define GET_SECRET(k, scope, fn)                                                                   \
+	{                                                                                          \
+		k, sizeof(k) - 1, scope, fn, true                                                  \
 	}
 
 static const struct {
@@ -439,12 +457,13 @@ static const struct {
 	size_t len;
 	enum key_scope scope;
 	const char *(*fn)(struct get_parser *g, char *value);
+	bool secret;
 } get_keys[] = {
-    GET_KEY("private_key", SCOPE_DEVICE, on_private_key),
+    GET_SECRET("private_key", SCOPE_DEVICE, on_private_key),
     GET_KEY("listen_port", SCOPE_DEVICE, on_listen_port),
     GET_KEY("fwmark", SCOPE_DEVICE, on_fwmark),
     GET_KEY("public_key", SCOPE_ANY, on_public_key),
-    GET_KEY("preshared_key", SCOPE_PEER, on_preshared_key),
+    GET_SECRET("preshared_key", SCOPE_PEER, on_preshared_key),
     GET_KEY("endpoint", SCOPE_PEER, on_endpoint),
     GET_KEY("persistent_keepalive_interval", SCOPE_PEER, on_keepalive),
     GET_KEY("allowed_ip", SCOPE_PEER, on_allowed_ip),
@@ -486,8 +505,23 @@ static const char *get_line(struct get_parser *g, const char *line, size_t len)
 	memcpy(value, eq + 1, vlen);
 	value[vlen] = '\0';
 	err = get_keys[i].fn(g, value);
-	explicit_bzero(value, vlen + 1); /* it may have been the private key */
+	if (get_keys[i].secret)
+		explicit_bzero(value, vlen + 1);
 	return err;
+}
+
+/* How many peers the answer lists: a line for each begins with "public_key=". */
+static size_t count_peers(const char *text, size_t len)
+{
+	static const char key[] = "\npublic_key=";
+	const char *p = text, *end = text + len;
+	size_t n = 0;
+
+	while ((p = memmem(p, (size_t)(end - p), key, sizeof(key) - 1))) {
+		n++;
+		p += sizeof(key) - 1;
+	}
+	return n;
 }
 
 int wg_uapi_decode_get(const char *text, size_t len, const char *ifname, struct state *live,
@@ -502,12 +536,16 @@ int wg_uapi_decode_get(const char *text, size_t len, const char *ifname, struct 
 
 	if (strlen(ifname) >= ST_IFNAMSIZ)
 		return -ENAMETOOLONG;
+	/* Sized once: growing 10,000 peers by doubling copies them over and over. */
+	if (vec_reserve(&live->arena, &live->wgpeers, n_peer + count_peers(text, len) + 1))
+		return -ENOMEM;
 	d = vec_push(&live->arena, &live->wgdevs);
 	if (!d)
 		return -ENOMEM;
 	snprintf(d->ifname, sizeof(d->ifname), "%s", ifname);
 	g.dev = live->wgdevs.n - 1;
 	g.peer0 = n_peer;
+
 	while (!err) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
 

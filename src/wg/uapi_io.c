@@ -36,6 +36,8 @@ static int wait_fd(int fd, short events, int timeout_ms)
 	return n ? 0 : -ETIMEDOUT;
 }
 
+#define READ_MIN 65536
+
 static bool answer_complete(const struct wg_text *a)
 {
 	return a->len >= 2 && a->p[a->len - 1] == '\n' && a->p[a->len - 2] == '\n';
@@ -70,9 +72,10 @@ static int exchange(int fd, const char *req, size_t len, struct wg_text *answer,
 	while (!answer_complete(answer)) {
 		if ((err = wait_fd(fd, POLLIN, timeout_ms)))
 			return err;
-		if (!wg_text_reserve(answer, 4096 + 1))
+		/* All the room there is: a device of 10,000 peers answers 2 MB. */
+		if (!wg_text_reserve(answer, READ_MIN + 1))
 			return -ENOMEM;
-		n = recv(fd, answer->p + answer->len, 4096, MSG_DONTWAIT);
+		n = recv(fd, answer->p + answer->len, answer->cap - answer->len - 1, MSG_DONTWAIT);
 		if (n < 0 && (errno == EINTR || errno == EAGAIN))
 			continue;
 		if (n < 0)

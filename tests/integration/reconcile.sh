@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The reconciler: a real tunnel, idempotent apply, incremental peer changes,
 # foreign objects left alone (a wg-quick neighbour included), and a failed
-# apply that leaves nothing behind.
+# apply that leaves nothing behind (also when only reading back shows it).
 #
 #   [cl: wgpolicy, wg A] --veth 192.0.2.0/24-- [sv: wgpolicy, wg B]
 #        10.77.0.2/24 ================ tunnel ================ 10.77.0.1/24
@@ -164,5 +164,21 @@ is "$status" 1 "apply with a failing PostUp fails"
 like "$stderr" "exit status 3" "the error names what failed"
 like "$stderr" "undo" "it says what it undid"
 is "$(whole)" "$before" "after the failure the namespace is exactly as before"
+
+# A set the device takes without error but does not keep: WireGuard ignores a
+# peer holding the interface's own key. Only reading the device back sees it.
+cat > "$TMP/cl/$A.conf" <<CONF
+[Interface]
+PrivateKey = $cli_priv
+Address = 10.77.0.2/24
+[Peer]
+PublicKey = $cli_pub
+AllowedIPs = 10.77.0.9/32
+CONF
+run nsx "$cl" "$W" apply -C "$TMP/cl"
+is "$status" 1 "apply of a peer holding the interface's own key fails"
+like "$stderr" "does not show what was asked.*peer $(printf '%s' "$cli_pub" | sed 's/[+/]/./g')" \
+	"the read-back names the peer the device did not keep"
+is "$(whole)" "$before" "and the namespace is as before"
 
 done_testing

@@ -127,6 +127,28 @@ static void networks_and_host_bits(void **state)
 	}
 }
 
+/* Every length of both families: the network of all-ones keeps exactly its first len bits. */
+static void networks_at_every_length(void **state)
+{
+	static const uint8_t families[] = { FAMILY_V4, FAMILY_V6 };
+	size_t f;
+
+	(void)state;
+	for (f = 0; f < N(families); f++) {
+		unsigned max = prefix_max_len(families[f]), len, bit;
+
+		for (len = 0; len <= max; len++) {
+			struct prefix p = { .family = families[f], .len = (uint8_t)len }, n;
+
+			memset(p.addr, 0xff, max / 8);
+			n = prefix_network(&p);
+			for (bit = 0; bit < 128; bit++)
+				assert_int_equal(n.addr[bit / 8] >> (7 - bit % 8) & 1,
+						 bit < len && bit < max);
+		}
+	}
+}
+
 static void containment(void **state)
 {
 	static const struct {
@@ -200,8 +222,10 @@ static void sorted_list_containment(void **state)
 static void total_order(void **state)
 {
 	static const char *const sorted[] = {
-		"0.0.0.0/0", "10.0.0.0/8", "10.0.0.0/16", "10.0.0.1/32", "192.0.2.0/24",
-		"::/0",	     "::1/128",	   "2001:db8::/32", "2001:db8::/64", "fd00::/8",
+		"0.0.0.0/0",	 "10.0.0.0/8",	  "10.0.0.0/16",	"10.0.0.1/32",
+		"10.0.0.255/32", "10.0.1.0/24",	  "127.255.255.255/32", "128.0.0.0/1",
+		"192.0.2.0/24",	 "255.255.255.255/32", "::/0",		"::1/128",
+		"2001:db8::/32", "2001:db8::/64", "fd00::/8",
 	};
 	size_t i, j;
 
@@ -245,13 +269,92 @@ static void formats_v4_as_inet_ntop(void **state)
 	}
 }
 
+static unsigned next(uint32_t *seed)
+{
+	*seed = *seed * 1103515245 + 12345;
+	return *seed >> 16;
+}
+
+/* addr_parse reads IPv4 by hand: it must take exactly what inet_pton takes, and read the same. */
+static void parses_v4_as_inet_pton(void **state)
+{
+	static const char *const fixed[] = {
+		"0.0.0.0", "255.255.255.255", "256.1.1.1", "01.1.1.1", "1.1.1.01", "1.1.1.00",
+		"1.1.1", "1.1.1.1.", ".1.1.1.1", "1..1.1", "1.1.1.1.1", "1.1.1.1a", "",
+		"1234.1.1.1", "0.0.0.0000", "10.0.0.1 ", "+1.1.1.1",
+	};
+	static const char alphabet[] = "0123456789.x";
+	uint32_t seed = 1;
+	char buf[24];
+	size_t i, j;
+
+	(void)state;
+	for (i = 0; i < N(fixed) + 50000; i++) {
+		const char *in = buf;
+		struct prefix p;
+		uint8_t want[4];
+		int ok;
+
+		if (i < N(fixed)) {
+			in = fixed[i];
+		} else if (i % 2) {
+			/* four groups of one to three digits, leading zeros and values over 255 too */
+			size_t len = 0, g;
+
+			for (g = 0; g < 4; g++) {
+				size_t digits = 1 + next(&seed) % 3;
+
+				for (j = 0; j < digits; j++)
+					buf[len++] = (char)('0' + next(&seed) % 10);
+				buf[len++] = '.';
+			}
+			buf[len - 1] = '\0';
+		} else {
+			size_t len = next(&seed) % 16;
+
+			for (j = 0; j < len; j++)
+				buf[j] = alphabet[next(&seed) % (sizeof(alphabet) - 1)];
+			buf[len] = '\0';
+		}
+		ok = inet_pton(AF_INET, in, want);
+		if (ok != 1) {
+			if (addr_parse(in, &p) == NULL)
+				fail_msg("addr_parse took \"%s\", inet_pton did not", in);
+			continue;
+		}
+		if (addr_parse(in, &p))
+			fail_msg("addr_parse refused \"%s\", inet_pton took it", in);
+		assert_memory_equal(p.addr, want, 4);
+	}
+}
+
+/* decimal_put against %u, at each width and at the ends of uint32_t. */
+static void decimal_as_printf(void **state)
+{
+	static const uint32_t values[] = { 0,	    1,	      9,	 10,	    99,
+					   100,	    65535,    65536,	 999999999, 1000000000,
+					   4294967294u, 4294967295u };
+	char buf[16], want[16];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < N(values); i++) {
+		*decimal_put(buf, values[i]) = '\0';
+		snprintf(want, sizeof(want), "%u", values[i]);
+		assert_string_equal(buf, want);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(parses_v4_and_v6),
 		cmocka_unit_test(formats_v4_as_inet_ntop),
+		cmocka_unit_test(decimal_as_printf),
+		cmocka_unit_test(parses_v4_as_inet_pton),
 		cmocka_unit_test(rejects_bad_prefixes),
 		cmocka_unit_test(networks_and_host_bits),
+		cmocka_unit_test(networks_at_every_length),
 		cmocka_unit_test(containment),
 		cmocka_unit_test(sorted_list_containment),
 		cmocka_unit_test(total_order),

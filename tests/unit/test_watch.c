@@ -312,6 +312,50 @@ static void target_dead_when_each_judging_peer_is(void **state)
 	conf_free(c);
 }
 
+static const char three_peers_reordered[] =
+	"[Interface]\nPrivateKey = YHc5sW8SCn+NXFbEVgR6gr9B5jVz3X5VkYTU4t6uHXs=\n"
+	"[Peer]\nName = c\nPublicKey = Zl0E1Cs1ViQso3GTm3ixwJ+5Zo42TRKUQfPSS8Fya2c=\n"
+	"AllowedIPs = 10.8.0.3/32\n"
+	"[Peer]\nName = new\nPublicKey = +v2ahFKoNBU8jvMEqN75V276NyC9HYaMSRGMQ97waEQ=\n"
+	"AllowedIPs = 10.8.0.9/32\n"
+	"[Peer]\nName = b\nPublicKey = nZriK2YVx5HxX6hlLrfAAfMXON5WR64I2hJvxbpiaio=\n"
+	"AllowedIPs = 10.8.0.2/32\n";
+
+/* A reload that reorders peers: each finds its own session by key, a new key starts afresh. */
+static void reload_carries_sessions_by_key(void **state)
+{
+	struct conf *c = parse_text("wg0.conf", three_peers);
+	struct conf *c2 = parse_text("wg1.conf", three_peers_reordered);
+	struct conf *c3 = parse_text("wg0.conf", three_peers_reordered);
+	struct peers w, w2, w3;
+	size_t i;
+
+	(void)state;
+	assert_int_equal(peers_init(&w, c, 0), 0);
+	for (i = 0; i < w.n; i++)
+		w.v[i].s.handshake = (int64_t)(100 + i);
+	for (i = 0; i < w.n; i++)
+		assert_ptr_equal(peers_find(&w, c->ifaces.v[0]->peers.v[i]), &w.v[i].s);
+	assert_null(peers_find(&w, c3->ifaces.v[0]->peers.v[0]));
+	/* the same keys on another interface are other peers */
+	assert_int_equal(peers_init(&w2, c2, 0), 0);
+	peers_carry(&w2, &w);
+	for (i = 0; i < w2.n; i++)
+		assert_int_equal(w2.v[i].s.handshake, 0);
+	/* c3 holds c and b of c, in another order, a new peer between them, not a */
+	assert_int_equal(peers_init(&w3, c3, 0), 0);
+	peers_carry(&w3, &w);
+	assert_int_equal(peers_find(&w3, c3->ifaces.v[0]->peers.v[0])->handshake, 102);
+	assert_int_equal(peers_find(&w3, c3->ifaces.v[0]->peers.v[1])->handshake, 0);
+	assert_int_equal(peers_find(&w3, c3->ifaces.v[0]->peers.v[2])->handshake, 101);
+	peers_free(&w);
+	peers_free(&w2);
+	peers_free(&w3);
+	conf_free(c);
+	conf_free(c2);
+	conf_free(c3);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -327,6 +371,7 @@ int main(void)
 		cmocka_unit_test(stale_handshake_hurries_lookup),
 		cmocka_unit_test(peers_follow_live_state_and_reloads),
 		cmocka_unit_test(target_dead_when_each_judging_peer_is),
+		cmocka_unit_test(reload_carries_sessions_by_key),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
