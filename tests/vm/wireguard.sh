@@ -141,6 +141,33 @@ is "$status" 0 "a second wgpolicy apply succeeds"
 nrun b "$W" plan -C /tmp/wgp-b
 is "$status" 0 "and leaves nothing to do"
 
+# A policy on this kernel's nftables: MSS clamping in wga's egress hook
+# (table netdev wgpolicy). Linux 6.1 deletes an egress chain with its device;
+# wgpolicy counts the chains, so deleting wga shows in the plan, and apply
+# brings back both.
+printf '[Policy web]\nTo = 203.0.113.0/24\nVia = wga\nKillSwitch = routes\n' >/tmp/wgp-a/policy.conf
+nrun a "$W" apply -C /tmp/wgp-a
+is "$status" 0 "wgpolicy apply of a policy (namespace a)"
+like "$stderr" "add table netdev wgpolicy" "the policy's MSS clamping: the netdev table"
+nrun a "$W" plan -C /tmp/wgp-a
+is "$status:$stdout" "0:" "plan right after: nothing to do (the chains are counted alike)"
+ok "ping through the policy's table" n a ping -c 1 -W 5 203.0.113.1
+n a ip link del wga
+nrun a "$W" plan -C /tmp/wgp-a
+like "$stdout" "ip link add wga type wireguard|wireguard-go wga|link add.*wga" "wga deleted: plan adds it"
+nrun a "$W" apply -C /tmp/wgp-a
+is "$status" 0 "apply after wga was deleted"
+nrun a "$W" plan -C /tmp/wgp-a
+is "$status:$stdout" "0:" "and then nothing to do: the egress chain is back"
+ok "ping through the policy's table again" n a ping -c 1 -W 5 203.0.113.1
+nrun a "$W" down -C /tmp/wgp-a
+is "$status" 0 "wgpolicy down -C DIR (namespace a)"
+nrun a "$W" plan -C /tmp/wgp-a
+like "$stdout" "add table netdev wgpolicy" "down removed the netdev table"
+rm /tmp/wgp-a/policy.conf
+nrun a "$W" up /tmp/wgp-a/wga.conf
+is "$status" 0 "wgpolicy up FILE again (namespace a)"
+
 nrun a "$W" down /tmp/wgp-a/wga.conf
 is "$status" 0 "wgpolicy down FILE (namespace a)"
 run n a ip link show wga
