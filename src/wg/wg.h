@@ -5,7 +5,7 @@
 /*
  * WireGuard device configuration, behind one interface with two backends:
  * the kernel's generic netlink family (genl.c) and the cross-platform UAPI
- * socket of userspace implementations (uapi.c). Which one serves a link is
+ * socket of userspace implementations (uapi*.c). Which one serves a link is
  * known from the link itself (kind wireguard, or a UAPI socket).
  */
 
