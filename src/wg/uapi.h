@@ -9,8 +9,8 @@
  * answered by "errno=N" and a blank line. Keys are in hex.
  *
  * The encoder and the decoders are pure (text in memory, uapi_encode.c and
- * uapi.c); wg_uapi_get
- * and wg_uapi_set do the socket I/O around them (uapi_io.c).
+ * uapi.c); wg_uapi_get and wg_uapi_set do the socket I/O around them
+ * (uapi_io.c).
  */
 
 #include <stdbool.h>
