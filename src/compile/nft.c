@@ -3,8 +3,9 @@
  * The nftables side of policies: only what the RPDB cannot do (DESIGN.md):
  * cgroups, groups and large selector lists mark packets for one fwmark rule;
  * marked local traffic is masqueraded on its tunnel; and the leak guard drops
- * what a kill-switched policy marked but that is about to leave by another
- * interface. MSS clamping has its own table (compile/nft_mss.c).
+ * what a policy with `KillSwitch = yes` takes (by its mark, or its selectors
+ * replayed) but that is about to leave by another interface. MSS clamping has
+ * its own table (compile/nft_mss.c).
  *
  * A policy with `KillSwitch = routes` has its kill switch in its tables
  * alone, an `unreachable` beside each destination or at its end: no hook and

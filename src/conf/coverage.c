@@ -73,7 +73,8 @@ static void check_dest(void *arg, const struct prefix *d, struct loc loc)
 	struct dest_check *dc = arg;
 	char buf[PREFIX_STRLEN];
 
-	if (!(dc->fams & fam_bit(d->family)) || prefix_sorted_covers(dc->cv->v, dc->cv->n, &dc->cv->lens, d))
+	if (!(dc->fams & fam_bit(d->family)) ||
+	    prefix_sorted_covers(dc->cv->v, dc->cv->n, &dc->cv->lens, d))
 		return;
 	capped_add(&dc->cap, loc,
 		   "policy %s sends %s via %s, but no peer of %s has it in AllowedIPs: "

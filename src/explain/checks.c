@@ -195,11 +195,11 @@ void check_nft(struct findings *f, const struct state *desired, const struct sta
 		if (!find_nft(desired, have->name))
 			finding_add(f, "nftables", LEVEL_WARN, "`wgpolicy apply` removes it",
 				    "table %s is loaded but no longer needed", have->name);
-	if (f->v.n == before)
-		finding_add(f, "nftables", LEVEL_OK, NULL,
-			    desired->nft.n ? "wgpolicy's %zu nftables tables are in place"
-					   : "no nftables table needed",
+	if (f->v.n == before && desired->nft.n)
+		finding_add(f, "nftables", LEVEL_OK, NULL, "wgpolicy's %zu nftables tables are in place",
 			    desired->nft.n);
+	else if (f->v.n == before)
+		finding_add(f, "nftables", LEVEL_OK, NULL, "no nftables table needed");
 }
 
 /* ---- rules that are not wgpolicy's ---- */
