@@ -190,7 +190,8 @@ static int dump_one(struct nl *nl, const struct dump_kind *k, struct dump_ctx *d
 	return err < 0 ? err : 0;
 }
 
-int kernel_dump(struct nl *nl, struct state *live, unsigned kinds)
+int kernel_dump_then(struct nl *nl, struct state *live, unsigned kinds, kernel_links_cb links_read,
+		     void *ctx)
 {
 	struct dump_ctx d = {.live = live};
 	size_t i;
@@ -201,11 +202,20 @@ int kernel_dump(struct nl *nl, struct state *live, unsigned kinds)
 		if (!(kinds & OBJ_BIT(dumps[i].obj)))
 			continue;
 		err = dump_one(nl, &dumps[i], &d);
-		if (dumps[i].obj == OBJ_LINK && d.n_ifs > 1)
+		if (err || dumps[i].obj != OBJ_LINK)
+			continue;
+		if (d.n_ifs > 1)
 			qsort(d.ifs, d.n_ifs, sizeof(*d.ifs), ifindex_cmp);
+		if (links_read)
+			links_read(ctx, live);
 	}
 	free(d.ifs);
 	return err;
+}
+
+int kernel_dump(struct nl *nl, struct state *live, unsigned kinds)
+{
+	return kernel_dump_then(nl, live, kinds, NULL, NULL);
 }
 
 /* ---- Whether the kernel has WireGuard ---- */

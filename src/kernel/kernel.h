@@ -30,6 +30,10 @@ void nl_close(struct nl *nl);
  * Only the types in @kinds (OBJ_BIT), and always the links: the rest need their names.
  */
 int kernel_dump(struct nl *nl, struct state *live, unsigned kinds);
+/* The same, calling @links_read(@ctx, @live) once the links are in, before the rest. */
+typedef void (*kernel_links_cb)(void *ctx, const struct state *live);
+int kernel_dump_then(struct nl *nl, struct state *live, unsigned kinds, kernel_links_cb links_read,
+		     void *ctx);
 
 /*
  * Execute @n ops on links (create kernel WireGuard link, set MTU/up/alias,

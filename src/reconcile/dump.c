@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "kernel/kernel.h"
@@ -47,29 +48,61 @@ static bool any(unsigned kinds, enum obj_type a, enum obj_type b)
 	return kinds & (OBJ_BIT(a) | OBJ_BIT(b));
 }
 
+/* The owned WireGuard devices' reads, asked for as soon as the links are known. */
+struct wg_reads {
+	struct wg_read *v;
+	size_t n;
+	int err;
+};
+
+static void start_wg_reads(void *ctx, const struct state *live)
+{
+	struct wg_reads *w = ctx;
+
+	w->v = calloc(live->links.n ? live->links.n : 1, sizeof(*w->v));
+	if (!w->v) {
+		w->err = -ENOMEM;
+		return;
+	}
+	vec_foreach(l, &live->links)
+		if (l->owned)
+			wg_read_start(&w->v[w->n++], l->name, l->backend);
+}
+
+/* Every answer taken, the first error returned; the rest are closed unread. */
+static int finish_wg_reads(struct wg_reads *w, struct state *live, int err)
+{
+	size_t i;
+
+	err = err ? err : w->err;
+	for (i = 0; i < w->n; i++) {
+		if (err)
+			wg_read_cancel(&w->v[i]);
+		else
+			err = wg_read_finish(&w->v[i], live, NULL, 0);
+	}
+	free(w->v);
+	return err;
+}
+
+/*
+ * wireguard-go prepares a device's answer in its own process while the
+ * routes, rules and nftables are read here: at 10,000 routes of 100 peers,
+ * each half takes a few ms.
+ */
 int reconcile_dump_kinds(struct reconcile *r, struct state *live, unsigned kinds)
 {
-	size_t i, n;
-	int err = kernel_dump(r->nl, live, kinds);
+	struct wg_reads wg = {0};
+	bool read_wg = any(kinds, OBJ_WGDEV, OBJ_WGPEER);
+	int err = kernel_dump_then(r->nl, live, kinds, read_wg ? start_wg_reads : NULL, &wg);
 
-	if (err)
-		return err;
-	keep_owned_addrs(live);
-	/* wg_dump appends to live->links' neighbours only, never to links: index is stable. */
-	n = any(kinds, OBJ_WGDEV, OBJ_WGPEER) ? live->links.n : 0;
-	for (i = 0; i < n; i++) {
-		const struct st_link *l = &live->links.v[i];
-
-		if (!l->owned)
-			continue;
-		err = wg_dump(l->name, l->backend, live);
-		if (err)
-			return err;
-	}
-	if (kinds & OBJ_BIT(OBJ_NFT))
+	if (!err)
+		keep_owned_addrs(live);
+	if (!err && (kinds & OBJ_BIT(OBJ_NFT)))
 		err = nft_dump(live);
 	if (!err && any(kinds, OBJ_SYSCTL, OBJ_DNS))
 		err = saved_load(live);
+	err = finish_wg_reads(&wg, live, err);
 	if (!err)
 		state_sort(live);
 	return err;

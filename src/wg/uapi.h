@@ -9,7 +9,7 @@
  * answered by "errno=N" and a blank line. Keys are in hex.
  *
  * The encoder and the decoders are pure (text in memory, uapi_encode.c and
- * uapi.c); wg_uapi_get and wg_uapi_set do the socket I/O around them
+ * uapi.c); wg_uapi_get_* and wg_uapi_set do the socket I/O around them
  * (uapi_io.c).
  */
 
@@ -17,6 +17,7 @@
 #include <stddef.h>
 
 #include "state/plan.h"
+#include "wg/wg.h"
 
 /* A growable text buffer. It may hold a private key: wg_text_free() wipes it. */
 struct wg_text {
@@ -69,9 +70,21 @@ int wg_uapi_path(const char *ifname, char *buf, size_t len);
  */
 int wg_uapi_exchange(const char *ifname, const char *req, size_t len, struct wg_text *answer,
 		     int timeout_ms, char *errmsg, size_t errlen);
+/*
+ * The same in two halves: wg_uapi_ask connects and writes (a failure is kept
+ * in @ask for the answer to report), wg_uapi_answer reads and closes. In
+ * between, the implementation prepares its answer while the caller works.
+ * wg_uapi_forget closes an ask whose answer is no longer wanted.
+ */
+void wg_uapi_ask(struct wg_uapi_ask *ask, const char *ifname, const char *req, size_t len,
+		 int timeout_ms);
+int wg_uapi_answer(struct wg_uapi_ask *ask, struct wg_text *answer, int timeout_ms, char *errmsg,
+		   size_t errlen);
+void wg_uapi_forget(struct wg_uapi_ask *ask);
 
-/* wg_dump and wg_apply for the userspace backend. */
-int wg_uapi_get(const char *ifname, struct state *live, char *errmsg, size_t errlen);
+/* wg_read_* and wg_apply for the userspace backend: a get in the two halves above. */
+void wg_uapi_get_ask(struct wg_uapi_ask *ask, const char *ifname);
+int wg_uapi_get_answer(struct wg_uapi_ask *ask, struct state *live, char *errmsg, size_t errlen);
 int wg_uapi_set(const char *ifname, const struct st_wgdev *dev, const struct op *ops, size_t n,
 		char *errmsg, size_t errlen);
 

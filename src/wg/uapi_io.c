@@ -44,18 +44,15 @@ static bool answer_complete(const struct wg_text *a)
 }
 
 /*
- * Write everything, then read to the blank line. A daemon that rejects a set
- * stops reading and answers at once; a write failing with EPIPE is then
- * followed by reading that answer.
+ * Write everything. A daemon that rejects a set stops reading and answers at
+ * once: a write failing with EPIPE leaves that answer to be read.
  */
-static int exchange(int fd, const char *req, size_t len, struct wg_text *answer, int timeout_ms,
-		    const char **what)
+static int send_all(int fd, const char *req, size_t len, int timeout_ms)
 {
 	size_t off = 0;
 	ssize_t n;
 	int err;
 
-	*what = "write";
 	while (off < len) {
 		if ((err = wait_fd(fd, POLLOUT, timeout_ms)))
 			return err;
@@ -68,7 +65,15 @@ static int exchange(int fd, const char *req, size_t len, struct wg_text *answer,
 			return -errno;
 		off += (size_t)n;
 	}
-	*what = "read";
+	return 0;
+}
+
+/* Read to the blank line. */
+static int receive(int fd, struct wg_text *answer, int timeout_ms)
+{
+	ssize_t n;
+	int err;
+
 	while (!answer_complete(answer)) {
 		if ((err = wait_fd(fd, POLLIN, timeout_ms)))
 			return err;
@@ -88,45 +93,71 @@ static int exchange(int fd, const char *req, size_t len, struct wg_text *answer,
 	return 0;
 }
 
-int wg_uapi_exchange(const char *ifname, const char *req, size_t len, struct wg_text *answer,
-		     int timeout_ms, char *errmsg, size_t errlen)
+void wg_uapi_ask(struct wg_uapi_ask *ask, const char *ifname, const char *req, size_t len,
+		 int timeout_ms)
 {
 	struct sockaddr_un sun = {.sun_family = AF_UNIX};
-	const char *what = "connect to";
-	int fd, err;
 
-	err = wg_uapi_path(ifname, sun.sun_path, sizeof(sun.sun_path));
-	if (err) {
-		wg_errf(errmsg, errlen, "%s: not an interface name", ifname);
-		return err;
-	}
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0) {
-		err = -errno;
-		goto out;
-	}
-	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0)
-		err = -errno;
-	else
-		err = exchange(fd, req, len, answer, timeout_ms, &what);
-	close(fd);
-out:
-	if (err)
-		wg_errf(errmsg, errlen, "%s %s: %s", what, sun.sun_path,
+	memset(ask, 0, sizeof(*ask));
+	ask->fd = -1;
+	snprintf(ask->ifname, sizeof(ask->ifname), "%s", ifname);
+	ask->err = wg_uapi_path(ifname, sun.sun_path, sizeof(sun.sun_path));
+	if (ask->err)
+		return; /* what = NULL: the name */
+	ask->what = "connect to";
+	ask->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (ask->fd < 0)
+		ask->err = -errno;
+	else if (connect(ask->fd, (struct sockaddr *)&sun, sizeof(sun)) < 0)
+		ask->err = -errno;
+	else if (!(ask->what = "write", ask->err = send_all(ask->fd, req, len, timeout_ms)))
+		ask->what = "read";
+}
+
+int wg_uapi_answer(struct wg_uapi_ask *ask, struct wg_text *answer, int timeout_ms, char *errmsg,
+		   size_t errlen)
+{
+	int err = ask->err ? ask->err : receive(ask->fd, answer, timeout_ms);
+
+	wg_uapi_forget(ask);
+	if (err && !ask->what)
+		wg_errf(errmsg, errlen, "%s: not an interface name", ask->ifname);
+	else if (err)
+		wg_errf(errmsg, errlen, "%s %s/%s.sock: %s", ask->what, WG_UAPI_DIR, ask->ifname,
 			err == -ETIMEDOUT ? "no answer in time" : strerror(-err));
 	return err;
 }
 
-int wg_uapi_get(const char *ifname, struct state *live, char *errmsg, size_t errlen)
+void wg_uapi_forget(struct wg_uapi_ask *ask)
 {
-	static const char req[] = "get=1\n\n";
-	struct wg_text answer = {0};
-	int err;
+	if (ask->fd >= 0)
+		close(ask->fd);
+	ask->fd = -1;
+}
 
-	err = wg_uapi_exchange(ifname, req, sizeof(req) - 1, &answer, WG_UAPI_TIMEOUT_MS, errmsg,
-			       errlen);
+int wg_uapi_exchange(const char *ifname, const char *req, size_t len, struct wg_text *answer,
+		     int timeout_ms, char *errmsg, size_t errlen)
+{
+	struct wg_uapi_ask ask;
+
+	wg_uapi_ask(&ask, ifname, req, len, timeout_ms);
+	return wg_uapi_answer(&ask, answer, timeout_ms, errmsg, errlen);
+}
+
+static const char get_req[] = "get=1\n\n";
+
+void wg_uapi_get_ask(struct wg_uapi_ask *ask, const char *ifname)
+{
+	wg_uapi_ask(ask, ifname, get_req, sizeof(get_req) - 1, WG_UAPI_TIMEOUT_MS);
+}
+
+int wg_uapi_get_answer(struct wg_uapi_ask *ask, struct state *live, char *errmsg, size_t errlen)
+{
+	struct wg_text answer = {0};
+	int err = wg_uapi_answer(ask, &answer, WG_UAPI_TIMEOUT_MS, errmsg, errlen);
+
 	if (!err)
-		err = wg_uapi_decode_get(answer.p, answer.len, ifname, live, errmsg, errlen);
+		err = wg_uapi_decode_get(answer.p, answer.len, ask->ifname, live, errmsg, errlen);
 	wg_text_free(&answer);
 	return err;
 }

@@ -61,16 +61,40 @@ static int check_name(const char *ifname, char *errmsg, size_t errlen)
 	return 0;
 }
 
+void wg_read_start(struct wg_read *rd, const char *ifname, enum wg_backend backend)
+{
+	rd->backend = backend;
+	if (backend == WG_BACKEND_USERSPACE) {
+		wg_uapi_get_ask(&rd->ask, ifname);
+		return;
+	}
+	memset(&rd->ask, 0, sizeof(rd->ask));
+	rd->ask.fd = -1;
+	snprintf(rd->ask.ifname, sizeof(rd->ask.ifname), "%s", ifname);
+}
+
+int wg_read_finish(struct wg_read *rd, struct state *live, char *errmsg, size_t errlen)
+{
+	if (rd->backend == WG_BACKEND_USERSPACE)
+		return wg_uapi_get_answer(&rd->ask, live, errmsg, errlen);
+	return wg_genl_get(rd->ask.ifname, live, errmsg, errlen);
+}
+
+void wg_read_cancel(struct wg_read *rd)
+{
+	wg_uapi_forget(&rd->ask);
+}
+
 int wg_dump_err(const char *ifname, enum wg_backend backend, struct state *live, char *errmsg,
 		size_t errlen)
 {
+	struct wg_read rd;
 	int err = check_name(ifname, errmsg, errlen);
 
 	if (err)
 		return err;
-	if (backend == WG_BACKEND_USERSPACE)
-		return wg_uapi_get(ifname, live, errmsg, errlen);
-	return wg_genl_get(ifname, live, errmsg, errlen);
+	wg_read_start(&rd, ifname, backend);
+	return wg_read_finish(&rd, live, errmsg, errlen);
 }
 
 int wg_dump(const char *ifname, enum wg_backend backend, struct state *live)

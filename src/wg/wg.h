@@ -27,6 +27,29 @@ bool wg_uapi_present(const char *ifname);
  */
 int wg_dump(const char *ifname, enum wg_backend backend, struct state *live);
 
+/* A UAPI request written, its answer not yet read (uapi_io.c; members private to wg/). */
+struct wg_uapi_ask {
+	int fd, err;      /* err: the asking failed, reported with the answer */
+	const char *what; /* the step that failed; NULL: the name */
+	char ifname[ST_IFNAMSIZ];
+};
+
+/*
+ * wg_dump in two halves. A userspace implementation prepares its answer in
+ * its own process (wireguard-go: 25 ms at 10,000 peers), so a caller asks
+ * first (wg_read_start), reads the kernel meanwhile, and takes the answer
+ * last (wg_read_finish: errors of either half, with wg_dump_err's message).
+ * The kernel backend answers within the call, at wg_read_finish.
+ * wg_read_cancel drops a started read.
+ */
+struct wg_read {
+	enum wg_backend backend;
+	struct wg_uapi_ask ask;
+};
+void wg_read_start(struct wg_read *rd, const char *ifname, enum wg_backend backend);
+int wg_read_finish(struct wg_read *rd, struct state *live, char *errmsg, size_t errlen);
+void wg_read_cancel(struct wg_read *rd);
+
 /*
  * Apply device settings (@dev, or NULL) and peer ops (OP_ADD, OP_CHANGE,
  * OP_DEL of OBJ_WGPEER, all for @ifname) in one set operation: peers not
