@@ -12,6 +12,7 @@
 #define ALIGN alignof(max_align_t)
 #define BLOCK_MIN (64 * 1024)
 #define BLOCK_MAX_STEP (4 * 1024 * 1024)
+#define ROOM_MAX       (64 * 1024 * 1024)
 
 struct arena_block {
 	struct arena_block *next;
@@ -51,6 +52,17 @@ static struct arena_block *new_block(struct arena *a, size_t need)
 		cap = a->head->cap * 2;
 	else if (a->head)
 		cap = BLOCK_MAX_STEP;
+	/*
+	 * A large allocation that did not fit is most likely a vector on the
+	 * move: room for it to double twice in place spares copying it. Pages
+	 * never touched cost no memory.
+	 */
+	if (need > BLOCK_MIN) {
+		size_t room = need < ROOM_MAX ? 3 * need : ROOM_MAX;
+
+		if (need <= SIZE_MAX - room && cap < need + room)
+			cap = need + room;
+	}
 	if (cap < need)
 		cap = need;
 	if (cap > SIZE_MAX - sizeof(*b))
