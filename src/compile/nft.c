@@ -159,11 +159,22 @@ static void for_each_match(struct out *o, FILE *chain, FILE *sets, const struct 
 
 /* ---- chains ---- */
 
+/* The table's pieces, in the order join() writes them. */
+enum { C_SETS, C_MARK_OUT, C_MARK_IN, C_NAT, C_GUARD, C_GUARDS, C_MSS, C_COUNT };
+
 struct chains {
-	FILE *sets, *mark_out, *mark_in, *nat, *guard, *mss;
-	char *text[6];
-	size_t len[6];
+	FILE *sets, *mark_out, *mark_in, *nat, *guard, *guards, *mss;
+	char *text[C_COUNT];
+	size_t len[C_COUNT];
 };
+
+static FILE **chain_file(struct chains *ch, int i)
+{
+	FILE **f[C_COUNT] = { &ch->sets, &ch->mark_out, &ch->mark_in, &ch->nat,
+			      &ch->guard, &ch->guards, &ch->mss };
+
+	return f[i];
+}
 
 static uint32_t mask_of(const struct out *o)
 {
@@ -192,23 +203,42 @@ static void mark_rule(struct out *o, FILE *chain, const char *match, const struc
 	o->rules++;
 }
 
-static void tunnels(FILE *f, const struct conf_policy *p)
+/* The set of @p's tunnels' names, @also (if not NULL) first. */
+static void tunnels(FILE *f, const struct conf_policy *p, const char *also)
 {
 	size_t i, n = 0;
 
 	fprintf(f, "{ ");
+	if (also) {
+		fprintf(f, "\"%s\"", also);
+		n++;
+	}
 	for (i = 0; i < p->via.n; i++)
 		if (p->via.v[i].iface)
 			fprintf(f, "%s\"%s\"", n++ ? ", " : "", p->via.v[i].iface->name);
 	fprintf(f, " }");
 }
 
+/* Tunnels' own packets carry their marks: never re-marked, never guarded. */
+static void tunnel_marks(struct out *o, FILE *chain, const char *verdict)
+{
+	size_t n = 0;
+
+	fprintf(chain, "\t\tmeta mark { ");
+	vec_foreach(dev, &o->ctx->out->wgdevs)
+		fprintf(chain, "%s0x%x", n++ ? ", " : "", dev->fwmark);
+	fprintf(chain, " } %s\n", verdict);
+	o->rules++;
+}
+
 /*
- * The guard replays the RPDB's first match: in priority order, what a policy
- * takes may leave by its tunnels; what a guarded policy takes and is about to
- * leave by another interface drops. What a policy without the guard takes
- * leaves where its table says (it is let pass before a later policy's
- * selectors, or mark, could drop it): only needed with a guarded one after it.
+ * The guard replays the RPDB's first match: in priority order, what a
+ * guarded policy takes jumps to the policy's own chain (guard_chain), which
+ * lets it leave by its tunnels and drops it anywhere else. What a policy
+ * without the guard takes leaves where its table says (it is let pass before
+ * a later policy's selectors, or mark, could drop it): only needed with a
+ * guarded one after it. A packet no policy takes pays one rule (a lookup) a
+ * selector, and nothing else: every forwarded packet of a router passes here.
  */
 static void guard_rule(struct out *o, FILE *chain, const char *match, const struct pol_info *pi,
 		       uint8_t fam)
@@ -216,20 +246,11 @@ static void guard_rule(struct out *o, FILE *chain, const char *match, const stru
 	const char *m = *match ? match + 1 : "", *sp = *match ? " " : "";
 
 	(void)fam;
-	if (!guarded(pi)) {
+	if (guarded(pi))
+		fprintf(chain, "\t\t%s%sjump guard%u\n", m, sp, pi->p->index);
+	else
 		fprintf(chain, "\t\t%s%saccept\n", m, sp);
-		o->rules++;
-		return;
-	}
-	/*
-	 * The interface first: most packets leave by another one and then skip the
-	 * set lookup of this rule (the drop below needs its own), which every
-	 * forwarded packet would otherwise pay twice.
-	 */
-	fprintf(chain, "\t\toifname ");
-	tunnels(chain, pi->p);
-	fprintf(chain, "%s accept\n\t\t%s%sdrop\n", match, m, sp);
-	o->rules += 2;
+	o->rules++;
 }
 
 /* What compile_source_locality keeps on the LAN, the guard lets pass. */
@@ -254,6 +275,48 @@ static bool guarded_after(const struct pol_info *pols, size_t i, size_t n)
 	return false;
 }
 
+/*
+ * Where the locality rules go: into the policy's chain when every packet
+ * they pass is one the policy takes (it selects by its sources alone), else
+ * before the policy's rules, as the RPDB's locality rule comes before them.
+ */
+static FILE *locality_chain(struct chains *ch, const struct conf_policy *p)
+{
+	return p->protocols.n || p->sports.n || p->dports.n ? ch->guard : ch->guards;
+}
+
+/*
+ * A guarded policy's chain: its tunnels' own packets (by their marks),
+ * loopback, neighbour discovery and what compile_source_locality keeps on
+ * the LAN pass; the rest leaves by its tunnels or not at all.
+ */
+static void guard_chain(struct out *o, struct chains *ch, const struct pol_info *pi)
+{
+	FILE *f = ch->guards;
+	bool local = !pi->mark && pi->p->from.n && !pi->p->to.n;
+
+	fprintf(f, "\tchain guard%u {\n", pi->p->index);
+	tunnel_marks(o, f, "accept");
+	fprintf(f, "\t\toifname ");
+	tunnels(f, pi->p, "lo");
+	fprintf(f, " accept\n");
+	o->rules++;
+	/*
+	 * Neighbour discovery never leaves its link and no route chose its
+	 * interface, but a router's NS and NA carry its address on that link,
+	 * which a From prefix holds: dropped, the LAN loses its IPv6 router.
+	 */
+	if (pi->fams & FAM_V6) {
+		fprintf(f, "\t\ticmpv6 type { nd-router-solicit, nd-router-advert, "
+			   "nd-neighbor-solicit, nd-neighbor-advert } accept\n");
+		o->rules++;
+	}
+	if (local)
+		for_each_match(o, locality_chain(ch, pi->p), ch->sets, pi, false, locality);
+	fprintf(f, "\t\tdrop\n\t}\n");
+	o->rules++;
+}
+
 static void guard(struct out *o, struct chains *ch, const struct pol_info *pols, size_t i,
 		  size_t n)
 {
@@ -262,8 +325,8 @@ static void guard(struct out *o, struct chains *ch, const struct pol_info *pols,
 
 	if (!guarded(pi) && !guarded_after(pols, i, n))
 		return;
-	if (!pi->mark && pi->p->from.n && !pi->p->to.n && guarded(pi))
-		for_each_match(o, ch->guard, ch->sets, pi, false, locality);
+	if (guarded(pi))
+		guard_chain(o, ch, pi);
 	if (!pi->mark) {
 		for_each_match(o, ch->guard, ch->sets, pi, true, guard_rule);
 		return;
@@ -293,7 +356,7 @@ static void marking(struct out *o, struct chains *ch, const struct pol_info *pi)
 	 */
 	if (pi->tunnels && !pi->p->iif.n && !pi->p->from.n) {
 		fprintf(ch->nat, "\t\tmeta mark & 0x%x == 0x%x oifname ", mask_of(o), pi->mark);
-		tunnels(ch->nat, pi->p);
+		tunnels(ch->nat, pi->p, NULL);
 		fprintf(ch->nat, " fib saddr type local masquerade\n");
 		o->rules++;
 	}
@@ -319,55 +382,44 @@ static bool marked(const struct pol_info *pi)
 	return pi->mark != 0;
 }
 
-/* Tunnels' own packets carry their marks: never re-marked, never guarded. */
-static void tunnel_marks(struct out *o, FILE *chain)
-{
-	size_t n = 0;
-
-	fprintf(chain, "\t\tmeta mark { ");
-	vec_foreach(dev, &o->ctx->out->wgdevs)
-		fprintf(chain, "%s0x%x", n++ ? ", " : "", dev->fwmark);
-	fprintf(chain, " } return\n");
-	o->rules++;
-}
-
 static int open_chains(struct chains *ch)
 {
-	FILE **f[] = { &ch->sets, &ch->mark_out, &ch->mark_in, &ch->nat, &ch->guard, &ch->mss };
-	size_t i;
+	int i;
 
 	memset(ch, 0, sizeof(*ch));
-	for (i = 0; i < 6; i++) {
-		*f[i] = open_memstream(&ch->text[i], &ch->len[i]);
-		if (!*f[i])
+	for (i = 0; i < C_COUNT; i++) {
+		*chain_file(ch, i) = open_memstream(&ch->text[i], &ch->len[i]);
+		if (!*chain_file(ch, i))
 			return -ENOMEM;
 	}
 	return 0;
 }
 
-static const char *const chain_heads[] = {
-	NULL,
-	"chain mark_out {\n\t\ttype route hook output priority mangle; policy accept;\n",
-	"chain mark_in {\n\t\ttype filter hook prerouting priority mangle; policy accept;\n",
-	"chain nat_out {\n\t\ttype nat hook postrouting priority srcnat; policy accept;\n",
-	"chain guard {\n\t\ttype filter hook postrouting priority filter; policy accept;\n",
-	"chain mss {\n\t\ttype filter hook postrouting priority mangle; policy accept;\n",
+/* The base chains' heads; the sets and the policies' guard chains are written whole. */
+static const char *const chain_heads[C_COUNT] = {
+	[C_MARK_OUT] = "chain mark_out {\n\t\ttype route hook output priority mangle; policy accept;\n",
+	[C_MARK_IN] = "chain mark_in {\n\t\ttype filter hook prerouting priority mangle; "
+		      "policy accept;\n",
+	[C_NAT] = "chain nat_out {\n\t\ttype nat hook postrouting priority srcnat; policy accept;\n",
+	[C_GUARD] = "chain guard {\n\t\ttype filter hook postrouting priority filter; "
+		    "policy accept;\n",
+	[C_MSS] = "chain mss {\n\t\ttype filter hook postrouting priority mangle; policy accept;\n",
 };
 
 /* Join the pieces into the table's body; chains left empty are left out. */
 static char *join(struct out *o, struct chains *ch)
 {
-	FILE **f[] = { &ch->sets, &ch->mark_out, &ch->mark_in, &ch->nat, &ch->guard, &ch->mss };
-	size_t i, total = 1;
+	size_t total = 1;
 	char *body, *w;
+	int i;
 
-	for (i = 0; i < 6; i++)
-		if (*f[i])
-			fclose(*f[i]);
-	for (i = 0; i < 6; i++)
+	for (i = 0; i < C_COUNT; i++)
+		if (*chain_file(ch, i))
+			fclose(*chain_file(ch, i));
+	for (i = 0; i < C_COUNT; i++)
 		total += ch->len[i] + 128;
 	body = w = arena_alloc(&o->ctx->out->arena, total);
-	for (i = 0; body && i < 6; i++) {
+	for (i = 0; body && i < C_COUNT; i++) {
 		if (!ch->len[i])
 			continue;
 		if (chain_heads[i])
@@ -375,7 +427,7 @@ static char *join(struct out *o, struct chains *ch)
 		else
 			w += sprintf(w, "%s", ch->text[i]);
 	}
-	for (i = 0; i < 6; i++)
+	for (i = 0; i < C_COUNT; i++)
 		free(ch->text[i]);
 	return body;
 }
@@ -467,25 +519,14 @@ void compile_nft(struct compile_ctx *ctx, const struct pol_info *pols, size_t n)
 	}
 	o.set_decls = ch.sets;
 	if (any(pols, n, marked)) {
-		tunnel_marks(&o, ch.mark_out);
-		tunnel_marks(&o, ch.mark_in);
+		tunnel_marks(&o, ch.mark_out, "return");
+		tunnel_marks(&o, ch.mark_in, "return");
 	}
 	for (i = 0; i < n; i++)
 		marking(&o, &ch, &pols[i]);
-	if (any(pols, n, guarded)) {
-		tunnel_marks(&o, ch.guard);
-		fprintf(ch.guard, "\t\toifname \"lo\" accept\n");
-		/*
-		 * Neighbour discovery never leaves its link and no route chose its
-		 * interface, but a router's NS and NA carry its address on that link,
-		 * which a From prefix holds: dropped, the LAN loses its IPv6 router.
-		 */
-		fprintf(ch.guard, "\t\ticmpv6 type { nd-router-solicit, nd-router-advert, "
-				  "nd-neighbor-solicit, nd-neighbor-advert } accept\n");
-		o.rules++;
+	if (any(pols, n, guarded))
 		for (i = 0; i < n; i++)
 			guard(&o, &ch, pols, i, n);
-	}
 	o.rules += compile_mss(ctx, pols, n, ch.mss);
 	body = join(&o, &ch);
 	if (!body)
