@@ -66,6 +66,8 @@ int reconcile_dump_kinds(struct reconcile *r, struct state *live, unsigned kinds
 		if (err)
 			return err;
 	}
+	if (n && (err = saved_endpoints_load(live)))
+		return err;
 	if (kinds & OBJ_BIT(OBJ_NFT))
 		err = nft_dump(live);
 	if (!err && any(kinds, OBJ_SYSCTL, OBJ_DNS))

@@ -23,14 +23,6 @@ static const char pinned[] =
 	"[Peer]\nPublicKey = 8GNJNFvZust1HJW+ALrd+jEP/RhrjHTVDNsfgyvscWY=\n"
 	"Endpoint = 203.0.113.10:51820\nAllowedIPs = 0.0.0.0/0\n";
 
-static bool owned(void *ctx, enum obj_type t, const void *obj)
-{
-	(void)ctx;
-	(void)t;
-	(void)obj;
-	return true;
-}
-
 /* Compile the pinned tunnel with eth1 as @p2p and @gw4 say; *@warnings gets their number. */
 static struct state *compile_pinned(bool p2p, const char *gw4, size_t *warnings)
 {
@@ -52,25 +44,6 @@ static struct state *compile_pinned(bool p2p, const char *gw4, size_t *warnings)
 	state_free(live);
 	conf_free(c);
 	return s;
-}
-
-/* The plan from @from to @to, one rendered op a line; only ops on @type unless it is -1. */
-static void plan_lines(const struct state *from, const struct state *to, int type, char *out,
-		       size_t len)
-{
-	struct plan p;
-	char line[OP_LINE_MAX];
-
-	out[0] = '\0';
-	plan_init(&p);
-	assert_int_equal(plan_build(&p, to, from, owned, NULL, NULL, NULL), 0);
-	vec_foreach(op, &p.ops) {
-		if (type >= 0 && op->type != (enum obj_type)type)
-			continue;
-		strncat(out, op_render(op, line, sizeof(line)), len - strlen(out) - 1);
-		strncat(out, "\n", len - strlen(out) - 1);
-	}
-	plan_free(&p);
 }
 
 static const struct {
