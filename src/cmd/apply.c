@@ -31,10 +31,7 @@ static int run(struct engine_opts *eo)
 	struct engine e;
 	int ret = engine_run(&e, eo) ? EXIT_ERROR : 0;
 
-	/* `up NAME` of a name the configuration does not have is a mistake, not a no-op. */
-	if (!ret && eo->n_scope && !conf_find_iface(e.conf, eo->scope[0])) {
-		fprintf(stderr, "wgpolicy up: no interface %s in the configuration (%s)\n",
-			eo->scope[0], eo->nfiles ? eo->files[0] : eo->dir ? eo->dir : DEFAULT_CONFIG_DIR);
+	if (!ret && !iface_scope_known(&e, eo, "up")) {
 		engine_free(&e);
 		return EXIT_ERROR;
 	}
@@ -96,6 +93,16 @@ int iface_scope(const struct cmd_opts *o, struct engine_opts *eo, char name[IFNA
 		eo->nfiles = 1;
 	}
 	return 0;
+}
+
+/* `up NAME` or `plan NAME` of a name the configuration does not have is a mistake, not a no-op. */
+bool iface_scope_known(const struct engine *e, const struct engine_opts *eo, const char *cmd)
+{
+	if (!eo->n_scope || conf_find_iface(e->conf, eo->scope[0]))
+		return true;
+	fprintf(stderr, "wgpolicy %s: no interface %s in the configuration (%s)\n", cmd,
+		eo->scope[0], eo->nfiles ? eo->files[0] : eo->dir ? eo->dir : DEFAULT_CONFIG_DIR);
+	return false;
 }
 
 int up_main(int argc, char *argv[])

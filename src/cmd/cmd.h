@@ -46,6 +46,9 @@ struct engine_opts;
 /* One operand, a name or a wg-quick file: limit @eo to that interface (and read that file). */
 int iface_scope(const struct cmd_opts *o, struct engine_opts *eo, char name[IFNAME_MAX + 1],
 		const char **scope);
+struct engine;
+/* Is the interface @eo is limited to one of the configuration's? Else says so, for @cmd. */
+bool iface_scope_known(const struct engine *e, const struct engine_opts *eo, const char *cmd);
 
 /* Parse the shared options; returns -1 to go on, else the exit code (after --help: 0). */
 int cmd_options(int argc, char *argv[], const char *usage, bool allow_json, struct cmd_opts *o);
@@ -60,7 +63,6 @@ void print_age(FILE *out, int64_t when, time_t now);
 json_t *daemon_json(void);
 /* target_up_fn over daemon_json()'s answer: unknown targets are up. */
 bool daemon_target_up(const void *daemon, const struct conf_policy *p, size_t i);
-struct engine;
 /*
  * Warn on stderr of rules of other programs that take a policy's traffic
  * before wgpolicy's rules do: its kill switch, in wgpolicy's tables, never

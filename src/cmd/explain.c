@@ -260,24 +260,47 @@ static json_t *kernel_json(const struct explain *x)
 				      : json_null());
 }
 
+/* The kernel's main rule decides what no rule of the configuration takes. */
+#define PRIO_MAIN_RULE 32766
+
+/* A rule of another program that takes the packet before the configuration's rule, as text. */
+static const char *foreign_first(const struct explain *x, char *buf, size_t len)
+{
+	uint32_t prio = x->sim.rule ? x->sim.rule->priority : PRIO_MAIN_RULE;
+	const struct st_rule *r =
+		explain_foreign_first(x->e.live, &x->pk, x->sim.mark, prio, x->e.r.protocol);
+
+	return r ? explain_shown(OBJ_RULE, r, buf, len) : NULL;
+}
+
 static json_t *verdict_json(const struct explain *x)
 {
 	const char *why;
 	enum agreement ag = explain_agree(&x->sim, &x->kr, &why);
 	size_t pending = x->e.plan.ops.n;
-	const char *hint = NULL;
+	const char *hint = NULL, *foreign = NULL;
+	char rule[OP_LINE_MAX], text[OP_LINE_MAX + 128];
 	/* The guard is in the kernel only while wgpolicy's table is. */
 	bool dropped = x->e.live->nft.n && explain_guard_drops(&x->cv, &x->kr);
 	bool holds = x->cv.chosen && x->cv.killswitch && x->kr.error == -EHOSTUNREACH;
 
 	if (ag == DISAGREE)
+		foreign = foreign_first(x, rule, sizeof(rule));
+	if (foreign) {
+		snprintf(text, sizeof(text),
+			 "rule '%s' is not wgpolicy's and takes it first: move it after wgpolicy's "
+			 "rules (PriorityRange), or narrow it",
+			 foreign);
+		hint = text;
+	} else if (ag == DISAGREE) {
 		hint = pending ? "not applied? run `wgpolicy plan` to see what differs"
 			       : "wgpolicy's objects are all in place: a rule or route that is not "
 				 "wgpolicy's takes it first (`ip rule`, `wgpolicy doctor`)";
-	return json_pack("{s:o, s:s, s:b, s:b, s:i, s:s?}", "agree",
+	}
+	return json_pack("{s:o, s:s, s:b, s:b, s:i, s:s?, s:s?}", "agree",
 			 ag == UNDECIDED ? json_null() : json_boolean(ag == AGREE), "reason", why,
 			 "leak_guard_drops", dropped, "kill_switch_holds", holds, "pending_changes",
-			 (int)pending, "hint", hint);
+			 (int)pending, "foreign_rule", foreign, "hint", hint);
 }
 
 static json_t *explain_json(struct explain *x)

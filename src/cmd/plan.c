@@ -8,7 +8,7 @@ static const char usage[] =
 	"Usage: wgpolicy plan [-C DIR] [--json] [INTERFACE|FILE.conf]\n"
 	"\n"
 	"Show what `wgpolicy apply` would change, in order, one change a line, each\n"
-	"written as the ip/wg/sysctl/resolvconf command that would make it. Changes\n"
+	"written as the ip/wg/sysctl/resolvconf/nft command that would make it. Changes\n"
 	"nothing. With an interface or a wg-quick file: what `wgpolicy up` of it would\n"
 	"change. Exit 0: nothing to do; 2: there are changes; 1: error.\n"
 	"\n"
@@ -33,6 +33,8 @@ int plan_main(int argc, char *argv[])
 		return EXIT_USAGE;
 	}
 	ret = engine_run(&e, &eo) ? EXIT_ERROR : 0;
+	if (!ret && !iface_scope_known(&e, &eo, "plan"))
+		ret = EXIT_ERROR;
 	if (!ret) {
 		warn_foreign_rules(&e);
 		engine_print_plan(&e, stdout, o.json);

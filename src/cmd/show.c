@@ -47,7 +47,7 @@ void print_age(FILE *out, int64_t when, time_t now)
 	if (!when)
 		fprintf(out, "never\n");
 	else if (age < 120)
-		fprintf(out, "%lld seconds ago\n", (long long)age);
+		fprintf(out, "%lld second%s ago\n", (long long)age, age == 1 ? "" : "s");
 	else if (age < 7200)
 		fprintf(out, "%lld minutes ago\n", (long long)(age / 60));
 	else

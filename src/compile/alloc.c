@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "compile/compile_internal.h"
+#include "compile/policy.h"
 
 #define PRIO_BEFORE_MAIN 32765 /* the main table's rule is 32766 */
 
@@ -43,13 +44,17 @@ static const struct st_wgdev *live_dev(const struct compile_ctx *ctx, const char
 	return NULL;
 }
 
-/* wg-quick: the first table from 51820 with no routes in it; we keep the one we had. */
+/*
+ * wg-quick: the first table from 51820 with no routes in it; we keep the one we had, unless
+ * what the tunnel had was a mark of the policies' (it was their target, not a full tunnel).
+ */
 static uint32_t full_tunnel_table(struct compile_ctx *ctx, const struct conf_iface *iface)
 {
 	const struct st_wgdev *had = live_dev(ctx, iface->name);
 	uint32_t t;
 
-	if (had && had->fwmark >= WGQUICK_TABLE_BASE && !table_taken(ctx, had->fwmark, iface->name))
+	if (had && had->fwmark >= WGQUICK_TABLE_BASE && !(had->fwmark & policy_mark_mask(ctx->c)) &&
+	    !table_taken(ctx, had->fwmark, iface->name))
 		return had->fwmark;
 	for (t = WGQUICK_TABLE_BASE; t < WGQUICK_TABLE_BASE + 10000; t++)
 		if (!table_taken(ctx, t, iface->name))

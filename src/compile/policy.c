@@ -32,6 +32,24 @@ uint32_t policy_mark(const struct conf *c, uint32_t k)
 	return v <= UINT32_MAX && ((uint32_t)v & ~mask) == 0 ? (uint32_t)v : 0;
 }
 
+static bool mark_held(const struct compile_ctx *ctx, uint32_t v, uint32_t mask)
+{
+	vec_foreach(d, &ctx->out->wgdevs)
+		if (d->fwmark && (d->fwmark & mask) == v)
+			return true;
+	return false;
+}
+
+uint32_t policy_next_mark(struct compile_ctx *ctx, uint32_t *next)
+{
+	uint32_t mask = policy_mark_mask(ctx->c), v;
+
+	while ((v = policy_mark(ctx->c, (*next)++)))
+		if (!mark_held(ctx, v, mask))
+			return v;
+	return 0;
+}
+
 struct table_ctx {
 	struct compile_ctx *ctx;
 	const struct conf_policy *p;
@@ -296,7 +314,7 @@ static void compile_one(struct compile_ctx *ctx, struct pol_info *pi, uint32_t *
 		compile_policy_rules(ctx, p, pi->fams, pi->prio, table);
 		return;
 	}
-	pi->mark = policy_mark(ctx->c, (*next_mark)++);
+	pi->mark = policy_next_mark(ctx, next_mark);
 	if (!pi->mark) {
 		conf_error(ctx->d, p->loc, "FirewallMarkMask has too few values to mark policy %s",
 			   p->name);

@@ -33,5 +33,11 @@ uint32_t policy_mark_mask(const struct conf *c);
  */
 bool policy_flows_need_mark(const struct conf_policy *p);
 uint32_t policy_mark(const struct conf *c, uint32_t k);
+/*
+ * The first value of the mark space from the @next-th on that no tunnel's own fwmark
+ * holds (a FwMark the file sets, a full tunnel's), so that a tunnel's packets never match a
+ * mark rule of another; *@next moves past it. 0 when the space is used up.
+ */
+uint32_t policy_next_mark(struct compile_ctx *ctx, uint32_t *next);
 
 #endif

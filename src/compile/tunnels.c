@@ -126,7 +126,7 @@ void compile_tunnels(struct compile_ctx *ctx, uint32_t prio)
 		uint32_t table = RT_TABLE_MAIN_ID;
 
 		if (!dev->fwmark)
-			dev->fwmark = policy_mark(ctx->c, next++);
+			dev->fwmark = policy_next_mark(ctx, &next);
 		if (!dev->fwmark) {
 			conf_error(ctx->d, ctx->c->global.mark_mask.loc,
 				   "FirewallMarkMask has too few values for every tunnel's mark");

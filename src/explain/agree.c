@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* Whether the kernel's answer is the compiled state's: where config and kernel part ways. */
+#include <errno.h>
 #include <string.h>
 
 #include "explain/explain.h"
@@ -23,8 +24,13 @@ static bool same_dev(const struct st_route *r, const char *dev)
 	return false;
 }
 
-static enum agreement on_error(const struct simulation *sim, const char **why)
+static enum agreement on_error(const struct simulation *sim, int error, const char **why)
 {
+	if (error == -ENODEV) {
+		*why = "the kernel has no interface of that name (iif): it cannot say where the "
+		       "packet goes; is the name right?";
+		return UNDECIDED;
+	}
 	if (refused(sim)) {
 		*why = "the kernel refuses it, as the configuration says";
 		return AGREE;
@@ -56,7 +62,7 @@ enum agreement explain_agree(const struct simulation *sim, const struct kernel_r
 			     const char **why)
 {
 	if (k->error)
-		return on_error(sim, why);
+		return on_error(sim, k->error, why);
 	if (k->local) {
 		*why = "the destination is this host: the kernel delivers it locally";
 		return UNDECIDED;

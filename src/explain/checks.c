@@ -36,7 +36,7 @@ enum level findings_worst(const struct findings *f)
 }
 
 /* "from 10.0.1.0/24 table 52000 pref 10011": an object as ip shows it, without the verb. */
-static const char *shown(enum obj_type type, const void *obj, char *buf, size_t len)
+const char *explain_shown(enum obj_type type, const void *obj, char *buf, size_t len)
 {
 	const char *s = obj_render(type, obj, buf, len);
 	const char *add = strstr(s, " add ");
@@ -81,7 +81,7 @@ void check_rules(struct findings *f, const struct state *desired, const struct s
 			    "`wgpolicy plan` shows them, `wgpolicy apply` puts "
 			    "them back",
 			    "%zu of wgpolicy's %zu rules missing, first: %s", missing,
-			    desired->rules.n, shown(OBJ_RULE, first, buf, sizeof(buf)));
+			    desired->rules.n, explain_shown(OBJ_RULE, first, buf, sizeof(buf)));
 	else
 		finding_add(f, "rules", LEVEL_OK, NULL, "wgpolicy's %zu rules are in place",
 			    desired->rules.n);
@@ -123,7 +123,7 @@ static void check_table(struct findings *f, const struct conf *c, const struct s
 	finding_add(f, "tables", LEVEL_FAIL, "`wgpolicy apply` fills it again",
 		    "table %u%s%s%s %s: %s", table, owner ? " (policy " : "", owner ? owner : "",
 		    owner ? ")" : "", missing == want ? "is empty" : "lacks routes",
-		    shown(OBJ_ROUTE, first, buf, sizeof(buf)));
+		    explain_shown(OBJ_ROUTE, first, buf, sizeof(buf)));
 }
 
 static bool listed(const uint32_t *v, size_t n, uint32_t x)
@@ -302,8 +302,9 @@ static void foreign_rule(struct findings *f, const struct conf *c, const struct 
 		finding_add(f, "foreign-rules", LEVEL_FAIL,
 			    "move it after wgpolicy's rules (PriorityRange), or narrow it",
 			    "'%s' is not wgpolicy's, comes first and takes policy %s's traffic%s%s",
-			    shown(OBJ_RULE, r, rule, sizeof(rule)), (*p)->name, rt ? ": " : "",
-			    rt ? shown(OBJ_ROUTE, rt, route, sizeof(route)) : "");
+			    explain_shown(OBJ_RULE, r, rule, sizeof(rule)), (*p)->name,
+			    rt ? ": " : "",
+			    rt ? explain_shown(OBJ_ROUTE, rt, route, sizeof(route)) : "");
 		return;
 	}
 }

@@ -93,6 +93,14 @@ struct simulation {
 /* Replay @pk through @desired (compiled from @c); scratch in @a. Pointers point into @desired. */
 void explain_simulate(const struct conf *c, const struct state *desired, const struct packet *pk,
 		      struct arena *a, struct simulation *out);
+/* An object as doctor and explain name it: its ip line without "ip -4 rule add". */
+const char *explain_shown(enum obj_type type, const void *obj, char *buf, size_t len);
+/*
+ * The first rule of another program in @live (not of @protocol), before priority @prio, that
+ * takes @pk carrying @mark: it selects the packet, and its table has a route for it. NULL: none.
+ */
+const struct st_rule *explain_foreign_first(const struct state *live, const struct packet *pk,
+					    uint32_t mark, uint32_t prio, uint8_t protocol);
 /* The nftables mark @pk gets from @desired's marked policies, and the policy; 0, NULL: none. */
 uint32_t explain_nft_mark(const struct conf *c, const struct state *desired,
 			  const struct packet *pk, struct arena *a, const struct conf_policy **by);

@@ -244,3 +244,33 @@ void explain_simulate(const struct conf *c, const struct state *desired, const s
 	if (out->route && out->route->type == ROUTE_UNICAST && !out->route->n_nh)
 		out->peer = allowedips_lookup(desired, out->route->ifname, &pk->to);
 }
+
+/* Does @r's table have a route of @live for @dst that its suppress_prefixlength lets through? */
+static bool live_table_takes(const struct state *live, const struct st_rule *r,
+			     const struct prefix *dst)
+{
+	const struct st_route *rt;
+
+	if (r->action != RULE_TO_TABLE)
+		return true;
+	rt = table_lookup(live, r->table, dst);
+	return rt && rt->type != ROUTE_THROW &&
+	       (r->suppress_prefixlen < 0 || rt->dst.len > r->suppress_prefixlen);
+}
+
+const struct st_rule *explain_foreign_first(const struct state *live, const struct packet *pk,
+					    uint32_t mark, uint32_t prio, uint8_t protocol)
+{
+	const struct st_rule *first = NULL;
+
+	vec_foreach(r, &live->rules)
+	{
+		/* Priority 0 is the kernel's local table: this host's own addresses alone. */
+		if (r->protocol == protocol || !r->priority || r->priority >= prio ||
+		    (first && r->priority >= first->priority) || !rule_selects(r, pk, mark) ||
+		    !live_table_takes(live, r, &pk->to))
+			continue;
+		first = r;
+	}
+	return first;
+}

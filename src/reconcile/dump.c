@@ -103,6 +103,8 @@ int reconcile_dump_kinds(struct reconcile *r, struct state *live, unsigned kinds
 	if (!err && any(kinds, OBJ_SYSCTL, OBJ_DNS))
 		err = saved_load(live);
 	err = finish_wg_reads(&wg, live, err);
+	if (!err && read_wg)
+		err = saved_endpoints_load(live);
 	if (!err)
 		state_sort(live);
 	return err;

@@ -122,6 +122,16 @@ static const char *wg_ifname(const struct op *op)
 	return NULL;
 }
 
+/* A link gone takes its peers with it, and the endpoints recorded for them. */
+static int forget_endpoints(struct run *x, const struct op *op)
+{
+	int err = saved_endpoints_forget(((const struct st_link *)op->obj)->name);
+
+	if (err)
+		fail(x, op, err, "cannot forget its peers' endpoints");
+	return err;
+}
+
 /* Consecutive address, route, rule and link-setting ops go to the kernel in one batch. */
 static int exec_kernel(struct run *x, const struct op *ops, size_t n)
 {
@@ -141,6 +151,8 @@ static int exec_kernel(struct run *x, const struct op *ops, size_t n)
 		log_op(x, &ops[i]);
 		if (remember(x, &ops[i]))
 			ret = -ENOMEM;
+		else if (ops[i].type == OBJ_LINK && ops[i].kind == OP_DEL)
+			ret = forget_endpoints(x, &ops[i]) ?: ret;
 	}
 	free(status);
 	return ret;
@@ -200,7 +212,10 @@ static int exec_wg(struct run *x, const struct op *ops, size_t n)
 		if (remember(x, &ops[i]))
 			return -ENOMEM;
 	}
-	return 0;
+	err = saved_endpoints_update(ops + first_peer, n - first_peer);
+	if (err)
+		fail(x, &ops[0], err, "cannot record the endpoints set");
+	return err;
 }
 
 static int exec_sysctl(struct run *x, const struct op *op)

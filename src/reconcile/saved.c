@@ -176,17 +176,12 @@ static bool empty(json_t *root)
 	return true;
 }
 
-static int update(const char *sec, const char *key, json_t *value)
+/* Store @root, and drop it. */
+static int commit(json_t *root)
 {
-	json_t *root = load_json();
-	json_t *s = section(root, sec);
 	char path[128];
 	int err;
 
-	if (value)
-		json_object_set_new(s, key, value);
-	else
-		json_object_del(s, key);
 	/* Nothing left to restore: no file left behind either. */
 	if (empty(root) && !saved_path(path, sizeof(path))) {
 		json_decref(root);
@@ -195,6 +190,18 @@ static int update(const char *sec, const char *key, json_t *value)
 	err = store_json(root);
 	json_decref(root);
 	return err;
+}
+
+static int update(const char *sec, const char *key, json_t *value)
+{
+	json_t *root = load_json();
+	json_t *s = section(root, sec);
+
+	if (value)
+		json_object_set_new(s, key, value);
+	else
+		json_object_del(s, key);
+	return commit(root);
 }
 
 int saved_sysctl_set(const char *path, const char *original)
@@ -230,4 +237,72 @@ int saved_dns_set(const struct st_dns *d)
 int saved_dns_forget(const char *ifname)
 {
 	return update("dns", ifname, NULL);
+}
+
+int saved_endpoints_load(struct state *live)
+{
+	json_t *root = load_json(), *ifaces = json_object_get(root, "endpoints");
+	char key[ST_KEY_B64_LEN];
+	int err = 0;
+
+	vec_foreach(p, &live->wgpeers) {
+		json_t *dev = json_object_get(ifaces, p->ifname), *e;
+
+		/* Most devices have no record: spare 10,000 peers their keys' encoding. */
+		if (!dev)
+			continue;
+		e = json_object_get(dev, st_key_format(&p->public_key, key));
+		if (!json_is_string(e))
+			continue;
+		p->endpoint_set = arena_strdup(&live->arena, json_string_value(e));
+		if (!p->endpoint_set) {
+			err = -ENOMEM;
+			break;
+		}
+	}
+	json_decref(root);
+	return err;
+}
+
+int saved_endpoints_update(const struct op *ops, size_t n)
+{
+	json_t *root = load_json(), *ifaces = section(root, "endpoints");
+	char key[ST_KEY_B64_LEN], ep[ST_ENDPOINT_STRLEN];
+	bool changed = false;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		const struct st_wgpeer *p = ops[i].obj;
+		json_t *peers;
+
+		if (ops[i].type != OBJ_WGPEER || (ops[i].kind != OP_DEL && !p->endpoint.family))
+			continue; /* no endpoint set: the one recorded stays what wgpolicy set */
+		peers = section(ifaces, p->ifname);
+		st_key_format(&p->public_key, key);
+		if (ops[i].kind == OP_DEL)
+			json_object_del(peers, key);
+		else
+			json_object_set_new(peers, key,
+					    json_string(st_endpoint_format(&p->endpoint, ep)));
+		if (!json_object_size(peers))
+			json_object_del(ifaces, p->ifname);
+		changed = true;
+	}
+	if (!changed) {
+		json_decref(root);
+		return 0;
+	}
+	return commit(root);
+}
+
+int saved_endpoints_forget(const char *ifname)
+{
+	json_t *root = load_json();
+
+	if (!json_object_get(json_object_get(root, "endpoints"), ifname)) {
+		json_decref(root);
+		return 0;
+	}
+	json_object_del(section(root, "endpoints"), ifname);
+	return commit(root);
 }

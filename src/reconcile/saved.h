@@ -4,11 +4,14 @@
 
 /*
  * What the kernel cannot tell: the value a sysctl had before wgpolicy
- * changed it, and the resolver entries wgpolicy registered. Kept per network
+ * changed it, the resolver entries wgpolicy registered, and the endpoint it
+ * last set on each peer (to tell a peer that roamed from one whose
+ * configuration changed). Kept per network
  * namespace in /run/wgpolicy (tmpfs: it ends with the boot, as the state it
  * describes does).
  */
 
+#include "state/plan.h"
 #include "state/state.h"
 
 #define SAVED_DIR "/run/wgpolicy"
@@ -20,5 +23,11 @@ int saved_sysctl_set(const char *path, const char *original);
 int saved_sysctl_forget(const char *path);
 int saved_dns_set(const struct st_dns *d);
 int saved_dns_forget(const char *ifname);
+/* Give @live's peers the endpoints wgpolicy last set on them (st_wgpeer.endpoint_set). */
+int saved_endpoints_load(struct state *live);
+/* Record the endpoints that @n executed peer ops set; a removed peer's goes. */
+int saved_endpoints_update(const struct op *ops, size_t n);
+/* Forget the endpoints of @ifname's peers: the interface is gone. */
+int saved_endpoints_forget(const char *ifname);
 
 #endif

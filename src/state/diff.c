@@ -143,6 +143,18 @@ static int on_del(struct walk *w, enum obj_type t, const void *l)
 	return ret ?: push(w->p, OP_DEL, t, l, NULL);
 }
 
+/* A peer changed for another reason keeps the endpoint it roamed to: the change sets none. */
+static int push_roamed_peer(struct plan *p, const struct st_wgpeer *d, const struct st_wgpeer *l)
+{
+	struct st_wgpeer *keep = arena_alloc(&p->arena, sizeof(*keep));
+
+	if (!keep)
+		return -ENOMEM;
+	*keep = *d;
+	memset(&keep->endpoint, 0, sizeof(keep->endpoint));
+	return push(p, OP_CHANGE, OBJ_WGPEER, keep, l);
+}
+
 static int on_both(struct walk *w, enum obj_type t, const void *d, const void *l)
 {
 	const struct obj_ops *ops = &obj_ops[t];
@@ -156,6 +168,8 @@ static int on_both(struct walk *w, enum obj_type t, const void *d, const void *l
 	}
 	if (!ops->equal || ops->equal(d, l))
 		return 0;
+	if (t == OBJ_WGPEER && st_wgpeer_roamed(d, l))
+		return push_roamed_peer(w->p, d, l);
 	return push(w->p, OP_CHANGE, t, d, l);
 }
 

@@ -204,13 +204,34 @@ static bool same_endpoint(const struct st_endpoint *a, const struct st_endpoint 
 	       (a->family == b->family && a->port == b->port && !memcmp(a->addr, b->addr, 16));
 }
 
+/*
+ * WireGuard moves a peer's endpoint to wherever its authenticated packets come
+ * from (roaming). A live endpoint other than the one wgpolicy set, while the
+ * configuration still asks for that one, is such a move: setting it back
+ * would send to where the peer no longer is. A new endpoint in the
+ * configuration (or a new address of its host name) is set again.
+ */
+bool st_wgpeer_roamed(const struct st_wgpeer *desired, const struct st_wgpeer *live)
+{
+	char buf[ST_ENDPOINT_STRLEN];
+
+	return live->endpoint_set && desired->endpoint.family &&
+	       !strcmp(st_endpoint_format(&desired->endpoint, buf), live->endpoint_set);
+}
+
+static bool endpoint_agrees(const struct st_wgpeer *a, const struct st_wgpeer *b)
+{
+	return same_endpoint(&a->endpoint, &b->endpoint) || st_wgpeer_roamed(a, b) ||
+	       st_wgpeer_roamed(b, a);
+}
+
 bool st_wgpeer_equal(const struct st_wgpeer *a, const struct st_wgpeer *b)
 {
 	uint32_t i;
 
 	if (st_wgpeer_key_cmp(a, b) || a->has_preshared_key != b->has_preshared_key ||
 	    (a->has_preshared_key && memcmp(&a->preshared_key, &b->preshared_key, ST_KEY_LEN)) ||
-	    !same_endpoint(&a->endpoint, &b->endpoint) || a->keepalive != b->keepalive ||
+	    !endpoint_agrees(a, b) || a->keepalive != b->keepalive ||
 	    a->n_allowed_ips != b->n_allowed_ips)
 		return false;
 	for (i = 0; i < a->n_allowed_ips; i++)

@@ -91,6 +91,7 @@ struct st_wgpeer {
 	int64_t last_handshake_sec;
 	uint64_t rx_bytes, tx_bytes;
 	const char *name; /* the config's Name, for display */
+	const char *endpoint_set; /* the endpoint wgpolicy last set, as formatted; NULL: unknown */
 };
 
 /* An interface address. Identity: (ifname, family, address, prefix length). */
@@ -267,6 +268,8 @@ int st_nft_key_cmp(const struct st_nft *a, const struct st_nft *b);
 bool st_link_equal(const struct st_link *a, const struct st_link *b);
 bool st_wgdev_equal(const struct st_wgdev *a, const struct st_wgdev *b);
 bool st_wgpeer_equal(const struct st_wgpeer *a, const struct st_wgpeer *b);
+/* Has @live's peer roamed away from the endpoint @desired asks for, which wgpolicy set? */
+bool st_wgpeer_roamed(const struct st_wgpeer *desired, const struct st_wgpeer *live);
 bool st_route_equal(const struct st_route *a, const struct st_route *b);
 bool st_sysctl_equal(const struct st_sysctl *a, const struct st_sysctl *b);
 bool st_dns_equal(const struct st_dns *a, const struct st_dns *b);

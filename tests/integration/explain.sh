@@ -59,7 +59,7 @@ print("" if v is None else str(v).lower() if isinstance(v, bool) else v)' "$1"
 }
 
 # Where each way out is counted: tunnel A at vpn0, B at vpn1, up0 at inet from the uplink.
-for n in 11 12 13 14 15 21 22 23 50; do
+for n in 11 12 13 14 15 16 21 22 23 50; do
 	count "$VPN0" "a$n" iifname "$S0" ip daddr "203.0.113.$n"
 	count "$VPN1" "b$n" iifname "$S1" ip daddr "203.0.113.$n"
 	count "$INET" "up$n" iifname gw ip saddr 198.51.100.2 ip daddr "203.0.113.$n"
@@ -87,6 +87,15 @@ goes() {
 		read -r ns name <<<"$(counter_of "$other" "$n")"
 		unseen "$desc: nothing by $other" "$ns" "$name"
 	done
+}
+
+# held DESC N: lan1's flow to 203.0.113.N does not get through, and leaves neither in clear
+# by the uplink nor by tunnel A.
+held() {
+	run probe "$LAN1" -- tcp "203.0.113.$2" 80
+	is "$([ "$status" -ne 0 ] && echo refused)" refused "$1: lan1's flow does not get through"
+	unseen "$1: nothing left in clear" "$INET" "up$2"
+	unseen "$1: nothing reached vpn0" "$VPN0" "a$2"
 }
 
 gw_wgpolicy apply
@@ -156,10 +165,7 @@ is "$(field verdict.leak_guard_drops)" true "rule deleted: the leak guard drops 
 like "$(field verdict.hint)" "wgpolicy plan" "rule deleted: the hint names wgpolicy plan"
 run nsx "$GW" "$W" explain -C "$CONF" to 203.0.113.13 from 10.0.1.2 iif lan1
 like "$stdout" "verdict: DISAGREE" "rule deleted: the text says DISAGREE"
-run probe "$LAN1" -- tcp 203.0.113.13 80
-is "$([ "$status" -ne 0 ] && echo refused)" refused "rule deleted: lan1's flow does not get through"
-unseen "rule deleted: nothing reached vpn0 or the uplink" "$VPN0" a13
-unseen "rule deleted: nothing left in clear" "$INET" up13
+held "rule deleted" 13
 
 gw_wgpolicy apply "apply puts the rule back"
 explain to 203.0.113.14 from 10.0.1.2 iif lan1 ipproto tcp dport 80
@@ -167,15 +173,28 @@ is "$(field verdict.agree)" true "after apply: the kernel agrees again"
 echoes "after apply: a real flow" "$LAN1" 203.0.113.14 80
 goes "after apply" 14 "$A"
 
+# A rule of another program in front of office's: explain names it, and the leak guard holds.
+pp "$GW" ip rule add pref 500 from 10.0.1.0/24 lookup main
+explain to 203.0.113.16 from 10.0.1.2 iif lan1 ipproto tcp dport 80
+is "$(field verdict.agree)" false "foreign rule: the kernel disagrees"
+foreign="from 10.0.1.0/24 table main pref 500 proto 0"
+is "$(field verdict.foreign_rule)" "$foreign" "foreign rule: named"
+like "$(field verdict.hint)" "takes it first: move it after wgpolicy's rules" \
+	"foreign rule: the hint says what to do"
+run nsx "$GW" "$W" explain -C "$CONF" to 203.0.113.16 from 10.0.1.2 iif lan1
+like "$stdout" "rule '$foreign' is not wgpolicy's" "foreign rule: the text names it"
+held "foreign rule" 16
+explain to 203.0.113.16 from 10.0.2.2 iif lan2 ipproto tcp dport 80
+is "$(field verdict.foreign_rule)" "" "foreign rule: lan2's packet is not its"
+pp "$GW" ip rule del pref 500
+
 # The kill switch: tunnel A gone, office's traffic is refused rather than sent out of up0.
 pp "$GW" ip link del "$A"
 explain to 203.0.113.15 from 10.0.1.2 iif lan1 ipproto tcp dport 80
 is "$status" 0 "tunnel gone: still explained"
 like "$(field kernel.error)" "unreachable route" "tunnel gone: the kernel refuses it"
 is "$(field verdict.kill_switch_holds)" true "tunnel gone: the kill switch holds"
-run probe "$LAN1" -- tcp 203.0.113.15 80
-is "$([ "$status" -ne 0 ] && echo refused)" refused "tunnel gone: lan1's flow does not get through"
-unseen "tunnel gone: nothing in clear on the uplink" "$INET" up15
+held "tunnel gone" 15
 
 # Failover as the daemon sees it: corp goes by A, or by B while A's server does not answer.
 printf 'Probe = 10.8.0.1\n' >>"$CONF/$A.conf"

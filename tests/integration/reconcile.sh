@@ -69,6 +69,13 @@ is "$stdout" "" "plan right after apply prints nothing"
 run nsx "$cl" "$W" apply -C "$TMP/cl"
 is "$status" 0 "second apply succeeds"
 like "$stderr" "nothing to change" "second apply changes nothing"
+run nsx "$cl" "$W" plan -C "$TMP/cl" "$A"
+is "$status" 0 "plan of one interface: nothing to do (exit 0)"
+for cmd in plan up; do
+	run nsx "$cl" "$W" "$cmd" -C "$TMP/cl" nosuch0
+	is "$status" 1 "$cmd of an interface the configuration does not have: exit 1"
+	like "$stderr" "no interface nosuch0 in the configuration" "$cmd says so"
+done
 
 hs_before=$(nsx "$cl" wg show "$A" latest-handshakes | awk -v k="$srv_pub" '$1 == k {print $2}')
 ok "the real peer has a handshake" test "${hs_before:-0}" -gt 0

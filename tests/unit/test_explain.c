@@ -440,6 +440,10 @@ static void kernel_answers_compared(void **unused)
 	assert_non_null(strstr(why, "another interface"));
 	k.error = -ENETUNREACH;
 	assert_int_equal(explain_agree(&sim, &k, &why), DISAGREE);
+	/* iif names no interface here (a typo): the kernel cannot say, it does not disagree. */
+	k.error = -ENODEV;
+	assert_int_equal(explain_agree(&sim, &k, &why), UNDECIDED);
+	assert_non_null(strstr(why, "no interface"));
 	/* No policy: the main table in both. */
 	simulate(&fx, "to 198.51.100.7 from 10.0.2.7 iif lan2", &sim);
 	k = (struct kernel_route){.table = RT_TABLE_MAIN_ID, .dev = "eth0"};

@@ -1,5 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* The names of wgpolicy's nftables tables: made from an interface, and read back from nft. */
+/*
+ * The names of wgpolicy's nftables tables: made from an interface, and read back from nft.
+ * A peer that roamed: its endpoint is left where WireGuard moved it.
+ */
 #include <stdarg.h>
 #include <setjmp.h>
 #include <stddef.h>
@@ -9,6 +12,7 @@
 #include <cmocka.h>
 
 #include "state/state.h"
+#include "testenv.h"
 
 #define N(a) (sizeof(a) / sizeof(*(a)))
 
@@ -49,11 +53,55 @@ static void other_tables_are_not_ours(void **state)
 		assert_false(st_nft_parse_name(foreign[i], ifname));
 }
 
+/* A state of one peer of wg0 at 192.0.2.@host:51820, with @keepalive and @set recorded. */
+static struct state *one_peer(uint8_t host, uint16_t keepalive, const char *set)
+{
+	struct st_wgpeer peer = { .ifname = "wg0", .keepalive = keepalive, .endpoint_set = set };
+	struct state *s = state_new();
+	struct st_wgpeer *p = vec_push(&s->arena, &s->wgpeers);
+
+	memset(peer.public_key.b, 7, sizeof(peer.public_key.b));
+	peer.endpoint = (struct st_endpoint){ .family = FAMILY_V4, .addr = { 192, 0, 2, host },
+					      .port = 51820 };
+	assert_non_null(p);
+	*p = peer;
+	return s;
+}
+
+static void roamed_peer_keeps_its_endpoint(void **state)
+{
+	static const char *const key = "BwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwc=";
+	struct state *want = one_peer(2, 0, NULL), *want_ka = one_peer(2, 25, NULL);
+	struct state *roamed = one_peer(3, 0, "192.0.2.2:51820");
+	struct state *unknown = one_peer(3, 0, NULL), *moved = one_peer(3, 0, "192.0.2.9:51820");
+	char text[1024], line[256];
+
+	(void)state;
+	/* Set 192.0.2.2, roamed to 192.0.2.3: nothing to do. */
+	plan_lines(roamed, want, -1, text, sizeof(text));
+	assert_string_equal(text, "");
+	/* Changed for its keepalive: set without an endpoint, so it stays at 192.0.2.3. */
+	plan_lines(roamed, want_ka, -1, text, sizeof(text));
+	snprintf(line, sizeof(line), "wg set wg0 peer %s persistent-keepalive 25 allowed-ips \n",
+		 key);
+	assert_string_equal(text, line);
+	/* No record (set by an older wgpolicy, or by hand), or another one: the configured one. */
+	snprintf(line, sizeof(line), "wg set wg0 peer %s endpoint 192.0.2.2:51820 %s\n", key,
+		 "persistent-keepalive off allowed-ips ");
+	plan_lines(unknown, want, -1, text, sizeof(text));
+	assert_string_equal(text, line);
+	plan_lines(moved, want, -1, text, sizeof(text));
+	assert_string_equal(text, line);
+	state_free(want), state_free(want_ka), state_free(roamed), state_free(unknown);
+	state_free(moved);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(names_round_trip),
 		cmocka_unit_test(other_tables_are_not_ours),
+		cmocka_unit_test(roamed_peer_keeps_its_endpoint),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

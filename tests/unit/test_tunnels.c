@@ -5,7 +5,8 @@
  * point link, by the device; an Ethernet-like link without a gateway, no way
  * at all (unreachable, and a warning), never a device route that would ask
  * the local network for the endpoint. And going down, it loses its peers
- * before the rule that sends its packets to eth1 goes.
+ * before the rule that sends its packets to eth1 goes. A tunnel's own fwmark (one its file
+ * sets, a full tunnel's) is never the mark of another tunnel or of a policy.
  */
 #include <stdarg.h>
 #include <setjmp.h>
@@ -22,14 +23,6 @@ static const char pinned[] =
 	"Underlay = eth1\n"
 	"[Peer]\nPublicKey = 8GNJNFvZust1HJW+ALrd+jEP/RhrjHTVDNsfgyvscWY=\n"
 	"Endpoint = 203.0.113.10:51820\nAllowedIPs = 0.0.0.0/0\n";
-
-static bool owned(void *ctx, enum obj_type t, const void *obj)
-{
-	(void)ctx;
-	(void)t;
-	(void)obj;
-	return true;
-}
 
 /* Compile the pinned tunnel with eth1 as @p2p and @gw4 say; *@warnings gets their number. */
 static struct state *compile_pinned(bool p2p, const char *gw4, size_t *warnings)
@@ -52,25 +45,6 @@ static struct state *compile_pinned(bool p2p, const char *gw4, size_t *warnings)
 	state_free(live);
 	conf_free(c);
 	return s;
-}
-
-/* The plan from @from to @to, one rendered op a line; only ops on @type unless it is -1. */
-static void plan_lines(const struct state *from, const struct state *to, int type, char *out,
-		       size_t len)
-{
-	struct plan p;
-	char line[OP_LINE_MAX];
-
-	out[0] = '\0';
-	plan_init(&p);
-	assert_int_equal(plan_build(&p, to, from, owned, NULL, NULL, NULL), 0);
-	vec_foreach(op, &p.ops) {
-		if (type >= 0 && op->type != (enum obj_type)type)
-			continue;
-		strncat(out, op_render(op, line, sizeof(line)), len - strlen(out) - 1);
-		strncat(out, "\n", len - strlen(out) - 1);
-	}
-	plan_free(&p);
 }
 
 static const struct {
@@ -134,11 +108,99 @@ static void peer_goes_before_the_rule(void **state)
 	state_free(none);
 }
 
+/* wg0 and wg1, each with @wg0_body or @wg1_body after its key, and @policy: compiled over @live. */
+static struct state *compile_two(const char *wg0_body, const char *wg1_body, const char *policy,
+				 const struct state *live)
+{
+	char wg0[512], wg1[512];
+	const char *peer = "[Peer]\nPublicKey = 8GNJNFvZust1HJW+ALrd+jEP/RhrjHTVDNsfgyvscWY=\n"
+			   "Endpoint = 203.0.113.10:51820\nAllowedIPs = 0.0.0.0/0\n";
+	struct conf_source srcs[3] = {
+		{ .path = "wg0.conf", .data = wg0 },
+		{ .path = "wg1.conf", .data = wg1 },
+		{ .path = "policy.conf", .data = policy, .len = strlen(policy) },
+	};
+	struct state *s = state_new();
+	struct test_facts tf;
+	struct conf *c;
+	struct diags d;
+
+	snprintf(wg0, sizeof(wg0), "[Interface]\nPrivateKey = %s\n%s%s",
+		 "YHc5sW8SCn+NXFbEVgR6gr9B5jVz3X5VkYTU4t6uHXs=", wg0_body, peer);
+	snprintf(wg1, sizeof(wg1), "[Interface]\nPrivateKey = %s\n%s%s",
+		 "2NTFlSfX7F5u0lTYmnHN7DyyTOLcJfsz/VlpAe6K10A=", wg1_body, peer);
+	srcs[0].len = strlen(wg0);
+	srcs[1].len = strlen(wg1);
+	c = parse_sources(srcs, 3);
+	diags_init(&d, &s->arena);
+	assert_int_equal(compile_state(c, test_facts(&tf, c, live), s, &d), 0);
+	if (d.errors)
+		fail_msg("compile: %zu errors", d.errors);
+	test_facts_free(&tf);
+	conf_free(c);
+	return s;
+}
+
+static uint32_t fwmark_of(const struct state *s, const char *ifname)
+{
+	vec_foreach(d, &s->wgdevs)
+		if (!strcmp(d->ifname, ifname))
+			return d->fwmark;
+	fail_msg("no device %s", ifname);
+	return 0;
+}
+
+/* No rule matches @mark under the policies' mask but the tunnel's own: fwmark @mark lookup main. */
+static void mark_is_the_tunnels_alone(const struct state *s, uint32_t mark)
+{
+	vec_foreach(r, &s->rules)
+		if (r->fwmark && (r->fwmark & (r->fwmask ? r->fwmask : ~0u) & 0xff000000) ==
+					 (mark & 0xff000000) &&
+		    !(r->fwmark == mark && r->table == RT_TABLE_MAIN_ID))
+			fail_msg("rule pref %u fwmark 0x%x/0x%x takes the tunnel's packets",
+				 r->priority, r->fwmark, r->fwmask);
+}
+
+static void marks_pass_a_files_fwmark_by(void **state)
+{
+	/* wg1 sets the mark space's first value; tunnel marks and a group's mark come after it. */
+	struct state *s = compile_two("Table = off\n", "Table = off\nFwMark = 0x1000000\n",
+				      "[Policy office]\nFrom = 10.0.1.0/24\nVia = wg0\n"
+				      "[Policy staff]\nGroup = staff\nVia = wg0\n", NULL);
+
+	(void)state;
+	assert_int_equal(fwmark_of(s, "wg1"), 0x1000000);
+	assert_int_not_equal(fwmark_of(s, "wg0"), 0x1000000);
+	mark_is_the_tunnels_alone(s, 0x1000000);
+	mark_is_the_tunnels_alone(s, fwmark_of(s, "wg0"));
+	state_free(s);
+}
+
+static void full_tunnel_drops_its_policy_mark(void **state)
+{
+	/* wg0 was the policies' tunnel, with their first mark; now it is a full tunnel too. */
+	struct state *live = state_new(), *s;
+	struct st_wgdev *had = vec_push(&live->arena, &live->wgdevs);
+
+	(void)state;
+	assert_non_null(had);
+	*had = (struct st_wgdev){ .ifname = "wg0", .fwmark = 0x1000000 };
+	s = compile_two("", "Table = off\n", "[Policy office]\nFrom = 10.0.1.0/24\nVia = wg0\n",
+			live);
+	assert_int_equal(fwmark_of(s, "wg0"), 51820);
+	assert_int_not_equal(fwmark_of(s, "wg1"), 51820);
+	mark_is_the_tunnels_alone(s, fwmark_of(s, "wg1"));
+	state_free(s);
+	state_free(live);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(uplink_ways),
 		cmocka_unit_test(peer_goes_before_the_rule),
+		cmocka_unit_test(marks_pass_a_files_fwmark_by),
+		cmocka_unit_test(full_tunnel_drops_its_policy_mark),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -14,6 +14,7 @@
 
 #include "load/load.h"
 #include "compile/compile.h"
+#include "state/plan.h"
 
 static int lookup(const char *name, uint32_t *id, const char *const *names, const uint32_t *ids,
 		  size_t n)
@@ -195,4 +196,28 @@ struct conf *parse_sources(const struct conf_source *srcs, size_t n)
 		dump_diags(c);
 	assert_int_equal(c->diags.errors, 0);
 	return c;
+}
+
+static bool owned_all(void *ctx, enum obj_type t, const void *obj)
+{
+	(void)ctx, (void)t, (void)obj;
+	return true;
+}
+
+void plan_lines(const struct state *from, const struct state *to, int type, char *out,
+		size_t len)
+{
+	char line[OP_LINE_MAX];
+	struct plan p;
+
+	out[0] = '\0';
+	plan_init(&p);
+	assert_int_equal(plan_build(&p, to, from, owned_all, NULL, NULL, NULL), 0);
+	vec_foreach(op, &p.ops) {
+		if (type >= 0 && op->type != (enum obj_type)type)
+			continue;
+		strncat(out, op_render(op, line, sizeof(line)), len - strlen(out) - 1);
+		strncat(out, "\n", len - strlen(out) - 1);
+	}
+	plan_free(&p);
 }

@@ -39,5 +39,11 @@ void test_facts_free(struct test_facts *tf);
  * must be NULL (accepted); else @got must contain @want. A failure names @input.
  */
 void assert_verdict(const char *input, const char *got, const char *want);
+/*
+ * The plan from @from to @to, everything owned, one rendered op a line in @out; only the ops
+ * on @type unless it is -1.
+ */
+void plan_lines(const struct state *from, const struct state *to, int type, char *out,
+		size_t len);
 
 #endif
