@@ -297,6 +297,7 @@ static void compile_one(struct compile_ctx *ctx, struct pol_info *pi, uint32_t *
 {
 	const struct conf_policy *p = pi->p;
 	uint32_t table = RT_TABLE_MAIN_ID;
+	bool local;
 
 	/* Hash on the ports too, so that each flow stays on one tunnel of a balance. */
 	if (IS_SET(p->mode) && p->mode.v == MODE_BALANCE) {
@@ -308,8 +309,9 @@ static void compile_one(struct compile_ctx *ctx, struct pol_info *pi, uint32_t *
 		emit_table(ctx, p, pi->active, table, pi->fams);
 	}
 	pi->to_in_rules = table == RT_TABLE_MAIN_ID;
-	if (!policy_needs_marks(ctx, p, pi->fams, pi->to_in_rules)) {
-		if (p->from.n && !p->to.n && pi->tunnels)
+	local = p->from.n && !p->to.n && pi->tunnels;
+	if (!policy_needs_marks(ctx, p, pi->fams, pi->to_in_rules, local)) {
+		if (local)
 			compile_source_locality(ctx, p, pi->fams, pi->prio - 1);
 		compile_policy_rules(ctx, p, pi->fams, pi->prio, table);
 		return;

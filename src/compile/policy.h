@@ -20,11 +20,18 @@ void compile_policy_rules(struct compile_ctx *ctx, const struct conf_policy *p, 
 void compile_source_locality(struct compile_ctx *ctx, const struct conf_policy *p, unsigned fams,
 			     uint32_t prio);
 
-/* Beyond this many rules per policy, selectors are matched by nftables and one fwmark rule. */
-#define NATIVE_RULES_MAX 64
+/*
+ * Beyond this many rules per policy (its locality rules included),
+ * selectors are matched by nftables and one fwmark rule. Every packet walks
+ * the rules one by one, matching or not: each costs a forwarded packet about
+ * 0.8% of a router's rate here, about what the nftables lookup and the mark
+ * rule cost at 8 (bench/README.md).
+ */
+#define NATIVE_RULES_MAX 8
 
+/* Does @p need more than NATIVE_RULES_MAX rules? @locality: compile_source_locality's too. */
 bool policy_needs_marks(struct compile_ctx *ctx, const struct conf_policy *p, unsigned fams,
-			bool to_in_rules);
+			bool to_in_rules, bool locality);
 uint32_t policy_mark_mask(const struct conf *c);
 /*
  * Can conntrack tell @p's flows only by a mark on the connection? Their

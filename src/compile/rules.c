@@ -146,7 +146,7 @@ static void emit_combinations(struct compile_ctx *ctx, const struct dims *d, uin
 }
 
 bool policy_needs_marks(struct compile_ctx *ctx, const struct conf_policy *p, unsigned fams,
-			bool to_in_rules)
+			bool to_in_rules, bool locality)
 {
 	static const uint8_t families[] = { FAMILY_V4, FAMILY_V6 };
 	size_t i, total = 0;
@@ -159,7 +159,7 @@ bool policy_needs_marks(struct compile_ctx *ctx, const struct conf_policy *p, un
 		if (!(fams & fam_bit_of(families[i])))
 			continue;
 		set_dims(ctx, &d, p, families[i], to_in_rules);
-		total += policy_rule_count(&d);
+		total += policy_rule_count(&d) + (locality ? d.n[D_SRC] : 0);
 	}
 	return total > NATIVE_RULES_MAX;
 }

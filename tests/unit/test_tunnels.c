@@ -6,7 +6,9 @@
  * at all (unreachable, and a warning), never a device route that would ask
  * the local network for the endpoint. And going down, it loses its peers
  * before the rule that sends its packets to eth1 goes. A tunnel's own fwmark (one its file
- * sets, a full tunnel's) is never the mark of another tunnel or of a policy.
+ * sets, a full tunnel's) is never the mark of another tunnel or of a policy. A policy
+ * takes a mark (nftables and one fwmark rule) past NATIVE_RULES_MAX rules, its
+ * locality rules counted.
  */
 #include <stdarg.h>
 #include <setjmp.h>
@@ -194,10 +196,51 @@ static void full_tunnel_drops_its_policy_mark(void **state)
 	state_free(live);
 }
 
+/* Rules selecting by source, and rules by a policy's mark (not a tunnel's: those look up main). */
+static void count_rules(const struct state *s, size_t *by_source, size_t *by_mark)
+{
+	*by_source = *by_mark = 0;
+	vec_foreach(r, &s->rules) {
+		*by_source += r->src.len != 0;
+		*by_mark += r->fwmark && r->table != RT_TABLE_MAIN_ID;
+	}
+}
+
+static void sources_take_a_mark_past_the_native_limit(void **state)
+{
+	static const char four[] = "[Policy office]\nFrom = 10.0.1.0/24, 10.0.2.0/24, "
+				   "10.0.3.0/24, 10.0.4.0/24\nVia = wg0\nKillSwitch = routes\n";
+	static const char five[] = "[Policy office]\nFrom = 10.0.1.0/24, 10.0.2.0/24, "
+				   "10.0.3.0/24, 10.0.4.0/24, 10.0.5.0/24\nVia = wg0\n"
+				   "KillSwitch = routes\n";
+	struct state *s = compile_two("Table = off\n", "Table = off\n", four, NULL);
+	const char *marking = NULL;
+	size_t by_source, by_mark;
+
+	(void)state;
+	/* Four sources: four rules and four locality rules, eight: native. */
+	count_rules(s, &by_source, &by_mark);
+	assert_int_equal(by_source, 8);
+	assert_int_equal(by_mark, 0);
+	state_free(s);
+	s = compile_two("Table = off\n", "Table = off\n", five, NULL);
+	count_rules(s, &by_source, &by_mark);
+	assert_int_equal(by_source, 0);
+	assert_int_equal(by_mark, 1);
+	vec_foreach(t, &s->nft)
+		if (!strcmp(t->name, "inet wgpolicy"))
+			marking = t->ruleset;
+	assert_non_null(marking);
+	assert_non_null(strstr(marking, "ip saddr { 10.0.1.0/24, 10.0.2.0/24, 10.0.3.0/24, "
+					"10.0.4.0/24, 10.0.5.0/24 }"));
+	state_free(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(uplink_ways),
+		cmocka_unit_test(sources_take_a_mark_past_the_native_limit),
 		cmocka_unit_test(peer_goes_before_the_rule),
 		cmocka_unit_test(marks_pass_a_files_fwmark_by),
 		cmocka_unit_test(full_tunnel_drops_its_policy_mark),
