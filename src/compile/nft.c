@@ -286,9 +286,9 @@ static FILE *locality_chain(struct chains *ch, const struct conf_policy *p)
 }
 
 /*
- * A guarded policy's chain: its tunnels' own packets (by their marks),
- * loopback, neighbour discovery and what compile_source_locality keeps on
- * the LAN pass; the rest leaves by its tunnels or not at all.
+ * A guarded policy's chain: what leaves by its tunnels or loopback, the
+ * tunnels' own packets (by their marks), neighbour discovery and what
+ * compile_source_locality keeps on the LAN pass; the rest drops.
  */
 static void guard_chain(struct out *o, struct chains *ch, const struct pol_info *pi)
 {
@@ -296,11 +296,12 @@ static void guard_chain(struct out *o, struct chains *ch, const struct pol_info 
 	bool local = !pi->mark && pi->p->from.n && !pi->p->to.n;
 
 	fprintf(f, "\tchain guard%u {\n", pi->p->index);
-	tunnel_marks(o, f, "accept");
+	/* The interface first: the policy's packets leave by its tunnels, mostly. */
 	fprintf(f, "\t\toifname ");
 	tunnels(f, pi->p, "lo");
 	fprintf(f, " accept\n");
 	o->rules++;
+	tunnel_marks(o, f, "accept");
 	/*
 	 * Neighbour discovery never leaves its link and no route chose its
 	 * interface, but a router's NS and NA carry its address on that link,
