@@ -872,6 +872,39 @@ static void interface_names(void **state)
 			fail_msg("'%s' should be %s", cases[k].name, cases[k].valid ? "valid" : "invalid");
 }
 
+/* As wg setconf: a prefix goes to the last peer that lists it, at the place of that mention. */
+static void allowed_ips_last_mention_wins(void **state)
+{
+	struct conf *c = parse_text("/etc/wgpolicy/wg0.conf",
+				    "[Interface]\n"				  /* 1 */
+				    "DNS = 10.8.0.1\n"				  /* 2 */
+				    "[Peer]\n"					  /* 3 */
+				    "PublicKey = " PUB1 "\n"			  /* 4 */
+				    "AllowedIPs = 10.1.0.0/16, 0.0.0.0/0, ::/0\n" /* 5 */
+				    "AllowedIPs = 10.9.0.0/16, 10.1.2.3/16\n"	  /* 6 */
+				    "[Peer]\n"					  /* 7 */
+				    "PublicKey = " PUB2 "\n"			  /* 8 */
+				    "AllowedIPs = 0.0.0.0/0\n");		  /* 9 */
+	const struct conf_peer *a, *b;
+	const char *const want[] = {
+		"5:warning:AllowedIPs 0.0.0.0/0 is also the peer's at line 7",
+		"6:warning:AllowedIPs 10.1.0.0/16 is listed twice for this peer",
+		"6:warning:10.1.2.3/16 has host bits set",
+	};
+
+	(void)state;
+	assert_diags(c, want, N(want));
+	a = c->ifaces.v[0]->peers.v[0];
+	b = c->ifaces.v[0]->peers.v[1];
+	assert_int_equal(a->allowed_ips.n, 3);
+	assert_prefix(&a->allowed_ips.v[0].p, "::/0");
+	assert_prefix(&a->allowed_ips.v[1].p, "10.9.0.0/16");
+	assert_prefix(&a->allowed_ips.v[2].p, "10.1.2.3/16");
+	assert_int_equal(b->allowed_ips.n, 1);
+	assert_prefix(&b->allowed_ips.v[0].p, "0.0.0.0/0");
+	conf_free(c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -892,6 +925,7 @@ int main(void)
 		cmocka_unit_test(secrets_never_echoed),
 		cmocka_unit_test(peer_before_interface),
 		cmocka_unit_test(interface_names),
+		cmocka_unit_test(allowed_ips_last_mention_wins),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
