@@ -165,7 +165,8 @@ static void emit_dns(struct compile_ctx *ctx, const struct conf_iface *iface)
 	const char **search;
 	size_t i;
 
-	if (!iface->dns.n && !iface->dns_search.n)
+	/* wg-quick registers nothing without a server: search domains alone stay unset. */
+	if (!iface->dns.n)
 		return;
 	d = EMIT(ctx, dns);
 	if (!d)
