@@ -268,7 +268,7 @@ static void tables(void **state)
 		{ "Table = default", TABLE_ID, 253 }, { "Table = custom", TABLE_ID, 100 },
 		{ "Table = vpn", TABLE_ID, 200 }, { "Table = nosuch", .bad = true },
 		{ "Table = MAIN", .bad = true }, { "Table = 0", .bad = true },
-		{ "Table = -1", .bad = true },	 { "Table =", .bad = true },
+		{ "Table = -1", .bad = true },
 	};
 	size_t k;
 
@@ -905,6 +905,31 @@ static void allowed_ips_last_mention_wins(void **state)
 	conf_free(c);
 }
 
+/* wg-quick takes an empty MTU or Table for one not given (a line above it too), runs an empty hook. */
+static void empty_values_as_wg_quick(void **state)
+{
+	struct conf *c = parse_text("/etc/wgpolicy/wg0.conf",
+				    "[Interface]\n" /* 1 */
+				    "MTU = 1300\n"  /* 2 */
+				    "Table = 1234\n" /* 3 */
+				    "MTU =\n"	    /* 4 */
+				    "Table =\n"	    /* 5 */
+				    "PostUp =\n");   /* 6 */
+	const struct conf_iface *i = c->ifaces.v[0];
+	const char *const want[] = {
+		"4:warning:empty MTU: taken as not given, as wg-quick takes it",
+		"5:warning:empty Table: taken as not given",
+		"6:warning:empty PostUp: there is nothing to run",
+	};
+
+	(void)state;
+	assert_diags(c, want, N(want));
+	assert_false(IS_SET(i->mtu));
+	assert_false(IS_SET(i->table));
+	assert_int_equal(i->post_up.n, 0);
+	conf_free(c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -926,6 +951,7 @@ int main(void)
 		cmocka_unit_test(peer_before_interface),
 		cmocka_unit_test(interface_names),
 		cmocka_unit_test(allowed_ips_last_mention_wins),
+		cmocka_unit_test(empty_values_as_wg_quick),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
