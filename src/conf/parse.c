@@ -269,7 +269,8 @@ static int open_interface(struct parse_ctx *ctx, struct loc loc)
 	/* A [Peer] above may have made the interface already: check it here all the same. */
 	OOM_IF_NULL(file_iface(ctx, loc));
 	ctx->iface->loc = loc;
-	if (!conf_valid_ifname(ctx->iface->name))
+	/* wg-quick's rule: the file is the interface's name followed by .conf (wg0.conf.bak is not). */
+	if (!conf_valid_ifname(ctx->iface->name) || !strcmp(ctx->iface->name, file_base(ctx->file)))
 		conf_error(ctx->d, loc,
 			   "file name '%s' does not make a valid interface name: it must be 1-15 "
 			   "characters of a-z A-Z 0-9 _ = + . - followed by .conf",

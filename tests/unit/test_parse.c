@@ -930,6 +930,30 @@ static void empty_values_as_wg_quick(void **state)
 	conf_free(c);
 }
 
+/* As wg-quick: an interface's file is its name followed by .conf, nothing after. */
+static void interface_file_names(void **state)
+{
+	static const struct {
+		const char *path;
+		bool valid;
+	} cases[] = {
+		{ "/etc/wireguard/wg0.conf", true },	 { "wg.home.conf", true },
+		{ "/etc/wireguard/wg0.conf.bak", false }, { "/etc/wireguard/wg0", false },
+		{ "/etc/wireguard/.conf", false },	 { "/tmp/toolonginterface.conf", false },
+	};
+	size_t k;
+
+	(void)state;
+	for (k = 0; k < N(cases); k++) {
+		struct conf *c = parse_text(cases[k].path, "[Interface]\n");
+
+		if (count_diags(c, SEV_ERROR, "does not make a valid interface name") !=
+		    !cases[k].valid)
+			fail_msg("%s should be %s", cases[k].path, cases[k].valid ? "valid" : "refused");
+		conf_free(c);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -952,6 +976,7 @@ int main(void)
 		cmocka_unit_test(interface_names),
 		cmocka_unit_test(allowed_ips_last_mention_wins),
 		cmocka_unit_test(empty_values_as_wg_quick),
+		cmocka_unit_test(interface_file_names),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
