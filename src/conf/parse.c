@@ -424,6 +424,32 @@ static void note_errors(struct parse_ctx *ctx, size_t before)
 		ctx->set->had_errors = true;
 }
 
+/*
+ * wg setconf, which reads wg-quick's [Interface] and [Peer] lines, drops every blank of a
+ * line first, so "Allowed IPs", as WireGuard's apps label the field, is AllowedIPs to it.
+ * wg-quick's own keys (Address, DNS, ...) are matched whole, so they are not.
+ */
+static const struct key_def *find_wg_key_with_blanks(const struct section_def *sec,
+						     const char *name)
+{
+	static const char *const wg_keys[] = { "PrivateKey",   "ListenPort", "FwMark",
+					       "PublicKey",    "PresharedKey", "AllowedIPs",
+					       "Endpoint",     "PersistentKeepalive" };
+	char joined[33]; /* plausible_key_name allows 32 characters */
+	size_t n = 0, i;
+
+	if (sec->kind != SEC_INTERFACE && sec->kind != SEC_PEER)
+		return NULL;
+	for (; *name && n < sizeof(joined) - 1; name++)
+		if (*name != ' ' && *name != '\t')
+			joined[n++] = *name;
+	joined[n] = '\0';
+	for (i = 0; i < sizeof(wg_keys) / sizeof(*wg_keys); i++)
+		if (!strcasecmp(joined, wg_keys[i]))
+			return find_key(sec->keys, wg_keys[i]);
+	return NULL;
+}
+
 static int on_key(struct parse_ctx *ctx, const struct conf_line *line)
 {
 	const struct section_def *sec = current_section(ctx);
@@ -442,6 +468,9 @@ static int on_key(struct parse_ctx *ctx, const struct conf_line *line)
 		return 0;
 	}
 	key = find_key(sec->keys, line->key);
+	if (!key && (key = find_wg_key_with_blanks(sec, line->key)))
+		conf_warn(ctx->d, line->loc, "'%s' is read as %s, as wg reads it: write %s",
+			  line->key, key->name, key->name);
 	if (!key) {
 		unknown_key(ctx, sec, line->key, line->loc);
 		return 0;
