@@ -290,8 +290,13 @@ static int allowed_ip_item(struct parse_ctx *ctx, char *item, struct loc loc, vo
 
 static int key_allowed_ips(struct parse_ctx *ctx, char *value, struct loc loc)
 {
-	if (!*value) /* as in wg: no addresses */
+	/* A peer without AllowedIPs is fine; wg setconf, under wg-quick, refuses the empty line. */
+	if (!*value) {
+		conf_warn(ctx->d, loc,
+			  "empty AllowedIPs: nothing is added to the peer's (wg-quick refuses "
+			  "this line; leave it out)");
 		return 0;
+	}
 	return parse_list(ctx, value, loc, false, allowed_ip_item, NULL);
 }
 

@@ -203,7 +203,7 @@ static void lists_accumulate(void **state)
 				   "[Peer]\n"
 				   "PublicKey = " PUB1 "\n"
 				   "AllowedIPs = 10.0.0.0/24, 10.0.1.0/24\n"
-				   "AllowedIPs =\n"
+				   "# AllowedIPs = 10.9.0.0/16 is a comment\n"
 				   "AllowedIPs = fd00::/64\n"
 				   "AllowedIPs = 192.168.0.0/16,172.16.0.0/12\n";
 	static const struct {
