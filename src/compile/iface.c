@@ -135,16 +135,18 @@ static void emit_peer(struct compile_ctx *ctx, const struct conf_iface *iface,
 	p->keepalive = IS_SET(peer->keepalive) ? (uint16_t)peer->keepalive.v : 0;
 	p->name = IS_SET(peer->name) ? peer->name.v : NULL;
 	set_endpoint(ctx, peer, p);
-	p->allowed_ips = arena_alloc(&ctx->out->arena, sizeof(*p->allowed_ips) * (n + 1));
+	p->allowed_ips = arena_alloc(&ctx->out->arena, sizeof(*p->allowed_ips) * (2 * n + 1));
 	if (!p->allowed_ips) {
 		ctx->err = -ENOMEM;
 		return;
 	}
 	/* The kernel keeps AllowedIPs masked; compare as it will show them. */
 	for (i = 0; i < n; i++)
-		p->allowed_ips[i] = prefix_network(&peer->allowed_ips.v[i].p);
+		p->allowed_ips[n + i] = prefix_network(&peer->allowed_ips.v[i].p);
+	memcpy(p->allowed_ips, p->allowed_ips + n, sizeof(*p->allowed_ips) * n);
 	qsort(p->allowed_ips, n, sizeof(*p->allowed_ips), cmp_prefix);
 	p->n_allowed_ips = n;
+	p->allowed_ips_order = p->allowed_ips + n;
 }
 
 static void emit_addrs(struct compile_ctx *ctx, const struct conf_iface *iface)
@@ -165,7 +167,8 @@ static void emit_dns(struct compile_ctx *ctx, const struct conf_iface *iface)
 	const char **search;
 	size_t i;
 
-	if (!iface->dns.n && !iface->dns_search.n)
+	/* wg-quick registers nothing without a server: search domains alone stay unset. */
+	if (!iface->dns.n)
 		return;
 	d = EMIT(ctx, dns);
 	if (!d)

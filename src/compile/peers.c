@@ -65,6 +65,7 @@ static void move(struct compile_ctx *ctx, struct st_wgpeer *sp, const struct des
 		if (prefix_cmp(&v[i], &v[sp->n_allowed_ips - 1]))
 			v[sp->n_allowed_ips++] = v[i];
 	sp->allowed_ips = v;
+	sp->allowed_ips_order = NULL; /* moved about: wg-quick knows no such order */
 }
 
 static bool has_peer_targets(const struct conf_policy *p)

@@ -74,11 +74,14 @@ static void put_lines(FILE *f, const char *key, const struct lstr *v, size_t n)
 		fprintf(f, "%s = %s\n", key, v[i].s);
 }
 
-static void put_dns(FILE *f, const struct st_dns *d)
+static void put_dns(FILE *f, const struct st_dns *d, const struct conf_iface *iface)
 {
 	char buf[PREFIX_STRLEN];
 	uint32_t i;
 
+	/* Search domains without a server were never registered (as by wg-quick): the file's stay. */
+	if (!d)
+		put_lines(f, "DNS", iface->dns_search.v, iface->dns_search.n);
 	for (i = 0; d && i < d->n_servers; i++)
 		fprintf(f, "DNS = %s\n", prefix_format(&d->servers[i], buf, false));
 	for (i = 0; d && i < d->n_search; i++)
@@ -136,7 +139,7 @@ static void put_interface(FILE *f, const struct conf_iface *iface, const struct 
 	vec_foreach(a, &live->addrs)
 		if (!strcmp(a->ifname, iface->name))
 			fprintf(f, "Address = %s\n", prefix_format(&a->addr, buf, true));
-	put_dns(f, live_dns(live, iface->name));
+	put_dns(f, live_dns(live, iface->name), iface);
 	put_settings(f, iface, live_link(live, iface->name));
 	if (dev)
 		put_device(f, dev, IS_SET(iface->fwmark) || full_tunnel(iface, live));

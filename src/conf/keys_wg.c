@@ -99,10 +99,20 @@ static int key_dns(struct parse_ctx *ctx, char *value, struct loc loc)
 	return parse_list(ctx, value, loc, true, dns_item, NULL);
 }
 
+/* wg-quick takes an empty MTU or Table for one not given, an earlier line's value too. */
+static int unset_by_empty(struct parse_ctx *ctx, struct loc *opt, const char *key, struct loc loc)
+{
+	conf_warn(ctx->d, loc, "empty %s: taken as not given, as wg-quick takes it", key);
+	*opt = (struct loc){ 0 };
+	return 0;
+}
+
 static int key_mtu(struct parse_ctx *ctx, char *value, struct loc loc)
 {
 	struct mtu_sel mtu = { 0 };
 
+	if (!*value)
+		return unset_by_empty(ctx, &ctx->iface->mtu.loc, "MTU", loc);
 	if (!strcasecmp(value, "auto"))
 		mtu.is_auto = true;
 	else if (parse_uint(value, 68, 65535, &mtu.value))
@@ -136,6 +146,8 @@ static int key_table(struct parse_ctx *ctx, char *value, struct loc loc)
 {
 	struct table_sel t = { 0 };
 
+	if (!*value)
+		return unset_by_empty(ctx, &ctx->iface->table.loc, "Table", loc);
 	if (!strcasecmp(value, "off"))
 		t.kind = TABLE_OFF;
 	else if (!strcasecmp(value, "auto"))
@@ -151,10 +163,12 @@ static int key_table(struct parse_ctx *ctx, char *value, struct loc loc)
 	return 0;
 }
 
-static int add_hook(struct parse_ctx *ctx, void *vec_ptr, char *value, struct loc loc)
+static int add_hook(struct parse_ctx *ctx, void *vec_ptr, const char *key, char *value,
+		    struct loc loc)
 {
+	/* wg-quick runs an empty command, which does nothing. */
 	if (!*value) {
-		conf_error(ctx->d, loc, "empty command");
+		conf_warn(ctx->d, loc, "empty %s: there is nothing to run", key);
 		return 0;
 	}
 	return push_lstr(ctx, vec_ptr, value, loc);
@@ -162,22 +176,22 @@ static int add_hook(struct parse_ctx *ctx, void *vec_ptr, char *value, struct lo
 
 static int key_pre_up(struct parse_ctx *ctx, char *value, struct loc loc)
 {
-	return add_hook(ctx, &ctx->iface->pre_up, value, loc);
+	return add_hook(ctx, &ctx->iface->pre_up, "PreUp", value, loc);
 }
 
 static int key_post_up(struct parse_ctx *ctx, char *value, struct loc loc)
 {
-	return add_hook(ctx, &ctx->iface->post_up, value, loc);
+	return add_hook(ctx, &ctx->iface->post_up, "PostUp", value, loc);
 }
 
 static int key_pre_down(struct parse_ctx *ctx, char *value, struct loc loc)
 {
-	return add_hook(ctx, &ctx->iface->pre_down, value, loc);
+	return add_hook(ctx, &ctx->iface->pre_down, "PreDown", value, loc);
 }
 
 static int key_post_down(struct parse_ctx *ctx, char *value, struct loc loc)
 {
-	return add_hook(ctx, &ctx->iface->post_down, value, loc);
+	return add_hook(ctx, &ctx->iface->post_down, "PostDown", value, loc);
 }
 
 static int key_save_config(struct parse_ctx *ctx, char *value, struct loc loc)
@@ -276,8 +290,13 @@ static int allowed_ip_item(struct parse_ctx *ctx, char *item, struct loc loc, vo
 
 static int key_allowed_ips(struct parse_ctx *ctx, char *value, struct loc loc)
 {
-	if (!*value) /* as in wg: no addresses */
+	/* A peer without AllowedIPs is fine; wg setconf, under wg-quick, refuses the empty line. */
+	if (!*value) {
+		conf_warn(ctx->d, loc,
+			  "empty AllowedIPs: nothing is added to the peer's (wg-quick refuses "
+			  "this line; leave it out)");
 		return 0;
+	}
 	return parse_list(ctx, value, loc, false, allowed_ip_item, NULL);
 }
 

@@ -47,6 +47,14 @@ static void lint_full_tunnel_dns(struct conf *c, const struct conf_iface *iface)
 	}
 }
 
+static void lint_search_only(struct conf *c, const struct conf_iface *iface)
+{
+	if (iface->dns_search.n && !iface->dns.n)
+		conf_warn(&c->diags, iface->dns_search.v[0].loc,
+			  "DNS gives search domains but no server: as wg-quick, wgpolicy sets "
+			  "none of them");
+}
+
 static uint32_t iface_mtu(const struct conf_iface *iface)
 {
 	if (IS_SET(iface->mtu) && !iface->mtu.v.is_auto)
@@ -146,6 +154,7 @@ static void conf_lint(struct conf *c)
 	vec_foreach(iface, &c->ifaces) {
 		lint_key_file(c, *iface);
 		lint_full_tunnel_dns(c, *iface);
+		lint_search_only(c, *iface);
 		lint_underlay_mtu(c, *iface);
 	}
 	vec_foreach(p, &c->policies)

@@ -269,7 +269,8 @@ static int open_interface(struct parse_ctx *ctx, struct loc loc)
 	/* A [Peer] above may have made the interface already: check it here all the same. */
 	OOM_IF_NULL(file_iface(ctx, loc));
 	ctx->iface->loc = loc;
-	if (!conf_valid_ifname(ctx->iface->name))
+	/* wg-quick's rule: the file is the interface's name followed by .conf (wg0.conf.bak is not). */
+	if (!conf_valid_ifname(ctx->iface->name) || !strcmp(ctx->iface->name, file_base(ctx->file)))
 		conf_error(ctx->d, loc,
 			   "file name '%s' does not make a valid interface name: it must be 1-15 "
 			   "characters of a-z A-Z 0-9 _ = + . - followed by .conf",
@@ -423,6 +424,32 @@ static void note_errors(struct parse_ctx *ctx, size_t before)
 		ctx->set->had_errors = true;
 }
 
+/*
+ * wg setconf, which reads wg-quick's [Interface] and [Peer] lines, drops every blank of a
+ * line first, so "Allowed IPs", as WireGuard's apps label the field, is AllowedIPs to it.
+ * wg-quick's own keys (Address, DNS, ...) are matched whole, so they are not.
+ */
+static const struct key_def *find_wg_key_with_blanks(const struct section_def *sec,
+						     const char *name)
+{
+	static const char *const wg_keys[] = { "PrivateKey",   "ListenPort", "FwMark",
+					       "PublicKey",    "PresharedKey", "AllowedIPs",
+					       "Endpoint",     "PersistentKeepalive" };
+	char joined[33]; /* plausible_key_name allows 32 characters */
+	size_t n = 0, i;
+
+	if (sec->kind != SEC_INTERFACE && sec->kind != SEC_PEER)
+		return NULL;
+	for (; *name && n < sizeof(joined) - 1; name++)
+		if (*name != ' ' && *name != '\t')
+			joined[n++] = *name;
+	joined[n] = '\0';
+	for (i = 0; i < sizeof(wg_keys) / sizeof(*wg_keys); i++)
+		if (!strcasecmp(joined, wg_keys[i]))
+			return find_key(sec->keys, wg_keys[i]);
+	return NULL;
+}
+
 static int on_key(struct parse_ctx *ctx, const struct conf_line *line)
 {
 	const struct section_def *sec = current_section(ctx);
@@ -441,6 +468,9 @@ static int on_key(struct parse_ctx *ctx, const struct conf_line *line)
 		return 0;
 	}
 	key = find_key(sec->keys, line->key);
+	if (!key && (key = find_wg_key_with_blanks(sec, line->key)))
+		conf_warn(ctx->d, line->loc, "'%s' is read as %s, as wg reads it: write %s",
+			  line->key, key->name, key->name);
 	if (!key) {
 		unknown_key(ctx, sec, line->key, line->loc);
 		return 0;

@@ -134,7 +134,8 @@ static void check_peer_keys(struct conf *c, struct conf_iface *iface)
 struct owned_prefix {
 	struct prefix net;
 	const struct conf_peer *peer;
-	struct loc loc;
+	struct lprefix *lp;
+	size_t seq; /* the item's place in the file */
 };
 
 static int cmp_owned(const void *a, const void *b)
@@ -142,14 +143,25 @@ static int cmp_owned(const void *a, const void *b)
 	const struct owned_prefix *x = a, *y = b;
 	int cmp = prefix_cmp(&x->net, &y->net);
 
-	if (cmp)
-		return cmp;
-	if (x->loc.line != y->loc.line)
-		return x->loc.line < y->loc.line ? -1 : 1;
-	return 0;
+	return cmp ? cmp : (x->seq > y->seq) - (x->seq < y->seq);
 }
 
-/* WireGuard silently moves a prefix to the last peer that names it: refuse. */
+/* Drop the items marked (loc.line 0) by check_allowed_ips, keeping the others' order. */
+static void drop_marked(struct conf_peer *peer)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < peer->allowed_ips.n; i++)
+		if (peer->allowed_ips.v[i].loc.line)
+			peer->allowed_ips.v[n++] = peer->allowed_ips.v[i];
+	peer->allowed_ips.n = n;
+}
+
+/*
+ * WireGuard (wg setconf under wg-quick) gives a prefix to the last peer that names it, at
+ * the place of that last mention: so does the model, with a warning, and every later step
+ * (routes, the device, explain) sees one owner per prefix, as the kernel will have it.
+ */
 static void check_allowed_ips(struct conf *c, struct conf_iface *iface)
 {
 	struct owned_prefix *all;
@@ -161,9 +173,12 @@ static void check_allowed_ips(struct conf *c, struct conf_iface *iface)
 	if (!all)
 		return;
 	n = 0;
-	vec_foreach(it, &iface->peers)
-		vec_foreach(lp, &(*it)->allowed_ips)
-			all[n++] = (struct owned_prefix){ prefix_network(&lp->p), *it, lp->loc };
+	vec_foreach(it, &iface->peers) {
+		vec_foreach(lp, &(*it)->allowed_ips) {
+			all[n] = (struct owned_prefix){ prefix_network(&lp->p), *it, lp, n };
+			n++;
+		}
+	}
 	qsort(all, n, sizeof(*all), cmp_owned);
 	for (i = 1; i < n; i++) {
 		char buf[PREFIX_STRLEN];
@@ -172,14 +187,17 @@ static void check_allowed_ips(struct conf *c, struct conf_iface *iface)
 			continue;
 		prefix_format(&all[i].net, buf, true);
 		if (all[i].peer == all[i - 1].peer)
-			conf_warn(&c->diags, all[i].loc, "AllowedIPs %s is listed twice for this peer",
-				  buf);
+			conf_warn(&c->diags, all[i].lp->loc,
+				  "AllowedIPs %s is listed twice for this peer", buf);
 		else
-			conf_error(&c->diags, all[i].loc,
-				   "AllowedIPs %s is also given to the peer at line %u: WireGuard "
-				   "would silently give it to the later peer only",
-				   buf, all[i - 1].peer->loc.line);
+			conf_warn(&c->diags, all[i - 1].lp->loc,
+				  "AllowedIPs %s is also the peer's at line %u: WireGuard gives a "
+				  "prefix to the last peer that lists it, so this one will not have it",
+				  buf, all[i].peer->loc.line);
+		all[i - 1].lp->loc.line = 0;
 	}
+	vec_foreach(it, &iface->peers)
+		drop_marked(*it);
 }
 
 static void check_mtu(struct conf *c, struct conf_iface *iface)

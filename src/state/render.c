@@ -131,7 +131,7 @@ static void render_peer(struct out *o, enum op_kind kind, const struct st_wgpeer
 	for (i = 0; i < p->n_allowed_ips; i++) {
 		if (i)
 			put_str(o, ",");
-		put_prefix(o, &p->allowed_ips[i]);
+		put_prefix(o, &st_wgpeer_ips_in_order(p)[i]);
 	}
 }
 

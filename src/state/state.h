@@ -87,12 +87,23 @@ struct st_wgpeer {
 	uint16_t keepalive;
 	struct prefix *allowed_ips; /* sorted by prefix_cmp, host bits cleared */
 	uint32_t n_allowed_ips;
+	/*
+	 * desired only: the same in the configuration's order, or NULL. WireGuard lists a peer's
+	 * AllowedIPs in the order it was given them, so wg show shows them as under wg-quick.
+	 */
+	const struct prefix *allowed_ips_order;
 	/* live only */
 	int64_t last_handshake_sec;
 	uint64_t rx_bytes, tx_bytes;
 	const char *name; /* the config's Name, for display */
 	const char *endpoint_set; /* the endpoint wgpolicy last set, as formatted; NULL: unknown */
 };
+
+/* A peer's AllowedIPs in the order to give them to WireGuard. */
+static inline const struct prefix *st_wgpeer_ips_in_order(const struct st_wgpeer *p)
+{
+	return p->allowed_ips_order ? p->allowed_ips_order : p->allowed_ips;
+}
 
 /* An interface address. Identity: (ifname, family, address, prefix length). */
 struct st_addr {

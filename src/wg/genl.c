@@ -147,12 +147,13 @@ static size_t put_peers(struct wg_genl_set *s, struct nl_msg *m)
 	while (s->next_op < s->n) {
 		const struct op *op = &s->ops[s->next_op];
 		const struct st_wgpeer *p = op->obj;
+		const struct prefix *order = st_wgpeer_ips_in_order(p);
 		uint32_t n_ips = op->kind == OP_DEL ? 0 : p->n_allowed_ips;
 		size_t need = peer_head_size(op, s->next_ip > 0);
 		struct nlattr *peer;
 
 		if (s->next_ip < n_ips)
-			need += NLA_HDRLEN + ip_size(&p->allowed_ips[s->next_ip]);
+			need += NLA_HDRLEN + ip_size(&order[s->next_ip]);
 		if (room(m) < need)
 			break;
 		peer = nl_nest_start(m, 0);
@@ -160,9 +161,8 @@ static size_t put_peers(struct wg_genl_set *s, struct nl_msg *m)
 		if (s->next_ip < n_ips) {
 			struct nlattr *ips = nl_nest_start(m, WGPEER_A_ALLOWEDIPS);
 
-			while (s->next_ip < n_ips &&
-			       room(m) >= ip_size(&p->allowed_ips[s->next_ip]))
-				put_ip(m, &p->allowed_ips[s->next_ip++]);
+			while (s->next_ip < n_ips && room(m) >= ip_size(&order[s->next_ip]))
+				put_ip(m, &order[s->next_ip++]);
 			nl_nest_end(m, ips);
 		}
 		nl_nest_end(m, peer);

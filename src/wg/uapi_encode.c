@@ -113,6 +113,7 @@ static void put_endpoint(struct wg_text *t, const struct st_endpoint *e)
 static void put_peer(struct wg_text *t, enum op_kind kind, const struct st_wgpeer *p)
 {
 	static const struct st_key zero;
+	const struct prefix *ips = st_wgpeer_ips_in_order(p);
 	char a[PREFIX_STRLEN];
 	uint32_t i;
 
@@ -131,7 +132,7 @@ static void put_peer(struct wg_text *t, enum op_kind kind, const struct st_wgpee
 	put_number(t, "persistent_keepalive_interval", p->keepalive);
 	put_line(t, "replace_allowed_ips", "true");
 	for (i = 0; i < p->n_allowed_ips; i++)
-		put_line(t, "allowed_ip", prefix_format(&p->allowed_ips[i], a, true));
+		put_line(t, "allowed_ip", prefix_format(&ips[i], a, true));
 }
 
 int wg_uapi_encode_set(struct wg_text *t, const struct st_wgdev *dev, const struct op *ops,

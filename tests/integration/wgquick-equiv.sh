@@ -5,6 +5,8 @@
 # what wg-quick's nftables rules do for a full tunnel, packets show in both:
 # a packet for the tunnel's address arriving by up0 is dropped, and the
 # peer's replies keep the tunnel's fwmark, so strict rp_filter lets them in.
+# Files as people have them (odd case, blanks, CR LF, repeated and empty keys)
+# read alike; files wg-quick refuses, wgpolicy refuses by file and line first.
 #
 #   [wq: wg-quick] --veth-- [net] --veth-- [wp: wgpolicy]
 #   192.0.2.2/24, 2001:db8::2/64    .1, ::1    192.0.2.3/24 (same view)
@@ -78,6 +80,8 @@ keypair srv2
 psk=$(wg genpsk)
 
 # name|config body (Interface then Peer sections); PrivateKey is added for both sides.
+# A name beginning with crlf has its files written with CR LF line ends.
+tab=$'\t'
 cases=(
 "split-tunnel|Address = 10.8.0.2/24
 [Peer]
@@ -142,6 +146,52 @@ MTU = 1280
 PublicKey = $srv_pub
 Endpoint = 192.0.2.1:51820
 AllowedIPs = 10.8.0.0/16"
+"odd-spelling|address$tab=${tab}10.8.0.2/24   # inline comment
+ADDRESS = fd08::2/64#no blank
+mtu = 1380
+
+[PEER]
+public key = $srv_pub
+Allowed IPs = 192.168.1.0/24, 10.0.0.0/8
+allowedips=172.16.0.0/12
+ENDPOINT = 192.0.2.1:51820
+PersistentKeepalive = off"
+"crlf-endings|Address = 10.8.0.2/24
+DNS = 10.8.0.1
+[Peer]
+PublicKey = $srv_pub
+AllowedIPs = 10.8.0.0/24, 192.168.100.0/24"
+"split-default|Address = 10.8.0.2/24, fd08::2/64
+[Peer]
+PublicKey = $srv_pub
+Endpoint = 192.0.2.1:51820
+AllowedIPs = 0.0.0.0/1, 128.0.0.0/1
+AllowedIPs = ::/1, 8000::/1"
+"default-v6-only|Address = 10.8.0.2/24, fd08::2/64
+[Peer]
+PublicKey = $srv_pub
+Endpoint = [2001:db8::1]:51820
+AllowedIPs = ::/0, 10.8.0.0/24"
+"prefix-twice|Address = 10.8.0.2/24
+[Peer]
+PublicKey = $srv_pub
+AllowedIPs = 10.3.0.0/24, 192.168.5.0/24, 10.3.0.9/24
+[Peer]
+PublicKey = $srv2_pub
+AllowedIPs = 192.168.5.0/24"
+"empty-values|Address = 10.8.0.2/24
+MTU =
+Table =
+PostUp =
+[Peer]
+PublicKey = $srv_pub
+Endpoint = 192.0.2.1:51820
+AllowedIPs = 10.8.0.0/24"
+"dns-search-only|Address = 10.8.0.2/24
+DNS = corp.example, lab.example
+[Peer]
+PublicKey = $srv_pub
+AllowedIPs = 10.8.0.0/24"
 )
 
 # resolvconf would rewrite this machine's /etc/resolv.conf: a recorder stands in for it,
@@ -153,6 +203,9 @@ cat > "$TMP/bin/resolvconf" <<'SH'
 SH
 chmod +x "$TMP/bin/resolvconf"
 export PATH="$TMP/bin:$PATH"
+
+# resolvconf_calls IFACE: what the recorder logged for IFACE (nothing when it was never called).
+resolvconf_calls() { [ ! -f "$TMP/$1.dns" ] || sed "s/$1/IFACE/" "$TMP/$1.dns"; }
 
 rules_routes() {
 	for f in -4 -6; do nsx "$1" ip $f rule show; nsx "$1" ip $f route show table all; done
@@ -185,13 +238,16 @@ reply() {
 
 # nft_checks NAME BODY QI PI: what wg-quick's nftables rules do, in both namespaces alike.
 nft_checks() {
-	local name=$1 body=$2 qi=$3 pi=$4 addr want full=""
-	# wg-quick loads them for a default route through the tunnel in its own table.
-	if grep -q '^AllowedIPs = .*/0' <<<"$body" && ! grep -q '^Table' <<<"$body"; then full=1; fi
+	local name=$1 body=$2 qi=$3 pi=$4 addr want full4="" full6=""
+	# wg-quick loads them for the family of a default route through the tunnel in its own table.
+	if ! grep -q '^Table' <<<"$body"; then
+		grep -q '^AllowedIPs = .*0\.0\.0\.0/0' <<<"$body" && full4=1
+		grep -q '^AllowedIPs = .*::/0' <<<"$body" && full6=1
+	fi
 	for addr in $(sed -n 's/^Address = //p' <<<"$body" | tr -d ' ' | tr ',' ' '); do
 		addr=${addr%/*}
 		want=delivered
-		[ -n "$full" ] && want=dropped
+		case $addr in *:*) [ -n "$full6" ] && want=dropped ;; *) [ -n "$full4" ] && want=dropped ;; esac
 		is "$(spoofed "$wq" "$addr" 192.0.2.2)" "$want" "$name: a packet for $addr arriving by up0 is $want by wg-quick"
 		is "$(spoofed "$wp" "$addr" 192.0.2.3)" "$want" "$name: and by wgpolicy"
 	done
@@ -212,6 +268,7 @@ for c in "${cases[@]}"; do
 	n=$((n + 1))
 	qi=$(ifname "q$n") pi=$(ifname "p$n")
 	conf_files "$body" "$TMP/$qi.conf" "$TMP/$pi.conf"
+	[ "${name#crlf}" = "$name" ] || sed -i 's/$/\r/' "$TMP/$qi.conf" "$TMP/$pi.conf"
 	export RESOLVCONF_LOG=$TMP/$qi.dns
 	quick_up "$name" "$wq" "$TMP/$qi.conf"
 	export RESOLVCONF_LOG=$TMP/$pi.dns
@@ -235,13 +292,51 @@ for c in "${cases[@]}"; do
 	[ "$status" -eq 0 ] || printf "%s\n" "$stderr" | sed "s/^/# /"
 	is "$status" 0 "$name: wgpolicy down"
 	RESOLVCONF_LOG=$TMP/$qi.dns nsx "$wq" wg-quick down "$TMP/$qi.conf" >/dev/null 2>&1
-	if [ -f "$TMP/$qi.dns" ] || [ -f "$TMP/$pi.dns" ]; then
-		is "$(sed "s/$pi/IFACE/" "$TMP/$pi.dns" 2>&1)" "$(sed "s/$qi/IFACE/" "$TMP/$qi.dns" 2>&1)" \
+	if grep -qi '^DNS' <<<"$body"; then
+		is "$(resolvconf_calls "$pi")" "$(resolvconf_calls "$qi")" \
 			"$name: resolvconf is called as wg-quick calls it, up and down"
 	fi
 	left=$(nsx "$wp" ip -o link show | grep -c "$pi")
 	is "$left" 0 "$name: down removed the interface"
 	is "$(rules_routes "$wp")" "$before" "$name: down left rules, routes and nftables tables as before"
+done
+
+# Files wg-quick refuses (wg setconf's parser, or its own): wgpolicy refuses them too, naming
+# the file and line, before it changes anything. name|LINE|body after [Interface] and PrivateKey.
+bad=(
+"unknown-key|4|Address = 10.8.0.2/24
+Foo = bar"
+"peer-without-key|4|Address = 10.8.0.2/24
+[Peer]
+AllowedIPs = 10.8.0.0/24"
+"malformed-key|5|Address = 10.8.0.2/24
+[Peer]
+PublicKey = ${srv_pub%=}
+AllowedIPs = 10.8.0.0/24"
+"empty-list-item|6|Address = 10.8.0.2/24
+[Peer]
+PublicKey = $srv_pub
+AllowedIPs = 10.8.0.0/24,"
+"address-in-peer|6|[Peer]
+PublicKey = $srv_pub
+AllowedIPs = 10.8.0.0/24
+Address = 10.8.0.2/24"
+"saveconfig-yes|3|SaveConfig = yes"
+)
+for c in "${bad[@]}"; do
+	name=${c%%|*} rest=${c#*|}
+	line=${rest%%|*} body=${rest#*|}
+	n=$((n + 1))
+	qi=$(ifname "q$n") pi=$(ifname "p$n")
+	conf_files "$body" "$TMP/$qi.conf" "$TMP/$pi.conf"
+	run nsx "$wq" env WG_QUICK_USERSPACE_IMPLEMENTATION=wireguard-go wg-quick up "$TMP/$qi.conf"
+	verdict=$([ "$status" -ne 0 ] && echo refused || echo accepted)
+	is "$verdict" refused "$name: wg-quick refuses the file"
+	run nsx "$wp" "$W" up "$TMP/$pi.conf"
+	is "$status" 1 "$name: wgpolicy refuses it too"
+	has "$stderr" "$TMP/$pi.conf:$line: error:" "$name: the error names file and line $line"
+	is "$(nsx "$wp" ip -o link show | grep -c "$pi")" 0 "$name: no interface was made"
+	is "$(rules_routes "$wp")" "$before" "$name: rules, routes and nftables tables are as before"
 done
 
 # Two full tunnels, each brought up from its own file: each has its own nftables table,

@@ -203,7 +203,7 @@ static void lists_accumulate(void **state)
 				   "[Peer]\n"
 				   "PublicKey = " PUB1 "\n"
 				   "AllowedIPs = 10.0.0.0/24, 10.0.1.0/24\n"
-				   "AllowedIPs =\n"
+				   "# AllowedIPs = 10.9.0.0/16 is a comment\n"
 				   "AllowedIPs = fd00::/64\n"
 				   "AllowedIPs = 192.168.0.0/16,172.16.0.0/12\n";
 	static const struct {
@@ -268,7 +268,7 @@ static void tables(void **state)
 		{ "Table = default", TABLE_ID, 253 }, { "Table = custom", TABLE_ID, 100 },
 		{ "Table = vpn", TABLE_ID, 200 }, { "Table = nosuch", .bad = true },
 		{ "Table = MAIN", .bad = true }, { "Table = 0", .bad = true },
-		{ "Table = -1", .bad = true },	 { "Table =", .bad = true },
+		{ "Table = -1", .bad = true },
 	};
 	size_t k;
 
@@ -872,6 +872,88 @@ static void interface_names(void **state)
 			fail_msg("'%s' should be %s", cases[k].name, cases[k].valid ? "valid" : "invalid");
 }
 
+/* As wg setconf: a prefix goes to the last peer that lists it, at the place of that mention. */
+static void allowed_ips_last_mention_wins(void **state)
+{
+	struct conf *c = parse_text("/etc/wgpolicy/wg0.conf",
+				    "[Interface]\n"				  /* 1 */
+				    "DNS = 10.8.0.1\n"				  /* 2 */
+				    "[Peer]\n"					  /* 3 */
+				    "PublicKey = " PUB1 "\n"			  /* 4 */
+				    "AllowedIPs = 10.1.0.0/16, 0.0.0.0/0, ::/0\n" /* 5 */
+				    "AllowedIPs = 10.9.0.0/16, 10.1.2.3/16\n"	  /* 6 */
+				    "[Peer]\n"					  /* 7 */
+				    "PublicKey = " PUB2 "\n"			  /* 8 */
+				    "AllowedIPs = 0.0.0.0/0\n");		  /* 9 */
+	const struct conf_peer *a, *b;
+	const char *const want[] = {
+		"5:warning:AllowedIPs 0.0.0.0/0 is also the peer's at line 7",
+		"6:warning:AllowedIPs 10.1.0.0/16 is listed twice for this peer",
+		"6:warning:10.1.2.3/16 has host bits set",
+	};
+
+	(void)state;
+	assert_diags(c, want, N(want));
+	a = c->ifaces.v[0]->peers.v[0];
+	b = c->ifaces.v[0]->peers.v[1];
+	assert_int_equal(a->allowed_ips.n, 3);
+	assert_prefix(&a->allowed_ips.v[0].p, "::/0");
+	assert_prefix(&a->allowed_ips.v[1].p, "10.9.0.0/16");
+	assert_prefix(&a->allowed_ips.v[2].p, "10.1.2.3/16");
+	assert_int_equal(b->allowed_ips.n, 1);
+	assert_prefix(&b->allowed_ips.v[0].p, "0.0.0.0/0");
+	conf_free(c);
+}
+
+/* wg-quick takes an empty MTU or Table for one not given (a line above it too), runs an empty hook. */
+static void empty_values_as_wg_quick(void **state)
+{
+	struct conf *c = parse_text("/etc/wgpolicy/wg0.conf",
+				    "[Interface]\n" /* 1 */
+				    "MTU = 1300\n"  /* 2 */
+				    "Table = 1234\n" /* 3 */
+				    "MTU =\n"	    /* 4 */
+				    "Table =\n"	    /* 5 */
+				    "PostUp =\n");   /* 6 */
+	const struct conf_iface *i = c->ifaces.v[0];
+	const char *const want[] = {
+		"4:warning:empty MTU: taken as not given, as wg-quick takes it",
+		"5:warning:empty Table: taken as not given",
+		"6:warning:empty PostUp: there is nothing to run",
+	};
+
+	(void)state;
+	assert_diags(c, want, N(want));
+	assert_false(IS_SET(i->mtu));
+	assert_false(IS_SET(i->table));
+	assert_int_equal(i->post_up.n, 0);
+	conf_free(c);
+}
+
+/* As wg-quick: an interface's file is its name followed by .conf, nothing after. */
+static void interface_file_names(void **state)
+{
+	static const struct {
+		const char *path;
+		bool valid;
+	} cases[] = {
+		{ "/etc/wireguard/wg0.conf", true },	 { "wg.home.conf", true },
+		{ "/etc/wireguard/wg0.conf.bak", false }, { "/etc/wireguard/wg0", false },
+		{ "/etc/wireguard/.conf", false },	 { "/tmp/toolonginterface.conf", false },
+	};
+	size_t k;
+
+	(void)state;
+	for (k = 0; k < N(cases); k++) {
+		struct conf *c = parse_text(cases[k].path, "[Interface]\n");
+
+		if (count_diags(c, SEV_ERROR, "does not make a valid interface name") !=
+		    !cases[k].valid)
+			fail_msg("%s should be %s", cases[k].path, cases[k].valid ? "valid" : "refused");
+		conf_free(c);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -892,6 +974,9 @@ int main(void)
 		cmocka_unit_test(secrets_never_echoed),
 		cmocka_unit_test(peer_before_interface),
 		cmocka_unit_test(interface_names),
+		cmocka_unit_test(allowed_ips_last_mention_wins),
+		cmocka_unit_test(empty_values_as_wg_quick),
+		cmocka_unit_test(interface_file_names),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

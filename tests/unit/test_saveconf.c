@@ -210,12 +210,40 @@ static void wgpolicy_file(void **state)
 	      false);
 }
 
+/* Search domains without a server are not registered, as by wg-quick, and stay in the file. */
+static void search_domains_alone(void **state)
+{
+	const char *file = "[Interface]\n"
+			   "PrivateKey = " PRIV "\n"
+			   "Address = 10.8.0.2/24\n"
+			   "DNS = corp.example, lab.example\n"
+			   "SaveConfig = true\n";
+	struct conf *c = parse_text("wg0.conf", file);
+	struct state *s = running(c);
+
+	(void)state;
+	assert_int_equal(s->dns.n, 0);
+	state_free(s);
+	conf_free(c);
+	check(file,
+	      "[Interface]\n"
+	      "Address = 10.8.0.2/24\n"
+	      "Address = 10.9.0.2/24\n"
+	      "DNS = corp.example\n"
+	      "DNS = lab.example\n"
+	      "SaveConfig = true\n"
+	      "ListenPort = 40000\n"
+	      "PrivateKey = " PRIV "\n",
+	      false);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(wg_quick_file),
 		cmocka_unit_test(full_tunnel_mark),
 		cmocka_unit_test(wgpolicy_file),
+		cmocka_unit_test(search_domains_alone),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -354,7 +354,7 @@ static void encodes_incremental_set(void **unused)
 {
 	static const char *const ips1[] = {"10.0.0.0/8", "fd00::/64"}, *const ips2[] = {
 									   "192.168.1.1/32"};
-	struct prefix b1[2], b2[1];
+	struct prefix b1[2], b2[1], order[2];
 	struct st_wgdev dev = {.ifname = "wg0",
 			       .has_private_key = true,
 			       .private_key = key(PRIV),
@@ -376,6 +376,10 @@ static void encodes_incremental_set(void **unused)
 	add.endpoint = (struct st_endpoint){
 	    .family = FAMILY_V6, .port = 51820, .addr = {0x20, 0x01, 0x0d, 0xb8, [15] = 1}};
 	add.keepalive = 25;
+	/* Given in the configuration's order, which WireGuard keeps (wg show lists it so). */
+	order[0] = b1[1];
+	order[1] = b1[0];
+	add.allowed_ips_order = order;
 	change.endpoint =
 	    (struct st_endpoint){.family = FAMILY_V4, .port = 1, .addr = {192, 0, 2, 1}};
 	assert_int_equal(wg_uapi_encode_set(&t, &dev, ops, 3), 0);
@@ -389,8 +393,8 @@ static void encodes_incremental_set(void **unused)
 		 "endpoint=[2001:db8::1]:51820\n"
 		 "persistent_keepalive_interval=25\n"
 		 "replace_allowed_ips=true\n"
-		 "allowed_ip=10.0.0.0/8\n"
 		 "allowed_ip=fd00::/64\n"
+		 "allowed_ip=10.0.0.0/8\n"
 		 "public_key=58402e695ba1772b1cc9309755f043251ea77fdcf10fbe63989ceb7e19321376\n"
 		 "update_only=true\n"
 		 "preshared_key=0000000000000000000000000000000000000000000000000000000000000000\n"
