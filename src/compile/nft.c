@@ -219,14 +219,24 @@ static void tunnels(FILE *f, const struct conf_policy *p, const char *also)
 	fprintf(f, " }");
 }
 
-/* Tunnels' own packets carry their marks: never re-marked, never guarded. */
-static void tunnel_marks(struct out *o, FILE *chain, const char *verdict)
+/*
+ * Tunnels' own packets carry their marks: never re-marked, never guarded.
+ * @outside_mask: only the marks with no bit under the policies' mask (a
+ * file's FwMark, a full tunnel's), for the marking chains, whose rules take
+ * only packets with none of those bits: they pass the others already, and
+ * every forwarded packet would pay the rule.
+ */
+static void tunnel_marks(struct out *o, FILE *chain, const char *verdict, bool outside_mask)
 {
 	size_t n = 0;
 
-	fprintf(chain, "\t\tmeta mark { ");
-	vec_foreach(dev, &o->ctx->out->wgdevs)
-		fprintf(chain, "%s0x%x", n++ ? ", " : "", dev->fwmark);
+	vec_foreach(dev, &o->ctx->out->wgdevs) {
+		if (!dev->fwmark || (outside_mask && (dev->fwmark & mask_of(o))))
+			continue;
+		fprintf(chain, "%s0x%x", n++ ? ", " : "\t\tmeta mark { ", dev->fwmark);
+	}
+	if (!n)
+		return;
 	fprintf(chain, " } %s\n", verdict);
 	o->rules++;
 }
@@ -301,7 +311,7 @@ static void guard_chain(struct out *o, struct chains *ch, const struct pol_info 
 	tunnels(f, pi->p, "lo");
 	fprintf(f, " accept\n");
 	o->rules++;
-	tunnel_marks(o, f, "accept");
+	tunnel_marks(o, f, "accept", false);
 	/*
 	 * Neighbour discovery never leaves its link and no route chose its
 	 * interface, but a router's NS and NA carry its address on that link,
@@ -520,8 +530,8 @@ void compile_nft(struct compile_ctx *ctx, const struct pol_info *pols, size_t n)
 	}
 	o.set_decls = ch.sets;
 	if (any(pols, n, marked)) {
-		tunnel_marks(&o, ch.mark_out, "return");
-		tunnel_marks(&o, ch.mark_in, "return");
+		tunnel_marks(&o, ch.mark_out, "return", true);
+		tunnel_marks(&o, ch.mark_in, "return", true);
 	}
 	for (i = 0; i < n; i++)
 		marking(&o, &ch, &pols[i]);
