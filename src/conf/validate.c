@@ -251,8 +251,28 @@ static void check_listen_ports(struct conf *c)
 	}
 }
 
+/* wg-quick's second `ip address add` of the same address fails, and it tears the interface down. */
+static void check_addresses(struct conf *c, const struct conf_iface *iface)
+{
+	size_t i, j;
+
+	for (i = 1; i < iface->addresses.n; i++)
+		for (j = 0; j < i; j++) {
+			const struct lprefix *a = &iface->addresses.v[i], *b = &iface->addresses.v[j];
+			char buf[PREFIX_STRLEN];
+
+			if (prefix_cmp(&a->p, &b->p))
+				continue;
+			prefix_format(&a->p, buf, false);
+			conf_error(&c->diags, a->loc, "Address %s is already given at line %u", buf,
+				   b->loc.line);
+			break;
+		}
+}
+
 static void validate_iface(struct conf *c, struct conf_iface *iface)
 {
+	check_addresses(c, iface);
 	check_peer_keys(c, iface);
 	check_allowed_ips(c, iface);
 	check_mtu(c, iface);

@@ -34,7 +34,6 @@ bool prefix_contains(const struct prefix *outer, const struct prefix *inner);
 bool prefix_equal(const struct prefix *a, const struct prefix *b);
 /* Total order: family, then address, then length. */
 int prefix_cmp(const struct prefix *a, const struct prefix *b);
-/* "10.0.0.0/8"; with @always_len false, host prefixes are printed bare. */
 /*
  * Containment in a large list of prefixes: sorted by prefix_cmp with their
  * host bits clear, one binary search per prefix length that occurs.
@@ -47,6 +46,7 @@ void prefix_lens_add(struct prefix_lens *l, const struct prefix *p);
 /* Does one of @v (sorted, lengths in @l) contain all of @p? */
 bool prefix_sorted_covers(const struct prefix *v, size_t n, const struct prefix_lens *l,
 			  const struct prefix *p);
+/* "10.0.0.0/8"; with @always_len false, host prefixes are printed bare. */
 char *prefix_format(const struct prefix *p, char buf[PREFIX_STRLEN], bool always_len);
 const char *family_name(uint8_t family);
 /*
