@@ -292,7 +292,10 @@ static bool guarded_after(const struct pol_info *pols, size_t i, size_t n)
  */
 static FILE *locality_chain(struct chains *ch, const struct conf_policy *p)
 {
-	return p->protocols.n || p->sports.n || p->dports.n ? ch->guard : ch->guards;
+	bool sources_alone = !p->iif.n && !p->users.n && !p->groups.n && !p->cgroups.n &&
+			     !p->fwmarks.n && !p->protocols.n && !p->sports.n && !p->dports.n;
+
+	return sources_alone ? ch->guards : ch->guard;
 }
 
 /*

@@ -8,7 +8,8 @@
  * before the rule that sends its packets to eth1 goes. A tunnel's own fwmark (one its file
  * sets, a full tunnel's) is never the mark of another tunnel or of a policy. A policy
  * takes a mark (nftables and one fwmark rule) past NATIVE_RULES_MAX rules, its
- * locality rules counted.
+ * locality rules counted; its leak guard lets the LAN's own traffic pass where
+ * the RPDB's locality rule keeps it.
  */
 #include <stdarg.h>
 #include <setjmp.h>
@@ -196,6 +197,15 @@ static void full_tunnel_drops_its_policy_mark(void **state)
 	state_free(live);
 }
 
+static const char *inet_table(const struct state *s)
+{
+	vec_foreach(t, &s->nft)
+		if (!strcmp(t->name, "inet wgpolicy"))
+			return t->ruleset;
+	fail_msg("no inet wgpolicy table");
+	return NULL;
+}
+
 /* Rules selecting by source, and rules by a policy's mark (not a tunnel's: those look up main). */
 static void count_rules(const struct state *s, size_t *by_source, size_t *by_mark)
 {
@@ -214,7 +224,7 @@ static void sources_take_a_mark_past_the_native_limit(void **state)
 				   "10.0.3.0/24, 10.0.4.0/24, 10.0.5.0/24\nVia = wg0\n"
 				   "KillSwitch = routes\n";
 	struct state *s = compile_two("Table = off\n", "Table = off\n", four, NULL);
-	const char *marking = NULL;
+	const char *marking;
 	size_t by_source, by_mark;
 
 	(void)state;
@@ -227,10 +237,7 @@ static void sources_take_a_mark_past_the_native_limit(void **state)
 	count_rules(s, &by_source, &by_mark);
 	assert_int_equal(by_source, 0);
 	assert_int_equal(by_mark, 1);
-	vec_foreach(t, &s->nft)
-		if (!strcmp(t->name, "inet wgpolicy"))
-			marking = t->ruleset;
-	assert_non_null(marking);
+	marking = inet_table(s);
 	assert_non_null(strstr(marking, "ip saddr { 10.0.1.0/24, 10.0.2.0/24, 10.0.3.0/24, "
 					"10.0.4.0/24, 10.0.5.0/24 }"));
 	/* The tunnels' marks are under the mask: the marking rules pass them without a rule. */
@@ -238,11 +245,39 @@ static void sources_take_a_mark_past_the_native_limit(void **state)
 	state_free(s);
 }
 
+/* Where the guard lets from S to S pass: @before must come before @after in the table. */
+static void guard_order(const char *policy, const char *before, const char *after)
+{
+	struct state *s = compile_two("Table = off\n", "Table = off\n", policy, NULL);
+	const char *t = inet_table(s), *b = strstr(t, before), *a = strstr(t, after);
+
+	if (!a || !b || b > a)
+		fail_msg("want \"%s\" before \"%s\" in:\n%s", before, after, t);
+	state_free(s);
+}
+
+static void guard_keeps_the_lan_local(void **state)
+{
+	static const char *const local = "ip saddr { 10.0.1.0/24 } ip daddr { 10.0.1.0/24 } accept";
+
+	(void)state;
+	/* Every packet from its sources is the policy's: the locality check waits in its chain. */
+	guard_order("[Policy office]\nFrom = 10.0.1.0/24\nVia = wg0\n", "chain guard0 {", local);
+	/* Not so with ports: the RPDB's locality rule comes first for all ports, and so does it. */
+	guard_order("[Policy office]\nFrom = 10.0.1.0/24\nIPProtocol = tcp\n"
+		    "DestinationPort = 443\nVia = wg0\n",
+		    local, "jump guard0");
+	guard_order("[Policy office]\nFrom = 10.0.1.0/24\nIPProtocol = tcp\n"
+		    "DestinationPort = 443\nVia = wg0\n",
+		    "jump guard0", "chain guard0 {");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(uplink_ways),
 		cmocka_unit_test(sources_take_a_mark_past_the_native_limit),
+		cmocka_unit_test(guard_keeps_the_lan_local),
 		cmocka_unit_test(peer_goes_before_the_rule),
 		cmocka_unit_test(marks_pass_a_files_fwmark_by),
 		cmocka_unit_test(full_tunnel_drops_its_policy_mark),
