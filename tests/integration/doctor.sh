@@ -6,7 +6,8 @@
 # file, strict rp_filter on a user policy's tunnel, AllowedIPs narrowed, a
 # tunnel MTU above the path's, a path MTU black hole (--probe), an endpoint
 # that does not resolve; the resolver's nameserver outside the tunnel that
-# sets DNS.
+# sets DNS; a route of another program more specific than a peer's AllowedIPs
+# in the main table.
 #
 #   [lan1] ── [gw: office From 10.0.1.0/24 → A, backup-user uid 1001 → B] ══ [vpn0], [vpn1]
 set -u
@@ -155,6 +156,28 @@ printf 'nameserver 10.8.0.1\n' >"$TMP/resolv.conf"
 doctor
 is "$(level dns)" ok "DNS through A: ok"
 is "$(level dns "reached as the tunnels' DNS wants")" ok "DNS through A: the server is A's"
+
+# A tunnel with wg-quick's routes (Table = auto): AllowedIPs 10.0.0.0/8 into the main
+# table, where a LAN gateway's route for 10.1.0.0/16 is more specific and wins.
+C=$(ifname c)
+keypair c && keypair corp
+# shellcheck disable=SC2154 # keypair sets c_priv and corp_pub
+printf '[Interface]\nPrivateKey = %s\n[Peer]\nName = corp\nPublicKey = %s\nAllowedIPs = 10.0.0.0/8\n' \
+	"$c_priv" "$corp_pub" >"$CONF/$C.conf"
+chmod 600 "$CONF/$C.conf"
+gw_wgpolicy apply "C routes 10.0.0.0/8 in main"
+pp "$GW" ip route add 10.1.0.0/16 via 10.0.2.2 dev lan2
+is "$(nsx "$GW" ip -o route get 10.3.2.1 | grep -o 'dev [^ ]*')" "dev $C" "10.3.2.1 goes into C"
+is "$(nsx "$GW" ip -o route get 10.1.2.3 | grep -o 'dev [^ ]*')" "dev lan2" "10.1.2.3 really leaves by lan2"
+doctor
+is "$(level allowed-ips "$C:corp: AllowedIPs 10.0.0.0/8, but '10.1.0.0/16 via 10.0.2.2 dev lan2 .*' wins for 10.1.0.0/16")" \
+	warn "a more specific route in main: warn names the peer, its prefix and the route"
+is "$(level allowed-ips "10.0.[12].0/24")" none "the LANs' own subnets are not blamed"
+pp "$GW" ip route del 10.1.0.0/16
+doctor
+is "$(level allowed-ips)" ok "route gone: AllowedIPs ok"
+rm "$CONF/$C.conf"
+gw_wgpolicy apply "C goes"
 
 # A peer that never answers, with keepalives asking: stale.
 keypair ghost
