@@ -130,7 +130,7 @@ static void check_kernel(struct findings *f, struct engine *e, bool planned, boo
 		check_rules(f, e->desired, e->live);
 		check_tables(f, e->conf, e->desired, e->live);
 		check_nft(f, e->desired, e->live);
-		check_allowed_ips(f, e->conf, e->live);
+		check_allowed_ips(f, e->conf, e->desired, e->live);
 		check_sysctls(f, e->desired);
 	}
 	check_foreign_rules(f, e->conf, e->live, e->r.protocol);

@@ -204,11 +204,6 @@ void check_nft(struct findings *f, const struct state *desired, const struct sta
 
 /* ---- rules that are not wgpolicy's ---- */
 
-static bool prefixes_overlap(const struct prefix *a, const struct prefix *b)
-{
-	return prefix_contains(a, b) || prefix_contains(b, a);
-}
-
 struct overlap {
 	const struct prefix *with;
 	bool any;
@@ -219,7 +214,7 @@ static void overlaps_one(void *arg, const struct prefix *p, struct loc loc)
 	struct overlap *o = arg;
 
 	(void)loc;
-	o->any |= prefixes_overlap(p, o->with);
+	o->any |= prefix_overlaps(p, o->with);
 }
 
 /* An address selector of the rule against the policy's list (empty: everything). */

@@ -44,9 +44,12 @@ void check_foreign_rules(struct findings *f, const struct conf *c, const struct 
 /*
  * AllowedIPs: a policy's destinations no peer of its tunnel takes in @live
  * (cryptokey routing drops them; `check` refuses such a configuration, so
- * someone changed the peers since); a full tunnel that is also a policy's target.
+ * someone changed the peers since); a full tunnel that is also a policy's
+ * target; a peer's route in the main table (@desired's) that overlaps another
+ * program's route there in @live, either way.
  */
-void check_allowed_ips(struct findings *f, const struct conf *c, const struct state *live);
+void check_allowed_ips(struct findings *f, const struct conf *c, const struct state *desired,
+		       const struct state *live);
 
 #define HANDSHAKE_STALE_SECONDS 180 /* REKEY_AFTER_TIME 120 + REKEY_TIMEOUT and jitter */
 /* The handshake of each live peer of wgpolicy's links, at time @now. */

@@ -1,14 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * The checklist's judgements of WireGuard: AllowedIPs too broad where it is a
- * mistake (a full tunnel that also serves policies; two peers claiming one
- * prefix `check` refuses already) or too narrow for a policy (the tunnel
- * drops what the policy sends it), handshakes, and tunnel MTUs against the
- * path the encrypted packets take.
+ * mistake (a full tunnel that also serves policies; a peer's route in the
+ * main table overlapping another program's; two peers claiming one prefix
+ * `check` refuses already) or too narrow for a policy (the tunnel drops what
+ * the policy sends it), handshakes, and tunnel MTUs against the path the
+ * encrypted packets take.
  */
 #include <string.h>
 
 #include "explain/doctor.h"
+#include "state/plan.h"
 
 #define WG_OVERHEAD_V4 60 /* IPv4 20 + UDP 8 + WireGuard 32 */
 #define WG_OVERHEAD_V6 80 /* IPv6 40 + UDP 8 + WireGuard 32 */
@@ -118,12 +120,102 @@ static void full_tunnel_targets(struct findings *f, const struct conf *c)
 	}
 }
 
-void check_allowed_ips(struct findings *f, const struct conf *c, const struct state *desired)
+/* ---- AllowedIPs routes against the main table's other routes ---- */
+
+static const struct conf_peer *route_peer(const struct conf_iface *iface, const struct st_route *r)
+{
+	vec_foreach(peer, &iface->peers) vec_foreach(lp, &(*peer)->allowed_ips)
+	{
+		struct prefix net = prefix_network(&lp->p);
+
+		if (prefix_equal(&net, &r->dst))
+			return *peer;
+	}
+	return NULL;
+}
+
+/*
+ * Another program's route of the main table (the kernel's own, for the host's
+ * subnets, are not in a live state): not the default route, which a tunnel's
+ * more specific route is meant to beat, nor a route into a tunnel of ours (a
+ * multipath route has no ifname of its own: another program's).
+ */
+static bool others_route(const struct conf *c, const struct st_route *o)
+{
+	return o->table == RT_TABLE_MAIN_ID && o->dst.len && !conf_find_iface(c, o->ifname);
+}
+
+/* Does @o win over the tunnel's route @r for some destinations of @r? */
+static bool wins_over(const struct st_route *o, const struct st_route *r)
+{
+	return prefix_contains(&r->dst, &o->dst) &&
+	       (o->dst.len > r->dst.len || o->metric < r->metric);
+}
+
+static void main_overlap(struct findings *f, const struct conf_peer *peer, const struct st_route *r,
+			 const struct st_route *o)
+{
+	char mine[PREFIX_STRLEN], theirs[PREFIX_STRLEN], buf[OP_LINE_MAX];
+	const char *who = peer_label(f->a, peer);
+	const char *shown = explain_shown(OBJ_ROUTE, o, buf, sizeof(buf));
+
+	prefix_format(&r->dst, mine, true);
+	prefix_format(&o->dst, theirs, true);
+	if (wins_over(o, r))
+		finding_add(f, "allowed-ips", LEVEL_WARN,
+			    arena_printf(f->a,
+					 "narrow AllowedIPs, or a policy with To = %s if the "
+					 "tunnel should carry it",
+					 theirs),
+			    "%s: AllowedIPs %s, but '%s' wins for %s: it bypasses the tunnel", who,
+			    mine, shown, theirs);
+	else
+		finding_add(f, "allowed-ips", LEVEL_WARN,
+			    "narrow AllowedIPs, or Table = off and a policy for what the tunnel "
+			    "should carry",
+			    "%s: AllowedIPs %s takes %s from '%s' into the tunnel", who, mine, mine,
+			    shown);
+}
+
+/* The first other route of the main table that one of @r's overlaps, either way. */
+static const struct st_route *overlapping(const struct conf *c, const struct state *live,
+					  const struct st_route *r)
+{
+	vec_foreach(o, &live->routes) if (others_route(c, o) &&
+					  prefix_overlaps(&r->dst, &o->dst)) return o;
+	return NULL;
+}
+
+/*
+ * The routes AllowedIPs put in the main table (wg-quick's Table = auto)
+ * against the other routes there: a more specific one takes part of a peer's
+ * prefix around the tunnel, or the peer's takes part of another's into it.
+ */
+static void main_table_overlaps(struct findings *f, const struct conf *c,
+				const struct state *desired, const struct state *live)
+{
+	vec_foreach(r, &desired->routes)
+	{
+		const struct conf_iface *iface;
+		const struct conf_peer *peer;
+		const struct st_route *o;
+
+		if (r->table != RT_TABLE_MAIN_ID || !(iface = conf_find_iface(c, r->ifname)))
+			continue;
+		peer = route_peer(iface, r);
+		if (peer && (o = overlapping(c, live, r)))
+			main_overlap(f, peer, r, o);
+	}
+}
+
+void check_allowed_ips(struct findings *f, const struct conf *c, const struct state *desired,
+		       const struct state *live)
 {
 	size_t before = f->v.n;
 
-	vec_foreach(p, &c->policies) policy_coverage(f, c, desired, *p);
+	vec_foreach(p, &c->policies) policy_coverage(f, c, live, *p);
 	full_tunnel_targets(f, c);
+	main_table_overlaps(f, c, desired, live);
 	if (f->v.n == before)
 		finding_add(f, "allowed-ips", LEVEL_OK, NULL,
 			    "every policy's destinations have a peer of its tunnel");

@@ -143,6 +143,11 @@ bool prefix_contains(const struct prefix *outer, const struct prefix *inner)
 	       bits_equal(outer->addr, inner->addr, outer->len);
 }
 
+bool prefix_overlaps(const struct prefix *a, const struct prefix *b)
+{
+	return prefix_contains(a, b) || prefix_contains(b, a);
+}
+
 bool prefix_equal(const struct prefix *a, const struct prefix *b)
 {
 	return prefix_cmp(a, b) == 0;

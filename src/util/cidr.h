@@ -31,6 +31,8 @@ bool prefix_has_host_bits(const struct prefix *p);
 struct prefix prefix_network(const struct prefix *p);
 /* Does @outer contain all of @inner (same family, shorter or equal, same bits)? */
 bool prefix_contains(const struct prefix *outer, const struct prefix *inner);
+/* Do @a and @b share an address (one contains the other)? */
+bool prefix_overlaps(const struct prefix *a, const struct prefix *b);
 bool prefix_equal(const struct prefix *a, const struct prefix *b);
 /* Total order: family, then address, then length. */
 int prefix_cmp(const struct prefix *a, const struct prefix *b);

@@ -5,12 +5,18 @@
 # front of the policies, a peer that never answers, a world-readable key
 # file, strict rp_filter on a user policy's tunnel, AllowedIPs narrowed, a
 # tunnel MTU above the path's, a path MTU black hole (--probe), an endpoint
-# that does not resolve.
+# that does not resolve; the resolver's nameserver outside the tunnel that
+# sets DNS; a route of another program more specific than a peer's AllowedIPs
+# in the main table.
 #
 #   [lan1] ── [gw: office From 10.0.1.0/24 → A, backup-user uid 1001 → B] ══ [vpn0], [vpn1]
 set -u
 . "$(dirname "$0")/lab.sh"
+lab_require unshare
 lab_start
+resolvconf_standin
+# The gateway's resolver, as doctor reads it: the "ISP's" nameserver (the inet router).
+printf 'nameserver 198.51.100.1\n' >"$TMP/resolv.conf"
 # What --probe pings through each tunnel: the server's tunnel address.
 sed -i 's/^\[Peer\]$/[Peer]\nProbe = 10.8.0.1/' "$CONF/$A.conf"
 sed -i 's/^\[Peer\]$/[Peer]\nProbe = 10.9.0.1/' "$CONF/$B.conf"
@@ -25,10 +31,14 @@ User = 1001
 Via = $B
 CONF
 
-# doctor: `wgpolicy doctor --json` on the gateway; the findings in $json, exit in $status.
+# doctor: `wgpolicy doctor --json` on the gateway, in a mount namespace of its own where
+# /etc/resolv.conf is $TMP/resolv.conf, bound (write that in place, never replace it: the
+# mount holds the inode); the findings in $json, exit in $status.
 doctor() {
-	note "[gw] wgpolicy doctor"
-	run nsx "$GW" "$W" doctor -C "$CONF" --json "$@"
+	note "[gw] unshare -m: /etc/resolv.conf bound; wgpolicy doctor"
+	# shellcheck disable=SC2016 # the inner sh expands them
+	run nsx "$GW" unshare -m sh -c 'mount --bind "$1" /etc/resolv.conf && shift && exec "$@"' \
+		sh "$TMP/resolv.conf" "$W" doctor -C "$CONF" --json "$@"
 	json=$stdout
 }
 # level CHECK [MATCH]: the worst level of CHECK's findings whose reason matches MATCH.
@@ -133,6 +143,41 @@ pp "$GW" ip link set "$A" mtu 1500
 doctor
 is "$(level mtu "$A has MTU 1500")" FAIL "MTU 1500 on A: FAIL"
 gw_wgpolicy apply "apply sets the MTU back"
+
+# A's DNS set, but the resolver still asks the ISP's nameserver, by up0: queries leak
+# around the tunnel. Once resolv.conf holds A's server, reached by A: no warning.
+sed -i 's/^Table = off$/Table = off\nDNS = 10.8.0.1/' "$CONF/$A.conf"
+gw_wgpolicy apply "A sets DNS"
+doctor
+is "$(level dns "nameserver 198.51.100.1 is reached by up0, outside every tunnel, while $A sets DNS")" \
+	warn "DNS outside the tunnel: warn names the nameserver, up0 and A"
+is "$status" 0 "DNS outside the tunnel: a warning alone exits 0"
+printf 'nameserver 10.8.0.1\n' >"$TMP/resolv.conf"
+doctor
+is "$(level dns)" ok "DNS through A: ok"
+is "$(level dns "reached as the tunnels' DNS wants")" ok "DNS through A: the server is A's"
+
+# A tunnel with wg-quick's routes (Table = auto): AllowedIPs 10.0.0.0/8 into the main
+# table, where a LAN gateway's route for 10.1.0.0/16 is more specific and wins.
+C=$(ifname c)
+keypair c && keypair corp
+# shellcheck disable=SC2154 # keypair sets c_priv and corp_pub
+printf '[Interface]\nPrivateKey = %s\n[Peer]\nName = corp\nPublicKey = %s\nAllowedIPs = 10.0.0.0/8\n' \
+	"$c_priv" "$corp_pub" >"$CONF/$C.conf"
+chmod 600 "$CONF/$C.conf"
+gw_wgpolicy apply "C routes 10.0.0.0/8 in main"
+pp "$GW" ip route add 10.1.0.0/16 via 10.0.2.2 dev lan2
+is "$(nsx "$GW" ip -o route get 10.3.2.1 | grep -o 'dev [^ ]*')" "dev $C" "10.3.2.1 goes into C"
+is "$(nsx "$GW" ip -o route get 10.1.2.3 | grep -o 'dev [^ ]*')" "dev lan2" "10.1.2.3 really leaves by lan2"
+doctor
+is "$(level allowed-ips "$C:corp: AllowedIPs 10.0.0.0/8, but '10.1.0.0/16 via 10.0.2.2 dev lan2 .*' wins for 10.1.0.0/16")" \
+	warn "a more specific route in main: warn names the peer, its prefix and the route"
+is "$(level allowed-ips "10.0.[12].0/24")" none "the LANs' own subnets are not blamed"
+pp "$GW" ip route del 10.1.0.0/16
+doctor
+is "$(level allowed-ips)" ok "route gone: AllowedIPs ok"
+rm "$CONF/$C.conf"
+gw_wgpolicy apply "C goes"
 
 # A peer that never answers, with keepalives asking: stale.
 keypair ghost

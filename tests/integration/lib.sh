@@ -48,6 +48,23 @@ netns() {
 # nsx NS CMD...: run a command inside a namespace.
 nsx() { local ns=$1; shift; ip netns exec "$ns" "$@"; }
 
+# resolvconf_standin: resolvconf would rewrite this machine's /etc/resolv.conf: a
+# stand-in, first in PATH, keeps each interface's entry in $TMP/resolv/NAME and lists
+# it back (wg-quick's save reads it with -l).
+resolvconf_standin() {
+	mkdir -p "$TMP/bin" "$TMP/resolv"
+	cat >"$TMP/bin/resolvconf" <<SH
+#!/bin/sh
+case "\$1" in
+-a) cat > "$TMP/resolv/\$2" ;;
+-d) rm -f "$TMP/resolv/\$2" ;;
+-l) cat "$TMP/resolv/\$2" 2>/dev/null ;;
+esac
+SH
+	chmod +x "$TMP/bin/resolvconf"
+	export PATH="$TMP/bin:$PATH"
+}
+
 # veth NS1 IF1 NS2 IF2: a cable between two namespaces.
 veth() {
 	ip link add "$2" netns "$1" type veth peer name "$4" netns "$3" &&

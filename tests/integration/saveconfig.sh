@@ -26,19 +26,7 @@ keypair srv
 keypair srv2
 psk=$(wg genpsk)
 
-# resolvconf would rewrite this machine's /etc/resolv.conf: a stand-in keeps each
-# interface's entry in a file, and lists it back (wg-quick's save reads it with -l).
-mkdir -p "$TMP/bin" "$TMP/resolv"
-cat > "$TMP/bin/resolvconf" <<SH
-#!/bin/sh
-case "\$1" in
--a) cat > "$TMP/resolv/\$2" ;;
--d) rm -f "$TMP/resolv/\$2" ;;
--l) cat "$TMP/resolv/\$2" 2>/dev/null ;;
-esac
-SH
-chmod +x "$TMP/bin/resolvconf"
-export PATH="$TMP/bin:$PATH"
+resolvconf_standin
 
 # name|config body after PrivateKey
 cases=(

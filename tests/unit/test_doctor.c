@@ -150,13 +150,14 @@ static struct st_rule *foreign(struct fx *fx, uint32_t prio, const char *src, ui
 	return r;
 }
 
-static void route_in(struct fx *fx, uint32_t table, const char *dst)
+static struct st_route *route_in(struct fx *fx, uint32_t table, const char *dst)
 {
 	struct st_route *r = vec_push(&fx->live->arena, &fx->live->routes);
 
 	*r = (struct st_route){
 	    .table = table, .type = ROUTE_UNICAST, .ifname = "eth0", .protocol = 3};
 	assert_null(prefix_parse(dst, &r->dst, NULL));
+	return r;
 }
 
 static void foreign_rules_that_take_traffic(void **unused)
@@ -208,20 +209,60 @@ static void allowed_ips_too_broad_or_too_narrow(void **unused)
 	(void)unused;
 	build(&fx, wg0, policies);
 	applied(&fx);
-	check_allowed_ips(&fx.f, fx.c, fx.live);
+	check_allowed_ips(&fx.f, fx.c, fx.desired, fx.live);
 	expect(&fx, "allowed-ips", LEVEL_OK, NULL);
 	/* `wg set wg0 peer ... allowed-ips 10.8.0.0/24` behind wgpolicy's back. */
 	assert_null(prefix_parse("10.8.0.0/24", &narrow, NULL));
 	fx.live->wgpeers.v[0].allowed_ips = &narrow;
 	fx.live->wgpeers.v[0].n_allowed_ips = 1;
-	check_allowed_ips(&fx.f, fx.c, fx.live);
+	check_allowed_ips(&fx.f, fx.c, fx.desired, fx.live);
 	expect(&fx, "allowed-ips", LEVEL_FAIL, "policy office sends 0.0.0.0/0 by wg0");
 	done(&fx);
 
 	build(&fx, full, corp);
 	applied(&fx);
-	check_allowed_ips(&fx.f, fx.c, fx.live);
+	check_allowed_ips(&fx.f, fx.c, fx.desired, fx.live);
 	expect(&fx, "allowed-ips", LEVEL_WARN, "full tunnel");
+	done(&fx);
+}
+
+/* Table = auto puts AllowedIPs into main, where another program's routes may overlap them. */
+static void allowed_ips_against_main(void **unused)
+{
+	static const char wide[] = "[Interface]\nPrivateKey = " KEY "\n"
+				   "[Peer]\nName = ams1\nPublicKey = " PUB_A "\n"
+				   "AllowedIPs = 10.0.0.0/8, 192.168.100.0/24\n";
+	struct fx fx;
+
+	(void)unused;
+	build(&fx, wide, "");
+	applied(&fx);
+	/* What overlaps nothing: the default route, another table's, one into the tunnel. */
+	route_in(&fx, RT_TABLE_MAIN_ID, "0.0.0.0/0");
+	route_in(&fx, 100, "10.1.0.0/16");
+	route_in(&fx, RT_TABLE_MAIN_ID, "172.16.0.0/12");
+	strcpy(route_in(&fx, RT_TABLE_MAIN_ID, "10.9.0.0/16")->ifname, "wg0");
+	check_allowed_ips(&fx.f, fx.c, fx.desired, fx.live);
+	expect(&fx, "allowed-ips", LEVEL_OK, NULL);
+	/* A more specific route takes part of the peer's prefix around the tunnel. */
+	route_in(&fx, RT_TABLE_MAIN_ID, "10.1.0.0/16");
+	check_allowed_ips(&fx.f, fx.c, fx.desired, fx.live);
+	expect(&fx, "allowed-ips", LEVEL_WARN,
+	       "wg0:ams1: AllowedIPs 10.0.0.0/8, but '10.1.0.0/16 dev eth0 table main proto 3' "
+	       "wins for 10.1.0.0/16");
+	/* The same prefix, and a metric no lower than the tunnel's (0): the tunnel's wins. */
+	fx.live->routes.n--;
+	route_in(&fx, RT_TABLE_MAIN_ID, "10.0.0.0/8");
+	check_allowed_ips(&fx.f, fx.c, fx.desired, fx.live);
+	expect(&fx, "allowed-ips", LEVEL_WARN,
+	       "AllowedIPs 10.0.0.0/8 takes 10.0.0.0/8 from '10.0.0.0/8 dev eth0 table main");
+	/* The peer's prefix is more specific: it takes part of the other route into the tunnel. */
+	fx.live->routes.n--;
+	route_in(&fx, RT_TABLE_MAIN_ID, "192.168.0.0/16");
+	check_allowed_ips(&fx.f, fx.c, fx.desired, fx.live);
+	expect(&fx, "allowed-ips", LEVEL_WARN,
+	       "wg0:ams1: AllowedIPs 192.168.100.0/24 takes 192.168.100.0/24 from "
+	       "'192.168.0.0/16 dev eth0 table main");
 	done(&fx);
 }
 
@@ -281,6 +322,7 @@ int main(void)
 	    cmocka_unit_test(owned_objects_in_place),
 	    cmocka_unit_test(foreign_rules_that_take_traffic),
 	    cmocka_unit_test(allowed_ips_too_broad_or_too_narrow),
+	    cmocka_unit_test(allowed_ips_against_main),
 	    cmocka_unit_test(handshakes),
 	    cmocka_unit_test(mtu_against_the_path),
 	};
