@@ -7,6 +7,7 @@
  * the policy sends it), handshakes, and tunnel MTUs against the path the
  * encrypted packets take.
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "explain/doctor.h"
@@ -122,18 +123,6 @@ static void full_tunnel_targets(struct findings *f, const struct conf *c)
 
 /* ---- AllowedIPs routes against the main table's other routes ---- */
 
-static const struct conf_peer *route_peer(const struct conf_iface *iface, const struct st_route *r)
-{
-	vec_foreach(peer, &iface->peers) vec_foreach(lp, &(*peer)->allowed_ips)
-	{
-		struct prefix net = prefix_network(&lp->p);
-
-		if (prefix_equal(&net, &r->dst))
-			return *peer;
-	}
-	return NULL;
-}
-
 /*
  * Another program's route of the main table (the kernel's own, for the host's
  * subnets, are not in a live state): not the default route, which a tunnel's
@@ -143,6 +132,93 @@ static const struct conf_peer *route_peer(const struct conf_iface *iface, const 
 static bool others_route(const struct conf *c, const struct st_route *o)
 {
 	return o->table == RT_TABLE_MAIN_ID && o->dst.len && !conf_find_iface(c, o->ifname);
+}
+
+/*
+ * Both sides sorted, so that a hub's 10,000 peers against a router's full
+ * table cost a binary search each: the peers' prefixes with their peers, and
+ * the other routes' destinations.
+ */
+struct peer_net {
+	struct prefix net;
+	const struct conf_iface *iface;
+	const struct conf_peer *peer;
+};
+
+struct main_view {
+	struct peer_net *peers;
+	size_t n_peers;
+	struct prefix *others;
+	size_t n_others;
+	struct prefix_lens lens;
+};
+
+static int cmp_peer_net(const void *a, const void *b)
+{
+	const struct peer_net *x = a, *y = b;
+	int cmp = prefix_cmp(&x->net, &y->net);
+
+	return cmp ? cmp : (x->iface > y->iface) - (x->iface < y->iface);
+}
+
+static bool main_view(struct main_view *m, struct arena *a, const struct conf *c,
+		      const struct state *live)
+{
+	size_t n = 0;
+
+	memset(m, 0, sizeof(*m));
+	vec_foreach(it, &c->ifaces) vec_foreach(peer, &(*it)->peers) n += (*peer)->allowed_ips.n;
+	m->peers = arena_alloc(a, sizeof(*m->peers) * (n + 1));
+	m->others = arena_alloc(a, sizeof(*m->others) * (live->routes.n + 1));
+	if (!m->peers || !m->others)
+		return false;
+	vec_foreach(it, &c->ifaces) vec_foreach(peer, &(*it)->peers)
+		vec_foreach(lp, &(*peer)->allowed_ips) m->peers[m->n_peers++] =
+			(struct peer_net){ prefix_network(&lp->p), *it, *peer };
+	qsort(m->peers, m->n_peers, sizeof(*m->peers), cmp_peer_net);
+	vec_foreach(o, &live->routes) {
+		if (!others_route(c, o))
+			continue;
+		m->others[m->n_others++] = o->dst;
+		prefix_lens_add(&m->lens, &o->dst);
+	}
+	prefix_sort(m->others, m->n_others);
+	return true;
+}
+
+/* The peer of @iface whose AllowedIPs made the route to @dst. */
+static const struct conf_peer *route_peer(const struct main_view *m,
+					  const struct conf_iface *iface, const struct prefix *dst)
+{
+	struct peer_net key = { *dst, iface, NULL };
+	const struct peer_net *hit = bsearch(&key, m->peers, m->n_peers, sizeof(key), cmp_peer_net);
+
+	return hit ? hit->peer : NULL;
+}
+
+/* Another program's route of the main table to @dst. */
+static const struct st_route *others_route_to(const struct conf *c, const struct state *live,
+					      const struct prefix *dst)
+{
+	vec_foreach(o, &live->routes) if (others_route(c, o) && prefix_equal(&o->dst, dst)) return o;
+	return NULL;
+}
+
+/*
+ * An other route that overlaps @r: a more specific one first (it takes part
+ * of @r's destinations around the tunnel), then one to the same prefix, then
+ * one that holds @r (the tunnel takes part of it).
+ */
+static const struct st_route *overlapping(const struct main_view *m, const struct conf *c,
+					  const struct state *live, const struct st_route *r)
+{
+	const struct prefix *o = prefix_sorted_inside(m->others, m->n_others, &r->dst);
+
+	if (!o)
+		o = prefix_sorted_find(m->others, m->n_others, &r->dst);
+	if (!o)
+		o = prefix_sorted_cover(m->others, m->n_others, &m->lens, &r->dst);
+	return o ? others_route_to(c, live, o) : NULL;
 }
 
 /* Does @o win over the tunnel's route @r for some destinations of @r? */
@@ -177,15 +253,6 @@ static void main_overlap(struct findings *f, const struct conf_peer *peer, const
 			    shown);
 }
 
-/* The first other route of the main table that one of @r's overlaps, either way. */
-static const struct st_route *overlapping(const struct conf *c, const struct state *live,
-					  const struct st_route *r)
-{
-	vec_foreach(o, &live->routes) if (others_route(c, o) &&
-					  prefix_overlaps(&r->dst, &o->dst)) return o;
-	return NULL;
-}
-
 /*
  * The routes AllowedIPs put in the main table (wg-quick's Table = auto)
  * against the other routes there: a more specific one takes part of a peer's
@@ -194,16 +261,19 @@ static const struct st_route *overlapping(const struct conf *c, const struct sta
 static void main_table_overlaps(struct findings *f, const struct conf *c,
 				const struct state *desired, const struct state *live)
 {
-	vec_foreach(r, &desired->routes)
-	{
+	struct main_view m;
+
+	if (!main_view(&m, f->a, c, live))
+		return;
+	vec_foreach(r, &desired->routes) {
 		const struct conf_iface *iface;
 		const struct conf_peer *peer;
 		const struct st_route *o;
 
 		if (r->table != RT_TABLE_MAIN_ID || !(iface = conf_find_iface(c, r->ifname)))
 			continue;
-		peer = route_peer(iface, r);
-		if (peer && (o = overlapping(c, live, r)))
+		peer = route_peer(&m, iface, &r->dst);
+		if (peer && (o = overlapping(&m, c, live, r)))
 			main_overlap(f, peer, r, o);
 	}
 }

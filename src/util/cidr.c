@@ -201,22 +201,55 @@ void prefix_lens_add(struct prefix_lens *l, const struct prefix *p)
 	l->bits[fam_index(p->family)][p->len / 64] |= 1ull << (p->len % 64);
 }
 
-bool prefix_sorted_covers(const struct prefix *v, size_t n, const struct prefix_lens *l,
-			  const struct prefix *p)
+const struct prefix *prefix_sorted_find(const struct prefix *v, size_t n, const struct prefix *p)
+{
+	return n ? bsearch(p, v, n, sizeof(*v), cmp_prefix) : NULL;
+}
+
+const struct prefix *prefix_sorted_cover(const struct prefix *v, size_t n,
+					 const struct prefix_lens *l, const struct prefix *p)
 {
 	unsigned len;
 
 	for (len = 0; len <= p->len; len++) {
 		struct prefix q = *p;
+		const struct prefix *hit;
 
 		if (!has_len(l, p->family, len))
 			continue;
 		q.len = (uint8_t)len;
 		q = prefix_network(&q);
-		if (bsearch(&q, v, n, sizeof(*v), cmp_prefix))
-			return true;
+		if ((hit = prefix_sorted_find(v, n, &q)))
+			return hit;
 	}
-	return false;
+	return NULL;
+}
+
+bool prefix_sorted_covers(const struct prefix *v, size_t n, const struct prefix_lens *l,
+			  const struct prefix *p)
+{
+	return prefix_sorted_cover(v, n, l, p) != NULL;
+}
+
+/*
+ * What @p contains sorts right after it: a network inside @p's range that is
+ * not longer than @p is @p's own address, and sorts before it by length.
+ */
+const struct prefix *prefix_sorted_inside(const struct prefix *v, size_t n,
+					  const struct prefix *p)
+{
+	struct prefix net = prefix_network(p);
+	size_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (cmp_prefix(&v[mid], &net) <= 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < n && prefix_contains(&net, &v[lo]) ? &v[lo] : NULL;
 }
 
 char *decimal_put(char *s, uint32_t v)

@@ -48,6 +48,14 @@ void prefix_lens_add(struct prefix_lens *l, const struct prefix *p);
 /* Does one of @v (sorted, lengths in @l) contain all of @p? */
 bool prefix_sorted_covers(const struct prefix *v, size_t n, const struct prefix_lens *l,
 			  const struct prefix *p);
+/* The shortest of @v (sorted, lengths in @l) that contains all of @p, or NULL. */
+const struct prefix *prefix_sorted_cover(const struct prefix *v, size_t n,
+					 const struct prefix_lens *l, const struct prefix *p);
+/* @p itself in @v (sorted), or NULL. */
+const struct prefix *prefix_sorted_find(const struct prefix *v, size_t n, const struct prefix *p);
+/* The first of @v (sorted) that @p contains and is not @p itself, or NULL. */
+const struct prefix *prefix_sorted_inside(const struct prefix *v, size_t n,
+					  const struct prefix *p);
 /* "10.0.0.0/8"; with @always_len false, host prefixes are printed bare. */
 char *prefix_format(const struct prefix *p, char buf[PREFIX_STRLEN], bool always_len);
 const char *family_name(uint8_t family);

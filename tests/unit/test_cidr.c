@@ -216,6 +216,21 @@ static void sorted_list_containment(void **state)
 
 		assert_true(prefix_sorted_covers(v, N(v), &lens, &net));
 	}
+	/* Which one: the shortest holder, the prefix itself, and what a prefix holds. */
+	{
+		struct prefix a = P("10.1.2.0/24"), b = P("192.0.2.0/24"), c = P("198.51.100.7/32");
+		struct prefix d = P("10.0.0.0/8"), e = P("0.0.0.0/0"), want = P("0.0.0.0/1");
+
+		assert_true(prefix_equal(prefix_sorted_cover(v, N(v), &lens, &a), &want));
+		assert_non_null(prefix_sorted_find(v, N(v), &c));
+		assert_null(prefix_sorted_find(v, N(v), &a));
+		assert_null(prefix_sorted_inside(v, N(v), &a));
+		assert_null(prefix_sorted_inside(v, N(v), &d)); /* itself is not inside */
+		want = P("192.0.2.128/25");
+		assert_true(prefix_equal(prefix_sorted_inside(v, N(v), &b), &want));
+		want = P("0.0.0.0/1"); /* the same address, longer: right after it */
+		assert_true(prefix_equal(prefix_sorted_inside(v, N(v), &e), &want));
+	}
 }
 
 /* Sorted as prefix_cmp promises: family, then address, then length. */
