@@ -179,9 +179,18 @@ static const char *tunnel_dns(const struct conf *c)
 	return NULL;
 }
 
+/* A full tunnel (wg-quick's default route) that sets no DNS: its host asks what it had. */
+static const char *full_tunnel_without_dns(const struct conf *c)
+{
+	vec_foreach(iface, &c->ifaces)
+		if (!(*iface)->dns.n && conf_full_tunnel_prefix(*iface))
+			return (*iface)->name;
+	return NULL;
+}
+
 static void nameserver(struct findings *f, struct engine *e, const char *text, size_t *fine)
 {
-	const char *dns_iface = tunnel_dns(e->conf);
+	const char *dns_iface = tunnel_dns(e->conf), *full = full_tunnel_without_dns(e->conf);
 	char dev[IF_NAMESIZE];
 	struct prefix ns;
 	int err;
@@ -192,6 +201,14 @@ static void nameserver(struct findings *f, struct engine *e, const char *text, s
 	if (err)
 		finding_add(f, "dns", LEVEL_WARN, "check the resolver's address and the routes",
 			    "nameserver %s cannot be reached: %s", text, strerror(-err));
+	else if (full && !dns_iface && !is_tunnel(e->live, dev))
+		/* A resolver on the local network wins over the full tunnel by its own route. */
+		finding_add(f, "dns", LEVEL_WARN,
+			    arena_printf(f->a, "set DNS in %s's [Interface] to a resolver the "
+					       "tunnel reaches", full),
+			    "nameserver %s is reached by %s, outside the full tunnel %s, which "
+			    "sets no DNS: queries leak around the tunnel",
+			    text, dev[0] ? dev : "no interface", full);
 	else if (dns_iface && !is_tunnel(e->live, dev))
 		finding_add(
 		    f, "dns", LEVEL_WARN,

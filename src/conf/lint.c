@@ -16,35 +16,16 @@ static void lint_key_file(struct conf *c, const struct conf_iface *iface)
 			  iface->file);
 }
 
-/*
- * wg-quick makes a /0 the default route only with Table = auto (or main); with
- * another table the route goes there (wg-quick(8)'s ssh example), with off nowhere.
- */
-static bool default_route_in_main(const struct conf_iface *iface)
-{
-	const struct table_sel *t = &iface->table.v;
-
-	return !IS_SET(iface->table) || t->kind == TABLE_AUTO ||
-	       (t->kind == TABLE_ID && t->id == 254);
-}
-
 static void lint_full_tunnel_dns(struct conf *c, const struct conf_iface *iface)
 {
-	if (iface->dns.n || !default_route_in_main(iface))
-		return;
-	vec_foreach(peer, &iface->peers) {
-		vec_foreach(lp, &(*peer)->allowed_ips) {
-			char buf[PREFIX_STRLEN];
+	const struct lprefix *lp = conf_full_tunnel_prefix(iface);
+	char buf[PREFIX_STRLEN];
 
-			if (lp->p.len)
-				continue;
-			conf_warn(&c->diags, lp->loc,
-				  "%s is a full tunnel (AllowedIPs %s) without DNS: name lookups "
-				  "would go to the local network's resolver and leak",
-				  iface->name, prefix_format(&lp->p, buf, true));
-			return;
-		}
-	}
+	if (lp && !iface->dns.n)
+		conf_warn(&c->diags, lp->loc,
+			  "%s is a full tunnel (AllowedIPs %s) without DNS: name lookups "
+			  "would go to the local network's resolver and leak",
+			  iface->name, prefix_format(&lp->p, buf, true));
 }
 
 static void lint_search_only(struct conf *c, const struct conf_iface *iface)

@@ -12,6 +12,29 @@ struct conf_iface *conf_find_iface(const struct conf *c, const char *name)
 	return NULL;
 }
 
+/*
+ * wg-quick makes a /0 the default route only with Table = auto (or main); with
+ * another table the route goes there (wg-quick(8)'s ssh example), with off nowhere.
+ */
+static bool default_route_in_main(const struct conf_iface *iface)
+{
+	const struct table_sel *t = &iface->table.v;
+
+	return !IS_SET(iface->table) || t->kind == TABLE_AUTO ||
+	       (t->kind == TABLE_ID && t->id == 254);
+}
+
+const struct lprefix *conf_full_tunnel_prefix(const struct conf_iface *iface)
+{
+	if (!default_route_in_main(iface))
+		return NULL;
+	vec_foreach(peer, &iface->peers)
+		vec_foreach(lp, &(*peer)->allowed_ips)
+			if (!lp->p.len)
+				return lp;
+	return NULL;
+}
+
 struct conf_peer *conf_find_peer(const struct conf_iface *iface, const char *name)
 {
 	vec_foreach(it, &iface->peers)

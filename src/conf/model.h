@@ -240,6 +240,11 @@ typedef void (*prefix_fn)(void *arg, const struct prefix *p, struct loc loc);
 void sel_foreach(const struct conf *c, const struct addr_sel *v, size_t n, prefix_fn fn, void *arg);
 
 struct conf_iface *conf_find_iface(const struct conf *c, const char *name);
+/*
+ * A peer's AllowedIPs of length 0 as the interface's default route in main, as
+ * wg-quick makes it (Table = auto or main): the /0, or NULL when it is no full tunnel.
+ */
+const struct lprefix *conf_full_tunnel_prefix(const struct conf_iface *iface);
 struct conf_peer *conf_find_peer(const struct conf_iface *iface, const char *name);
 struct conf_set *conf_find_set(const struct conf *c, const char *name);
 const char *peer_label(struct arena *a, const struct conf_peer *peer);

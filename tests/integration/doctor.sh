@@ -6,7 +6,7 @@
 # file, strict rp_filter on a user policy's tunnel, AllowedIPs narrowed, a
 # tunnel MTU above the path's, a path MTU black hole (--probe), an endpoint
 # that does not resolve; the resolver's nameserver outside the tunnel that
-# sets DNS; a route of another program more specific than a peer's AllowedIPs
+# sets DNS, or outside a full tunnel that sets none; a route of another program more specific than a peer's AllowedIPs
 # in the main table.
 #
 #   [lan1] ── [gw: office From 10.0.1.0/24 → A, backup-user uid 1001 → B] ══ [vpn0], [vpn1]
@@ -143,6 +143,28 @@ pp "$GW" ip link set "$A" mtu 1500
 doctor
 is "$(level mtu "$A has MTU 1500")" FAIL "MTU 1500 on A: FAIL"
 gw_wgpolicy apply "apply sets the MTU back"
+
+# A full tunnel (wg-quick's default route) that sets no DNS, the resolver a host on lan1:
+# lan1's own route wins over the tunnel's default, and queries leak around it. A resolver
+# out on the internet is reached through the tunnel: no warning.
+F=$(ifname f)
+keypair f && keypair exit
+# shellcheck disable=SC2154 # keypair sets f_priv and exit_pub
+printf '[Interface]\nPrivateKey = %s\n[Peer]\nPublicKey = %s\nAllowedIPs = 0.0.0.0/0\n' \
+	"$f_priv" "$exit_pub" >"$CONF/$F.conf"
+chmod 600 "$CONF/$F.conf"
+gw_wgpolicy apply "F: a full tunnel without DNS"
+printf 'nameserver 10.0.1.2\n' >"$TMP/resolv.conf"
+is "$(nsx "$GW" ip -o route get 10.0.1.2 | grep -o 'dev [^ ]*')" "dev lan1" "10.0.1.2 really stays on lan1"
+doctor
+is "$(level dns "nameserver 10.0.1.2 is reached by lan1, outside the full tunnel $F, which sets no DNS")" \
+	warn "full tunnel, LAN resolver: warn names the nameserver, lan1 and F"
+printf 'nameserver 203.0.113.53\n' >"$TMP/resolv.conf"
+doctor
+is "$(level dns)" ok "full tunnel, a resolver beyond it: ok"
+rm "$CONF/$F.conf"
+gw_wgpolicy apply "F goes"
+printf 'nameserver 198.51.100.1\n' >"$TMP/resolv.conf"
 
 # A's DNS set, but the resolver still asks the ISP's nameserver, by up0: queries leak
 # around the tunnel. Once resolv.conf holds A's server, reached by A: no warning.
