@@ -272,11 +272,14 @@ static int verify(void *ctx, char *err, size_t errlen)
 int engine_apply(struct engine *e, FILE *log)
 {
 	char err[OP_LINE_MAX + 600];
+	int ret;
 
 	e->r.log = log;
 	e->r.quiet = e->quiet;
 	e->r.quiet_ctx = e->quiet_ctx;
-	if (reconcile_exec(&e->r, &e->plan, verify, e, err, sizeof(err))) {
+	ret = reconcile_exec(&e->r, &e->plan, verify, e, err, sizeof(err));
+	reconcile_marks_committed(&e->r);
+	if (ret) {
 		log_err("failed: %s", err);
 		log_err("everything done was undone");
 		return -1;

@@ -356,6 +356,33 @@ static int run(const struct job *j, bool cgroups)
 }
 
 /*
+ * Transactions this process committed, each to one of wgpolicy's own tables
+ * (see nft_own_commits). Every change below is "table X; delete table X; ...":
+ * never an empty batch, so each success is exactly one commit, one step of
+ * nftables' generation.
+ */
+static uint32_t own_commits;
+
+uint32_t nft_own_commits(void)
+{
+	return own_commits;
+}
+
+/* Run the change @j to wgpolicy's table @name; a success is counted. */
+static int commit(const struct job *j, bool cgroups, const char *name)
+{
+	char ifname[ST_IFNAMSIZ];
+	int ret;
+
+	if (!st_nft_parse_name(name, ifname))
+		return -EINVAL; /* only our own tables are ever changed */
+	ret = run(j, cgroups);
+	if (!ret)
+		own_commits++;
+	return ret;
+}
+
+/*
  * "add the table; delete it; TEXT": the delete cannot fail, whether the table
  * was there or not, and all of it is one transaction. One line, so that the
  * line numbers in errors are TEXT's own.
@@ -395,7 +422,7 @@ int nft_load(const struct st_nft *n, char *err, size_t errlen)
 	 */
 	ret = cgroups && !cgroup2_dir(dir, sizeof(dir)) ? make_cgroups(&j) : 0;
 	if (!ret)
-		ret = run(&j, cgroups);
+		ret = commit(&j, cgroups, n->name);
 	free(cmds);
 	return ret;
 }
@@ -409,7 +436,7 @@ int nft_delete(const char *name, char *err, size_t errlen)
 		err[0] = '\0';
 	if (!j.cmds)
 		return -ENOMEM;
-	ret = run_here(&j);
+	ret = commit(&j, false, name);
 	free((char *)j.cmds);
 	if (ret == -EPROTONOSUPPORT && err && errlen)
 		err[0] = '\0';
@@ -483,7 +510,7 @@ int nft_restore(const char *name, const char *text, char *err, size_t errlen)
 		err[0] = '\0';
 	if (!j.cmds)
 		return -ENOMEM;
-	ret = run(&j, strstr(text, "cgroupv2"));
+	ret = commit(&j, strstr(text, "cgroupv2"), name);
 	free((char *)j.cmds);
 	return ret;
 }

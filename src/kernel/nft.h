@@ -36,6 +36,14 @@ int nft_load(const struct st_nft *n, char *err, size_t errlen);
 int nft_delete(const char *name, char *err, size_t errlen);
 
 /*
+ * How many transactions nft_load, nft_delete and nft_restore committed in this
+ * process so far: each success is one, to one of wgpolicy's own tables (a
+ * name that is not one is refused). A scan of other tables' marks made when
+ * nftables' generation was G still holds at G plus this count's growth since.
+ */
+uint32_t nft_own_commits(void);
+
+/*
  * For rollback: the live table @name as nft lists it ("table inet wgpolicy { ... }",
  * comment included) in *@text, malloc'd; NULL when there is no table. Cgroup
  * paths are listed as nft resolves them under /sys/fs/cgroup (in a private

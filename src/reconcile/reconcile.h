@@ -35,6 +35,9 @@ struct reconcile {
 	struct mark_memo *marks;
 	/* Scans of other tables' marks: listed through libnftables, or the kept one reused. */
 	uint64_t ruleset_listings, ruleset_reuses;
+	/* The last scan holds at generation marks_gen, when nft_own_commits() was marks_commits. */
+	bool marks_scanned;
+	uint32_t marks_gen, marks_commits;
 };
 
 int reconcile_open(struct reconcile *r, uint8_t protocol);
@@ -66,12 +69,18 @@ int reconcile_facts(struct reconcile *r, const struct conf *c, const struct stat
 
 /*
  * The mark bits other nftables tables use, appended to @out in @a (see
- * nft_mark_uses). Without reconcile_keep_marks, the ruleset is listed each
- * time; with it, the last listing serves again as long as nftables'
- * generation has not changed since it was read (reconcile/marks.c).
+ * nft_mark_uses). The last listing serves again as long as nftables'
+ * generation has not changed since it was read: kept in SAVED_DIR for the
+ * next process, and in this one with reconcile_keep_marks (reconcile/marks.c).
  */
 int reconcile_mark_uses(struct reconcile *r, struct arena *a, struct st_mark_uses *out, char *err,
 			size_t errlen);
+/*
+ * After this process changed its own nftables tables: when nobody else
+ * committed since the last scan (the generation moved by our commits alone),
+ * the scan is kept for the new generation, here and in SAVED_DIR.
+ */
+void reconcile_marks_committed(struct reconcile *r);
 /* For a process that runs many rounds (the daemon): keep each scan for the next. 0 or -ENOMEM. */
 int reconcile_keep_marks(struct reconcile *r);
 /* Free what reconcile_keep_marks keeps; reconcile_close does it too. */

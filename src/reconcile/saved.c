@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <jansson.h>
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -15,6 +16,22 @@
 #define SO_NETNS_COOKIE 71
 #endif
 
+int saved_netns_cookie(uint64_t *cookie)
+{
+	socklen_t cl = sizeof(*cookie);
+	int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0), err = 0;
+
+	if (fd < 0)
+		return -errno;
+	*cookie = 0;
+	if (getsockopt(fd, SOL_SOCKET, SO_NETNS_COOKIE, cookie, &cl))
+		err = -errno;
+	else if (!*cookie)
+		err = -EOPNOTSUPP;
+	close(fd);
+	return err;
+}
+
 /*
  * One file per network namespace, named by its cookie: unlike the inode,
  * which a new namespace reuses, the cookie is never given twice in a boot
@@ -22,18 +39,13 @@
  */
 static int saved_path(char *buf, size_t len)
 {
-	uint64_t cookie = 0;
-	socklen_t cl = sizeof(cookie);
-	int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	uint64_t cookie;
 	struct stat st;
 
-	if (fd >= 0 && !getsockopt(fd, SOL_SOCKET, SO_NETNS_COOKIE, &cookie, &cl) && cookie) {
-		close(fd);
+	if (!saved_netns_cookie(&cookie)) {
 		snprintf(buf, len, SAVED_DIR "/netns-cookie-%llu.json", (unsigned long long)cookie);
 		return 0;
 	}
-	if (fd >= 0)
-		close(fd);
 	if (stat("/proc/self/ns/net", &st))
 		return -errno;
 	snprintf(buf, len, SAVED_DIR "/netns-%lu-%lu.json", (unsigned long)st.st_dev,
@@ -55,14 +67,11 @@ static json_t *load_json(void)
 	return root;
 }
 
-/* Written to a temporary file and renamed: never half a record. */
-static int store_json(json_t *root)
+int saved_write_json(const char *path, json_t *root)
 {
-	char path[128], tmp[160];
+	char tmp[PATH_MAX];
 	int err;
 
-	if ((err = saved_path(path, sizeof(path))))
-		return err;
 	if (mkdir(SAVED_DIR, 0700) && errno != EEXIST)
 		return -errno;
 	snprintf(tmp, sizeof(tmp), "%s.%d", path, (int)getpid());
@@ -74,6 +83,16 @@ static int store_json(json_t *root)
 		return err;
 	}
 	return 0;
+}
+
+static int store_json(json_t *root)
+{
+	char path[128];
+	int err;
+
+	if ((err = saved_path(path, sizeof(path))))
+		return err;
+	return saved_write_json(path, root);
 }
 
 static json_t *section(json_t *root, const char *name)

@@ -11,10 +11,21 @@
  * describes does).
  */
 
+#include <jansson.h>
+
 #include "state/plan.h"
 #include "state/state.h"
 
 #define SAVED_DIR "/run/wgpolicy"
+
+/*
+ * This network namespace's cookie (SO_NETNS_COOKIE, Linux 5.14): never given
+ * to two namespaces in one boot. -EOPNOTSUPP (or another error) without one.
+ */
+int saved_netns_cookie(uint64_t *cookie);
+
+/* Write @root to @path in SAVED_DIR (made if missing): to a temporary file, renamed, never half. */
+int saved_write_json(const char *path, json_t *root);
 
 /* Append the saved sysctls (with their current values) and DNS entries to @live. */
 int saved_load(struct state *live);
