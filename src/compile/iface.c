@@ -158,6 +158,7 @@ static void emit_addrs(struct compile_ctx *ctx, const struct conf_iface *iface)
 			return;
 		copy_ifname(a->ifname, iface->name);
 		a->addr = lp->p;
+		a->order = (uint32_t)(lp - iface->addresses.v);
 	}
 }
 

@@ -187,6 +187,11 @@ PostUp =
 PublicKey = $srv_pub
 Endpoint = 192.0.2.1:51820
 AllowedIPs = 10.8.0.0/24"
+"address-order|Address = 10.8.0.3/24, 10.8.0.2/24, fd08::3/64
+Address = fd08::2/64
+[Peer]
+PublicKey = $srv_pub
+AllowedIPs = 10.8.0.0/16"
 "dns-search-only|Address = 10.8.0.2/24
 DNS = corp.example, lab.example
 [Peer]
