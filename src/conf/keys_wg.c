@@ -148,9 +148,15 @@ static int key_table(struct parse_ctx *ctx, char *value, struct loc loc)
 
 	if (!*value)
 		return unset_by_empty(ctx, &ctx->iface->table.loc, "Table", loc);
-	if (!strcasecmp(value, "off"))
+	/* wg-quick tests them case-sensitively: Off is a table's name to it, which ip refuses. */
+	if (strcmp(value, "off") && strcmp(value, "auto") &&
+	    (!strcasecmp(value, "off") || !strcasecmp(value, "auto")))
+		return report_value(ctx, loc, "Table", value,
+				    "write off or auto in lower case (wg-quick takes any other "
+				    "spelling for a table's name, which ip refuses)");
+	if (!strcmp(value, "off"))
 		t.kind = TABLE_OFF;
-	else if (!strcasecmp(value, "auto"))
+	else if (!strcmp(value, "auto"))
 		t.kind = TABLE_AUTO;
 	else if (parse_table_id(ctx, value, &t.id) == 0)
 		t.kind = TABLE_ID;

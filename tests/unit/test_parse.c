@@ -261,8 +261,8 @@ static void tables(void **state)
 		uint32_t id;
 		bool bad;
 	} cases[] = {
-		{ "Table = auto", TABLE_AUTO },	 { "Table = AUTO", TABLE_AUTO },
-		{ "Table = off", TABLE_OFF },	 { "Table = Off", TABLE_OFF },
+		{ "Table = auto", TABLE_AUTO },	 { "Table = AUTO", .bad = true },
+		{ "Table = off", TABLE_OFF },	 { "Table = Off", .bad = true },
 		{ "Table = 1234", TABLE_ID, 1234 }, { "Table = 4294967295", TABLE_ID, UINT32_MAX },
 		{ "Table = main", TABLE_ID, 254 }, { "Table = local", TABLE_ID, 255 },
 		{ "Table = default", TABLE_ID, 253 }, { "Table = custom", TABLE_ID, 100 },
