@@ -224,6 +224,15 @@ PostDown = echo post-down %i >> $TMP/hooks-%i
 [Peer]
 PublicKey = $srv_pub
 AllowedIPs = 10.9.0.0/24"
+"ip-numbers|Address = fd08::2, 10.8.0.2
+MTU = 0x500
+Table = 0x100
+ListenPort = 0
+[Peer]
+PublicKey = $srv_pub
+Endpoint = localhost:51820
+AllowedIPs = 10.9.0.0/24
+PersistentKeepalive = 0"
 "address-order|Address = 10.8.0.3/24, 10.8.0.2/24, fd08::3/64
 Address = fd08::2/64
 [Peer]
