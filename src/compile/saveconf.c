@@ -2,10 +2,11 @@
 /*
  * SaveConfig: an interface's file written anew from its running state when
  * it goes down, as wg-quick's save_config writes it: [Interface] with the
- * live addresses in the kernel's order, DNS, the MTU (when the file sets one), the keys that are
- * configuration rather than state as the file has them (Table, SaveConfig,
- * the hooks), then what `wg showconf` shows of the device and its peers,
- * in the device's order, and their AllowedIPs in the order it keeps them.
+ * live addresses in the kernel's order, DNS, the MTU (when the file sets
+ * one), the keys that are configuration rather than state as the file has
+ * them (Table, SaveConfig, the hooks), then what `wg showconf` shows of the
+ * device and its peers, in the device's order, and their AllowedIPs in the
+ * order it keeps them.
  *
  * Beyond wg-quick, nothing of the file's meaning is lost:
  * - wgpolicy's own keys stay: Underlay, Backend, a peer's Name (policies
@@ -132,13 +133,13 @@ static void put_device(FILE *f, const struct st_wgdev *dev, bool mark)
 	explicit_bzero(key, sizeof(key));
 }
 
+_Static_assert(offsetof(struct st_addr, ifname) == 0 && offsetof(struct st_wgpeer, ifname) == 0,
+	       "of_iface reads a record's ifname at its start");
+
 /*
  * Interface @name's records among the @n of @size bytes at @v (each begins with its
  * ifname), ordered by @cmp, which compares pointers to them; NULL without memory.
  */
-_Static_assert(offsetof(struct st_addr, ifname) == 0 && offsetof(struct st_wgpeer, ifname) == 0,
-	       "of_iface reads a record's ifname at its start");
-
 static const void **of_iface(const void *v, size_t n, size_t size, const char *name,
 			     int (*cmp)(const void *, const void *), size_t *count)
 {
