@@ -158,6 +158,7 @@ static void emit_addrs(struct compile_ctx *ctx, const struct conf_iface *iface)
 			return;
 		copy_ifname(a->ifname, iface->name);
 		a->addr = lp->p;
+		a->order = (uint32_t)(lp - iface->addresses.v);
 	}
 }
 
@@ -259,7 +260,8 @@ void compile_iface(struct compile_ctx *ctx, const struct conf_iface *iface)
 	/* Curve25519 clamping, as wg and the kernel store the key: compare as they show it. */
 	dev->private_key.b[0] &= 248;
 	dev->private_key.b[31] = (dev->private_key.b[31] & 127) | 64;
-	dev->has_listen_port = IS_SET(iface->listen_port);
+	/* ListenPort = 0 asks for a port of WireGuard's choosing, which any port it shows is. */
+	dev->has_listen_port = IS_SET(iface->listen_port) && iface->listen_port.v;
 	dev->listen_port = (uint16_t)iface->listen_port.v;
 	dev->fwmark = IS_SET(iface->fwmark) ? iface->fwmark.v : 0;
 	vec_foreach(peer, &iface->peers)

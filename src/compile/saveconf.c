@@ -2,9 +2,11 @@
 /*
  * SaveConfig: an interface's file written anew from its running state when
  * it goes down, as wg-quick's save_config writes it: [Interface] with the
- * live addresses, DNS, the MTU (when the file sets one), the keys that are
- * configuration rather than state as the file has them (Table, SaveConfig,
- * the hooks), then what `wg showconf` shows of the device and its peers.
+ * live addresses in the kernel's order, DNS, the MTU (when the file sets
+ * one), the keys that are configuration rather than state as the file has
+ * them (Table, SaveConfig, the hooks), then what `wg showconf` shows of the
+ * device and its peers, in the device's order, and their AllowedIPs in the
+ * order it keeps them.
  *
  * Beyond wg-quick, nothing of the file's meaning is lost:
  * - wgpolicy's own keys stay: Underlay, Backend, a peer's Name (policies
@@ -20,6 +22,7 @@
  *   and [Peer] go, as with wg-quick.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -130,19 +133,62 @@ static void put_device(FILE *f, const struct st_wgdev *dev, bool mark)
 	explicit_bzero(key, sizeof(key));
 }
 
-static void put_interface(FILE *f, const struct conf_iface *iface, const struct state *live)
+_Static_assert(offsetof(struct st_addr, ifname) == 0 && offsetof(struct st_wgpeer, ifname) == 0,
+	       "of_iface reads a record's ifname at its start");
+
+/*
+ * Interface @name's records among the @n of @size bytes at @v (each begins with its
+ * ifname), ordered by @cmp, which compares pointers to them; NULL without memory.
+ */
+static const void **of_iface(const void *v, size_t n, size_t size, const char *name,
+			     int (*cmp)(const void *, const void *), size_t *count)
+{
+	const void **out = malloc((n ? n : 1) * sizeof(*out));
+	size_t i;
+
+	*count = 0;
+	for (i = 0; out && i < n; i++)
+		if (!strcmp((const char *)v + i * size, name))
+			out[(*count)++] = (const char *)v + i * size;
+	if (out)
+		qsort(out, *count, sizeof(*out), cmp);
+	return out;
+}
+
+static int addr_order(const void *a, const void *b)
+{
+	return st_addr_order_cmp(*(const struct st_addr *const *)a,
+				 *(const struct st_addr *const *)b);
+}
+
+/* As wg-quick's save lists them: in the kernel's order (`ip address show`). */
+static int put_addresses(FILE *f, const struct conf_iface *iface, const struct state *live)
+{
+	char buf[PREFIX_STRLEN];
+	size_t n, i;
+	const struct st_addr **v = (const struct st_addr **)of_iface(
+	    live->addrs.v, live->addrs.n, sizeof(*live->addrs.v), iface->name, addr_order, &n);
+
+	if (!v)
+		return -ENOMEM;
+	for (i = 0; i < n; i++)
+		fprintf(f, "Address = %s\n", prefix_format(&v[i]->addr, buf, true));
+	free(v);
+	return 0;
+}
+
+static int put_interface(FILE *f, const struct conf_iface *iface, const struct state *live)
 {
 	const struct st_wgdev *dev = live_dev(live, iface->name);
-	char buf[PREFIX_STRLEN];
 
 	fprintf(f, "[Interface]\n");
-	vec_foreach(a, &live->addrs)
-		if (!strcmp(a->ifname, iface->name))
-			fprintf(f, "Address = %s\n", prefix_format(&a->addr, buf, true));
+	if (put_addresses(f, iface, live))
+		return -ENOMEM;
 	put_dns(f, live_dns(live, iface->name), iface);
 	put_settings(f, iface, live_link(live, iface->name));
 	if (dev)
 		put_device(f, dev, IS_SET(iface->fwmark) || full_tunnel(iface, live));
+	return 0;
 }
 
 /* A configured Endpoint that is a host name, not an address: it stays. */
@@ -157,6 +203,7 @@ static void put_peer(FILE *f, const struct st_wgpeer *p, const struct conf_peer 
 {
 	char buf[ST_KEY_B64_LEN > PREFIX_STRLEN ? ST_KEY_B64_LEN : PREFIX_STRLEN];
 	char ep[ST_ENDPOINT_STRLEN];
+	const struct prefix *ips = st_wgpeer_ips_in_order(p);
 	uint32_t i;
 
 	fprintf(f, "\n[Peer]\n");
@@ -168,7 +215,7 @@ static void put_peer(FILE *f, const struct st_wgpeer *p, const struct conf_peer 
 	explicit_bzero(buf, sizeof(buf));
 	for (i = 0; i < p->n_allowed_ips; i++)
 		fprintf(f, "%s%s%s", i ? ", " : "AllowedIPs = ",
-			prefix_format(&p->allowed_ips[i], buf, true),
+			prefix_format(&ips[i], buf, true),
 			i + 1 == p->n_allowed_ips ? "\n" : "");
 	if (endpoint_by_name(cp))
 		fprintf(f, "Endpoint = %s:%u\n", cp->endpoint.v.host, cp->endpoint.v.port);
@@ -180,15 +227,6 @@ static void put_peer(FILE *f, const struct st_wgpeer *p, const struct conf_peer 
 		fprintf(f, "Probe = %s\n", prefix_format(&cp->probe.v, buf, false));
 }
 
-static const struct st_wgpeer *live_peer(const struct state *s, const char *ifname,
-					 const struct wg_key *k)
-{
-	vec_foreach(p, &s->wgpeers)
-		if (!strcmp(p->ifname, ifname) && !memcmp(p->public_key.b, k->b, ST_KEY_LEN))
-			return p;
-	return NULL;
-}
-
 static const struct conf_peer *conf_peer_of(const struct conf_iface *iface,
 					    const struct st_wgpeer *p)
 {
@@ -198,18 +236,27 @@ static const struct conf_peer *conf_peer_of(const struct conf_iface *iface,
 	return NULL;
 }
 
-/* The file's peers that still run, in its order; then the peers added since. */
-static void put_peers(FILE *f, const struct conf_iface *iface, const struct state *live)
+static int peer_order(const void *a, const void *b)
 {
-	vec_foreach(cp, &iface->peers) {
-		const struct st_wgpeer *p = live_peer(live, iface->name, &(*cp)->public_key.v);
+	const struct st_wgpeer *x = *(const struct st_wgpeer *const *)a;
+	const struct st_wgpeer *y = *(const struct st_wgpeer *const *)b;
 
-		if (p)
-			put_peer(f, p, *cp);
-	}
-	vec_foreach(p, &live->wgpeers)
-		if (!strcmp(p->ifname, iface->name) && !conf_peer_of(iface, p))
-			put_peer(f, p, NULL);
+	return (x->listed > y->listed) - (x->listed < y->listed);
+}
+
+/* The running peers, those added since up too, in the device's order, as wg showconf's. */
+static int put_peers(FILE *f, const struct conf_iface *iface, const struct state *live)
+{
+	size_t n, i;
+	const struct st_wgpeer **v = (const struct st_wgpeer **)of_iface(
+	    live->wgpeers.v, live->wgpeers.n, sizeof(*live->wgpeers.v), iface->name, peer_order, &n);
+
+	if (!v)
+		return -ENOMEM;
+	for (i = 0; i < n; i++)
+		put_peer(f, v[i], conf_peer_of(iface, v[i]));
+	free(v);
+	return 0;
 }
 
 /* ---- the file's other sections, as written ---- */
@@ -342,9 +389,11 @@ char *compile_saved_config(const struct conf_iface *iface, const char *orig, siz
 
 	if (!f)
 		return NULL;
-	put_interface(f, iface, live);
-	put_peers(f, iface, live);
-	err = put_other_sections(f, orig, len);
+	err = put_interface(f, iface, live);
+	if (!err)
+		err = put_peers(f, iface, live);
+	if (!err)
+		err = put_other_sections(f, orig, len);
 	if (fclose(f) || err) {
 		explicit_bzero(text, size);
 		free(text);

@@ -99,6 +99,17 @@ static int key_dns(struct parse_ctx *ctx, char *value, struct loc loc)
 	return parse_list(ctx, value, loc, true, dns_item, NULL);
 }
 
+/* A number as ip reads one, where wg-quick hands MTU and Table to it: 0x hexadecimal, 0 octal. */
+static int parse_ip_number(const char *value, uint32_t min, uint32_t max, uint32_t *out)
+{
+	uint32_t v;
+
+	if (parse_u32_any(value, &v) || v < min || v > max)
+		return -EINVAL;
+	*out = v;
+	return 0;
+}
+
 /* wg-quick takes an empty MTU or Table for one not given, an earlier line's value too. */
 static int unset_by_empty(struct parse_ctx *ctx, struct loc *opt, const char *key, struct loc loc)
 {
@@ -115,7 +126,7 @@ static int key_mtu(struct parse_ctx *ctx, char *value, struct loc loc)
 		return unset_by_empty(ctx, &ctx->iface->mtu.loc, "MTU", loc);
 	if (!strcasecmp(value, "auto"))
 		mtu.is_auto = true;
-	else if (parse_uint(value, 68, 65535, &mtu.value))
+	else if (parse_ip_number(value, 68, 65535, &mtu.value))
 		return report_value(ctx, loc, "MTU", value, "expected auto or a number in 68-65535");
 	SET_OPT(ctx, ctx->iface->mtu, mtu, loc, "MTU");
 	return 0;
@@ -135,8 +146,8 @@ static int parse_table_id(struct parse_ctx *ctx, const char *value, uint32_t *id
 			return 0;
 		}
 	}
-	if (is_number(value))
-		return parse_uint(value, 1, UINT32_MAX, id) ? -EINVAL : 0;
+	if (!parse_ip_number(value, 1, UINT32_MAX, id))
+		return 0;
 	if (ctx->env && ctx->env->lookup_table)
 		return ctx->env->lookup_table(ctx->env->ctx, value, id) ? -ENOENT : 0;
 	return -ENOENT;
@@ -148,9 +159,15 @@ static int key_table(struct parse_ctx *ctx, char *value, struct loc loc)
 
 	if (!*value)
 		return unset_by_empty(ctx, &ctx->iface->table.loc, "Table", loc);
-	if (!strcasecmp(value, "off"))
+	/* wg-quick tests them case-sensitively: Off is a table's name to it, which ip refuses. */
+	if (strcmp(value, "off") && strcmp(value, "auto") &&
+	    (!strcasecmp(value, "off") || !strcasecmp(value, "auto")))
+		return report_value(ctx, loc, "Table", value,
+				    "write off or auto in lower case (wg-quick takes any other "
+				    "spelling for a table's name, which ip refuses)");
+	if (!strcmp(value, "off"))
 		t.kind = TABLE_OFF;
-	else if (!strcasecmp(value, "auto"))
+	else if (!strcmp(value, "auto"))
 		t.kind = TABLE_AUTO;
 	else if (parse_table_id(ctx, value, &t.id) == 0)
 		t.kind = TABLE_ID;

@@ -188,6 +188,12 @@ int parse_list(struct parse_ctx *ctx, char *value, struct loc loc, bool blanks, 
 		char *item = conf_trim(strsep(&rest, ","));
 		char *sub;
 
+		/* wg-quick makes the commas blanks and splits at blanks: an empty item is none. */
+		if (!*item && blanks) {
+			conf_warn(ctx->d, loc, "empty item in a comma-separated list: there is none, "
+					       "as wg-quick reads it");
+			continue;
+		}
 		if (!*item) {
 			conf_error(ctx->d, loc, "empty item in a comma-separated list");
 			continue;
@@ -426,28 +432,69 @@ static void note_errors(struct parse_ctx *ctx, size_t before)
 
 /*
  * wg setconf, which reads wg-quick's [Interface] and [Peer] lines, drops every blank of a
- * line first, so "Allowed IPs", as WireGuard's apps label the field, is AllowedIPs to it.
- * wg-quick's own keys (Address, DNS, ...) are matched whole, so they are not.
+ * line first, so "Allowed IPs", as WireGuard's apps label the field, is AllowedIPs to it,
+ * and "192.0.2.1 : 51820" is 192.0.2.1:51820. wg-quick's own keys (Address, DNS, ...) are
+ * matched whole and split by wg-quick's rules, so they are not.
  */
-static const struct key_def *find_wg_key_with_blanks(const struct section_def *sec,
-						     const char *name)
+static const char *const wg_keys[] = { "PrivateKey", "ListenPort",   "FwMark",
+				       "PublicKey",  "PresharedKey", "AllowedIPs",
+				       "Endpoint",   "PersistentKeepalive" };
+
+static const char *wg_key_name(const struct section_def *sec, const char *name)
 {
-	static const char *const wg_keys[] = { "PrivateKey",   "ListenPort", "FwMark",
-					       "PublicKey",    "PresharedKey", "AllowedIPs",
-					       "Endpoint",     "PersistentKeepalive" };
-	char joined[33]; /* plausible_key_name allows 32 characters */
-	size_t n = 0, i;
+	size_t i;
 
 	if (sec->kind != SEC_INTERFACE && sec->kind != SEC_PEER)
 		return NULL;
+	for (i = 0; i < sizeof(wg_keys) / sizeof(*wg_keys); i++)
+		if (!strcasecmp(name, wg_keys[i]))
+			return wg_keys[i];
+	return NULL;
+}
+
+static bool blank(char c)
+{
+	return c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f';
+}
+
+/* Does the blank at @p stand next to a comma (or the end), between a list's items? */
+static bool beside_comma(const char *start, const char *out, const char *p)
+{
+	while (blank(*p))
+		p++;
+	return *p == ',' || !*p || (out > start && out[-1] == ',');
+}
+
+/* Drop @s's blanks, as wg does; true when one stood inside an item, not by a comma. */
+static bool drop_blanks(char *s)
+{
+	char *out = s;
+	const char *p;
+	bool inside = false;
+
+	for (p = s; *p; p++) {
+		if (!blank(*p))
+			*out++ = *p;
+		else if (!beside_comma(s, out, p))
+			inside = true;
+	}
+	*out = '\0';
+	return inside;
+}
+
+static const struct key_def *find_wg_key_with_blanks(const struct section_def *sec,
+						     const char *name)
+{
+	char joined[33]; /* plausible_key_name allows 32 characters */
+	size_t n = 0;
+	const char *key;
+
 	for (; *name && n < sizeof(joined) - 1; name++)
 		if (*name != ' ' && *name != '\t')
 			joined[n++] = *name;
 	joined[n] = '\0';
-	for (i = 0; i < sizeof(wg_keys) / sizeof(*wg_keys); i++)
-		if (!strcasecmp(joined, wg_keys[i]))
-			return find_key(sec->keys, wg_keys[i]);
-	return NULL;
+	key = wg_key_name(sec, joined);
+	return key ? find_key(sec->keys, key) : NULL;
 }
 
 static int on_key(struct parse_ctx *ctx, const struct conf_line *line)
@@ -475,6 +522,10 @@ static int on_key(struct parse_ctx *ctx, const struct conf_line *line)
 		unknown_key(ctx, sec, line->key, line->loc);
 		return 0;
 	}
+	/* Not shown: the value may be a key. */
+	if (wg_key_name(sec, key->name) && drop_blanks(line->value))
+		conf_warn(ctx->d, line->loc,
+			  "blanks inside the value of %s are dropped, as wg drops them", key->name);
 	return key->parse(ctx, line->value, line->loc);
 }
 

@@ -120,6 +120,7 @@ static int addr_cb(const struct nlmsghdr *nlh, void *data)
 	if (!m || !m->wireguard || (am.addr.addr.family == FAMILY_V6 && am.scope == RT_SCOPE_LINK))
 		return 0;
 	memcpy(am.addr.ifname, m->name, IFNAMSIZ);
+	am.addr.order = (uint32_t)d->live->addrs.n;
 	return push(d->live, OBJ_ADDR, &am.addr);
 }
 

@@ -61,7 +61,8 @@ static void lookup_now(void *ctx, struct endpoint_fact *ef, struct arena *a)
 
 static uint32_t iface_mark(const struct conf_iface *iface, const struct state *live)
 {
-	if (IS_SET(iface->fwmark))
+	/* FwMark = off is none: a full tunnel's mark is then its table's, as without one. */
+	if (IS_SET(iface->fwmark) && iface->fwmark.v)
 		return iface->fwmark.v;
 	vec_foreach(d, &live->wgdevs)
 		if (!strcmp(d->ifname, iface->name))

@@ -204,6 +204,13 @@ static int cmp_phase(const void *a, const void *b)
 
 	if (x->phase != y->phase)
 		return x->phase < y->phase ? -1 : 1;
+	/* A link's addresses go on in the configuration's order, as wg-quick adds them. */
+	if (x->kind == OP_ADD && y->kind == OP_ADD && x->type == OBJ_ADDR && y->type == OBJ_ADDR) {
+		int c = st_addr_order_cmp(x->obj, y->obj);
+
+		if (c)
+			return c;
+	}
 	/* Keep the walk's order (sorted by identity) within a phase: qsort is not stable. */
 	return x < y ? -1 : x > y;
 }

@@ -63,6 +63,13 @@ int st_addr_key_cmp(const struct st_addr *a, const struct st_addr *b)
 	return c ? c : prefix_cmp(&a->addr, &b->addr);
 }
 
+int st_addr_order_cmp(const struct st_addr *a, const struct st_addr *b)
+{
+	int c = strcmp(a->ifname, b->ifname);
+
+	return c ? c : (a->order > b->order) - (a->order < b->order);
+}
+
 /* The kernel's identity of a route: family, table, destination and metric (tos is unused). */
 int st_route_key_cmp(const struct st_route *a, const struct st_route *b)
 {

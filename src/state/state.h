@@ -88,11 +88,13 @@ struct st_wgpeer {
 	struct prefix *allowed_ips; /* sorted by prefix_cmp, host bits cleared */
 	uint32_t n_allowed_ips;
 	/*
-	 * desired only: the same in the configuration's order, or NULL. WireGuard lists a peer's
-	 * AllowedIPs in the order it was given them, so wg show shows them as under wg-quick.
+	 * The same in the configuration's order (desired), or in the device's (live, when it is
+	 * not sorted), or NULL. WireGuard lists a peer's AllowedIPs in the order it was given
+	 * them, so wg show shows them as under wg-quick, and SaveConfig writes them so.
 	 */
 	const struct prefix *allowed_ips_order;
 	/* live only */
+	uint32_t listed; /* its place in the device's listing of its peers, as wg showconf's */
 	int64_t last_handshake_sec;
 	uint64_t rx_bytes, tx_bytes;
 	const char *name; /* the config's Name, for display */
@@ -109,6 +111,12 @@ static inline const struct prefix *st_wgpeer_ips_in_order(const struct st_wgpeer
 struct st_addr {
 	char ifname[ST_IFNAMSIZ];
 	struct prefix addr; /* address with its prefix length; host bits kept */
+	/*
+	 * Not identity: desired, its place in the configuration, the order wg-quick adds them in
+	 * (a subnet's first address is its primary, the source of its packets); live, its place
+	 * in the kernel's listing, the order `ip address show` and wg-quick's SaveConfig give.
+	 */
+	uint32_t order;
 };
 
 enum route_type { ROUTE_UNICAST, ROUTE_UNREACHABLE, ROUTE_BLACKHOLE, ROUTE_PROHIBIT, ROUTE_THROW };
@@ -269,6 +277,8 @@ int st_link_key_cmp(const struct st_link *a, const struct st_link *b);
 int st_wgdev_key_cmp(const struct st_wgdev *a, const struct st_wgdev *b);
 int st_wgpeer_key_cmp(const struct st_wgpeer *a, const struct st_wgpeer *b);
 int st_addr_key_cmp(const struct st_addr *a, const struct st_addr *b);
+/* By interface, then by order (see st_addr). */
+int st_addr_order_cmp(const struct st_addr *a, const struct st_addr *b);
 int st_route_key_cmp(const struct st_route *a, const struct st_route *b);
 int st_rule_key_cmp(const struct st_rule *a, const struct st_rule *b);
 int st_sysctl_key_cmp(const struct st_sysctl *a, const struct st_sysctl *b);

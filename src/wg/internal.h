@@ -26,12 +26,16 @@ struct wg_ips {
 int wg_ips_push(struct wg_ips *ips, const struct prefix *p);
 /*
  * Give @peer the allowed IPs collected in @ips, sorted, copied into @live's
- * arena; empties @ips. -EEXIST when one is listed twice, -ENOMEM.
+ * arena, and in the device's order when that differs; empties @ips. -EEXIST
+ * when one is listed twice, -ENOMEM.
  */
 int wg_ips_take(struct wg_ips *ips, struct state *live, struct st_wgpeer *peer);
 void wg_ips_free(struct wg_ips *ips);
 
-/* Are the peers live->wgpeers[from..] distinct? Sorts them by identity. */
+/*
+ * Are the peers live->wgpeers[from..] distinct? Sorts them by identity, each
+ * keeping its place in the device's listing (listed).
+ */
 bool wg_peers_unique(struct state *live, size_t from);
 
 #endif

@@ -26,13 +26,42 @@ static int cmp_prefix(const void *a, const void *b)
 	return prefix_cmp(a, b);
 }
 
+static bool ips_sorted(const struct prefix *v, size_t n)
+{
+	size_t i;
+
+	for (i = 1; i < n; i++)
+		if (prefix_cmp(&v[i - 1], &v[i]) >= 0)
+			return false;
+	return true;
+}
+
+/* The device's order is kept only where it is not the sorted one: a dump of many peers. */
+static int keep_order(const struct wg_ips *ips, struct state *live, struct st_wgpeer *peer)
+{
+	struct prefix *order;
+
+	if (ips_sorted(ips->v, ips->n))
+		return 0;
+	order = arena_alloc(&live->arena, ips->n * sizeof(*ips->v));
+	if (!order)
+		return -ENOMEM;
+	memcpy(order, ips->v, ips->n * sizeof(*ips->v));
+	peer->allowed_ips_order = order;
+	return 0;
+}
+
 int wg_ips_take(struct wg_ips *ips, struct state *live, struct st_wgpeer *peer)
 {
 	size_t i, n = ips->n;
+	int err;
 
-	ips->n = 0;
 	if (!n)
 		return 0;
+	err = keep_order(ips, live, peer);
+	ips->n = 0;
+	if (err)
+		return err;
 	qsort(ips->v, n, sizeof(*ips->v), cmp_prefix);
 	for (i = 1; i < n; i++)
 		if (!prefix_cmp(&ips->v[i - 1], &ips->v[i]))
@@ -68,6 +97,8 @@ bool wg_peers_unique(struct state *live, size_t from)
 	if (n < 2)
 		return true;
 	v = live->wgpeers.v + from;
+	for (i = 0; i < n; i++)
+		v[i].listed = (uint32_t)i;
 	qsort(v, n, sizeof(*v), cmp_peer);
 	for (i = 1; i < n; i++)
 		if (!cmp_peer(&v[i - 1], &v[i]))

@@ -118,8 +118,10 @@ snapshot() {
 			nsx "$ns" ip $f route show table all | grep -v -E ' proto kernel|^local |^multicast |^anycast |fe80::/64|ff00::/8' |
 				sed -E 's/ proto [a-z0-9]+//; s/ pref medium//' | sort
 		done
+		# Which address of a subnet is its primary (the source of its packets) too.
 		echo "## addresses"
-		nsx "$ns" ip -o addr show dev "$ifc" | awk '{print $3, $4}' | grep -v fe80 | sort
+		nsx "$ns" ip -o addr show dev "$ifc" | awk '{print $3, $4, / secondary / ? "secondary" : ""}' |
+			grep -v fe80 | sort
 		echo "## link"
 		nsx "$ns" ip -o link show dev "$ifc" | grep -o 'mtu [0-9]*'
 		echo "## wg"

@@ -5,8 +5,8 @@
 # what wg-quick's nftables rules do for a full tunnel, packets show in both:
 # a packet for the tunnel's address arriving by up0 is dropped, and the
 # peer's replies keep the tunnel's fwmark, so strict rp_filter lets them in.
-# Files as people have them (odd case, blanks, CR LF, repeated and empty keys)
-# read alike; files wg-quick refuses, wgpolicy refuses by file and line first.
+# Files as people have them (odd case, blanks, blanks inside wg's values, CR LF,
+# repeated and empty keys, several DNS and hook lines) read alike; files wg-quick refuses, wgpolicy refuses by file and line first.
 #
 #   [wq: wg-quick] --veth-- [net] --veth-- [wp: wgpolicy]
 #   192.0.2.2/24, 2001:db8::2/64    .1, ::1    192.0.2.3/24 (same view)
@@ -99,7 +99,12 @@ Table = off
 [Peer]
 PublicKey = $srv_pub
 Endpoint = 192.0.2.1:51820
-AllowedIPs = 0.0.0.0/0"
+AllowedIPs = 0.0.0.0/0, ::/0"
+"table-by-name|Address = 10.8.0.2/24
+Table = default
+[Peer]
+PublicKey = $srv_pub
+AllowedIPs = 0.0.0.0/0, 10.9.0.0/24"
 "table-1234|Address = 10.8.0.2/24
 Table = 1234
 [Peer]
@@ -187,6 +192,52 @@ PostUp =
 PublicKey = $srv_pub
 Endpoint = 192.0.2.1:51820
 AllowedIPs = 10.8.0.0/24"
+"blanks-in-wg-values|Address = 10.8.0.2/24
+ListenPort = 51 823
+FwMark = 0x 4243
+[Peer]
+PublicKey = $srv_pub
+Endpoint = 192.0.2.1 : 51820
+AllowedIPs = 10.8.0.0/24 , 192.168.7.0/24,${tab}10.7.0.0 / 16
+PersistentKeepalive = 2 5
+[Peer]
+PublicKey = $srv2_pub
+Endpoint = [2001:db8::1] :51822
+AllowedIPs = fd07::/64"
+"fwmark-decimal|Address = 10.8.0.2/24
+FwMark = 16962
+[Peer]
+PublicKey = $srv_pub
+AllowedIPs = 10.8.0.0/24"
+"fwmark-off-full|Address = 10.8.0.2/24
+FwMark = off
+[Peer]
+PublicKey = $srv_pub
+Endpoint = 203.0.113.1:51820
+AllowedIPs = 0.0.0.0/0"
+"dns-and-hook-lines|Address = 10.8.0.2/24,
+DNS = 10.8.0.1
+DNS = 2001:db8::53 corp.example
+DNS=fd08::1,,lab.example,
+PreUp = echo pre-up %i >> $TMP/hooks-%i
+PostDown = echo post-down %i >> $TMP/hooks-%i
+[Peer]
+PublicKey = $srv_pub
+AllowedIPs = 10.9.0.0/24"
+"ip-numbers|Address = fd08::2, 10.8.0.2
+MTU = 0x500
+Table = 0x100
+ListenPort = 0
+[Peer]
+PublicKey = $srv_pub
+Endpoint = localhost:51820
+AllowedIPs = 10.9.0.0/24
+PersistentKeepalive = 0"
+"address-order|Address = 10.8.0.3/24, 10.8.0.2/24, fd08::3/64
+Address = fd08::2/64
+[Peer]
+PublicKey = $srv_pub
+AllowedIPs = 10.8.0.0/16"
 "dns-search-only|Address = 10.8.0.2/24
 DNS = corp.example, lab.example
 [Peer]
@@ -296,6 +347,10 @@ for c in "${cases[@]}"; do
 		is "$(resolvconf_calls "$pi")" "$(resolvconf_calls "$qi")" \
 			"$name: resolvconf is called as wg-quick calls it, up and down"
 	fi
+	if grep -q 'hooks-%i' <<<"$body"; then
+		is "$(sed "s/$pi/IFACE/g" "$TMP/hooks-$pi")" "$(sed "s/$qi/IFACE/g" "$TMP/hooks-$qi")" \
+			"$name: the hooks ran as wg-quick ran them"
+	fi
 	left=$(nsx "$wp" ip -o link show | grep -c "$pi")
 	is "$left" 0 "$name: down removed the interface"
 	is "$(rules_routes "$wp")" "$before" "$name: down left rules, routes and nftables tables as before"
@@ -322,6 +377,13 @@ PublicKey = $srv_pub
 AllowedIPs = 10.8.0.0/24
 Address = 10.8.0.2/24"
 "saveconfig-yes|3|SaveConfig = yes"
+"table-case|4|Address = 10.8.0.2/24
+Table = Off
+[Peer]
+PublicKey = $srv_pub
+AllowedIPs = 10.8.0.0/24"
+"listen-port-off|3|ListenPort = off"
+"fwmark-upper-hex|3|FwMark = 0X10"
 )
 for c in "${bad[@]}"; do
 	name=${c%%|*} rest=${c#*|}

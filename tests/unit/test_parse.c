@@ -261,13 +261,14 @@ static void tables(void **state)
 		uint32_t id;
 		bool bad;
 	} cases[] = {
-		{ "Table = auto", TABLE_AUTO },	 { "Table = AUTO", TABLE_AUTO },
-		{ "Table = off", TABLE_OFF },	 { "Table = Off", TABLE_OFF },
+		{ "Table = auto", TABLE_AUTO },	 { "Table = AUTO", .bad = true },
+		{ "Table = off", TABLE_OFF },	 { "Table = Off", .bad = true },
 		{ "Table = 1234", TABLE_ID, 1234 }, { "Table = 4294967295", TABLE_ID, UINT32_MAX },
 		{ "Table = main", TABLE_ID, 254 }, { "Table = local", TABLE_ID, 255 },
 		{ "Table = default", TABLE_ID, 253 }, { "Table = custom", TABLE_ID, 100 },
 		{ "Table = vpn", TABLE_ID, 200 }, { "Table = nosuch", .bad = true },
 		{ "Table = MAIN", .bad = true }, { "Table = 0", .bad = true },
+		{ "Table = 0x100", TABLE_ID, 256 }, { "Table = 010", TABLE_ID, 8 }, /* ip: base 0 */
 		{ "Table = -1", .bad = true },
 	};
 	size_t k;
@@ -308,6 +309,8 @@ static void interface_values(void **state)
 		{ "SaveConfig = TRUE", offsetof(struct conf_iface, save_config), 1 },
 		{ "MTU = 68", offsetof(struct conf_iface, mtu), 68 },
 		{ "MTU = 65535", offsetof(struct conf_iface, mtu), 65535 },
+		{ "MTU = 0x500", offsetof(struct conf_iface, mtu), 1280 }, /* ip: base 0 */
+		{ "MTU = 02400", offsetof(struct conf_iface, mtu), 1280 },
 		{ "MTU = auto", offsetof(struct conf_iface, mtu), 0, true },
 		{ "MTU = Auto", offsetof(struct conf_iface, mtu), 0, true },
 		{ "SaveConfig = true", offsetof(struct conf_iface, save_config), 1 },

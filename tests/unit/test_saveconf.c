@@ -18,6 +18,14 @@
 #define PRIV "OCZYc6zpcmuJRw8nvG5KeYlno8LJOuJsGkG1X3Z8d2g="
 #define SRV "syEwPRoxZ3TynBHIz71KEmMsXblt173LjtSsE/qaQSU="
 #define SRV2 "rKpRQvcOJ+LzgWy/yttfMBwqOPB0FN0zKNUecu54km8="
+/* A file with one address and one peer, up to the peer's AllowedIPs. */
+#define ONE_PEER                                                                                   \
+	"[Interface]\n"                                                                            \
+	"PrivateKey = " PRIV "\n"                                                                  \
+	"Address = 10.8.0.2/24\n"                                                                  \
+	"SaveConfig = true\n"                                                                      \
+	"[Peer]\n"                                                                                 \
+	"PublicKey = " SRV "\n"
 
 /* The state @text compiles to, as if running: listening on 40000, one more address. */
 static struct state *running(const struct conf *c)
@@ -39,6 +47,7 @@ static struct state *running(const struct conf *c)
 	a = vec_push(&s->arena, &s->addrs);
 	assert_non_null(a);
 	*a = s->addrs.v[0];
+	a->order = (uint32_t)s->addrs.n - 1;
 	assert_null(prefix_parse("10.9.0.2/24", &a->addr, NULL));
 	return s;
 }
@@ -58,10 +67,22 @@ static void add_peer(struct state *s)
 	p->allowed_ips = arena_alloc(&s->arena, sizeof(*p->allowed_ips));
 	assert_null(prefix_parse("10.8.0.3/32", &p->allowed_ips[0], NULL));
 	p->n_allowed_ips = 1;
+	p->listed = (uint32_t)s->wgpeers.n - 1;
 	conf_free(k);
 }
 
-static void check(const char *file, const char *want, bool more_peer)
+/* The kernel lists the addresses the other way round, the device the peers. */
+static void reverse_order(struct state *s)
+{
+	vec_foreach(a, &s->addrs)
+		a->order = (uint32_t)(s->addrs.v + s->addrs.n - a);
+	vec_foreach(p, &s->wgpeers)
+		p->listed = (uint32_t)(s->wgpeers.v + s->wgpeers.n - p);
+}
+
+enum { MORE_PEER = 1, REVERSED = 2 };
+
+static void check(const char *file, const char *want, unsigned changes)
 {
 	struct conf *c = parse_text("wg0.conf", file);
 	struct state *s;
@@ -72,8 +93,10 @@ static void check(const char *file, const char *want, bool more_peer)
 		dump_diags(c);
 	assert_int_equal(c->diags.errors, 0);
 	s = running(c);
-	if (more_peer)
+	if (changes & MORE_PEER)
 		add_peer(s);
+	if (changes & REVERSED)
+		reverse_order(s);
 	got = compile_saved_config(c->ifaces.v[0], file, strlen(file), s);
 	assert_non_null(got);
 	if (strcmp(got, want))
@@ -84,7 +107,10 @@ static void check(const char *file, const char *want, bool more_peer)
 	conf_free(c);
 }
 
-/* A wg-quick file: written as wg-quick's save_config writes it. */
+/*
+ * A wg-quick file: written as wg-quick's save_config writes it, the peer added at runtime
+ * too, AllowedIPs in the order WireGuard keeps them (the order they were given in).
+ */
 static void wg_quick_file(void **state)
 {
 	(void)state;
@@ -116,26 +142,44 @@ static void wg_quick_file(void **state)
 	      "\n"
 	      "[Peer]\n"
 	      "PublicKey = " SRV "\n"
-	      "AllowedIPs = 0.0.0.0/0, 10.8.0.0/24\n"
+	      "AllowedIPs = 10.8.0.0/24, 0.0.0.0/0\n"
 	      "Endpoint = 192.0.2.1:51820\n"
 	      "PersistentKeepalive = 25\n"
 	      "\n"
 	      "[Peer]\n"
 	      "PublicKey = " SRV2 "\n"
 	      "AllowedIPs = 10.8.0.3/32\n",
-	      true);
+	      MORE_PEER);
+}
+
+/* Addresses in the kernel's order, as `ip address show` lists them; peers in the device's. */
+static void running_order(void **state)
+{
+	(void)state;
+	check(ONE_PEER
+	      "AllowedIPs = 10.8.0.0/24\n",
+	      "[Interface]\n"
+	      "Address = 10.9.0.2/24\n"
+	      "Address = 10.8.0.2/24\n"
+	      "SaveConfig = true\n"
+	      "ListenPort = 40000\n"
+	      "PrivateKey = " PRIV "\n"
+	      "\n"
+	      "[Peer]\n"
+	      "PublicKey = " SRV2 "\n"
+	      "AllowedIPs = 10.8.0.3/32\n"
+	      "\n"
+	      "[Peer]\n"
+	      "PublicKey = " SRV "\n"
+	      "AllowedIPs = 10.8.0.0/24\n",
+	      MORE_PEER | REVERSED);
 }
 
 /* A full tunnel: its mark, the number of its table, is written as wg-quick writes it. */
 static void full_tunnel_mark(void **state)
 {
 	(void)state;
-	check("[Interface]\n"
-	      "PrivateKey = " PRIV "\n"
-	      "Address = 10.8.0.2/24\n"
-	      "SaveConfig = true\n"
-	      "[Peer]\n"
-	      "PublicKey = " SRV "\n"
+	check(ONE_PEER
 	      "AllowedIPs = 0.0.0.0/0\n",
 	      "[Interface]\n"
 	      "Address = 10.8.0.2/24\n"
@@ -148,7 +192,7 @@ static void full_tunnel_mark(void **state)
 	      "[Peer]\n"
 	      "PublicKey = " SRV "\n"
 	      "AllowedIPs = 0.0.0.0/0\n",
-	      false);
+	      0);
 }
 
 /*
@@ -207,7 +251,7 @@ static void wgpolicy_file(void **state)
 	      "# kept: above [Set]\n"
 	      "[Set spare]\n"
 	      "Address = 172.16.0.0/12\n",
-	      false);
+	      0);
 }
 
 /* Search domains without a server are not registered, as by wg-quick, and stay in the file. */
@@ -234,13 +278,14 @@ static void search_domains_alone(void **state)
 	      "SaveConfig = true\n"
 	      "ListenPort = 40000\n"
 	      "PrivateKey = " PRIV "\n",
-	      false);
+	      0);
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(wg_quick_file),
+		cmocka_unit_test(running_order),
 		cmocka_unit_test(full_tunnel_mark),
 		cmocka_unit_test(wgpolicy_file),
 		cmocka_unit_test(search_domains_alone),
