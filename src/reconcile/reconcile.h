@@ -87,8 +87,13 @@ int reconcile_scope(struct reconcile *r, const struct state *live, const struct 
 /* The owned_fn for plan_build: wgpolicy's own objects within r->scope. */
 bool reconcile_owned(void *r, enum obj_type type, const void *live);
 
-/* Checks, after all ops ran, that the kernel shows what was asked; 0 or an error. */
-typedef int (*verify_fn)(void *ctx, char *err, size_t errlen);
+/*
+ * Checks, after all ops ran, that the kernel shows what was asked; 0 or an
+ * error. @confirmed: the types of object (OBJ_BIT) whose every op the
+ * kernel's own replies confirmed as done as asked (routes: see
+ * kernel_exec_confirmed), which need not be read back for that.
+ */
+typedef int (*verify_fn)(void *ctx, unsigned confirmed, char *err, size_t errlen);
 
 /*
  * Execute @p in order, then @verify (if not NULL). On failure of either,

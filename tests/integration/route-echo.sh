@@ -1,0 +1,93 @@
+#!/usr/bin/env bash
+# Routes verified from the kernel's own replies (NLM_F_ECHO: the route as the
+# kernel stored it) instead of a second dump: the routes applied are the ones
+# asked for, a route beside another of the same destination still converges,
+# and a route the kernel refuses fails the apply and undoes everything.
+set -u
+. "$(dirname "$0")/lib.sh"
+require_root
+
+ns=$(netns a)
+A=$(ifname e)
+keypair me
+keypair p1
+keypair p2
+mkdir -p "$TMP/c"
+# A device the routes of the foreign program below go through.
+ip -n "$ns" link add fg0 type veth peer name fg1
+ip -n "$ns" link set fg0 up
+ip -n "$ns" link set fg1 up
+
+# prefixes FIRST LAST: /32s and /128s, comma-separated, as AllowedIPs lists them.
+prefixes() {
+	local i out=
+	for i in $(seq "$1" "$2"); do out+="10.62.1.$i/32, 2001:db8:62::$i/128, "; done
+	printf '%s' "${out%, }"
+}
+
+# write ALLOWED1 ALLOWED2: the interface with its two peers, routes in table 1234.
+write() {
+	cat > "$TMP/c/$A.conf" <<CONF
+[Interface]
+PrivateKey = $me_priv
+Address = 10.61.0.1/24
+Table = 1234
+
+[Peer]
+PublicKey = $p1_pub
+AllowedIPs = $1
+
+[Peer]
+PublicKey = $p2_pub
+AllowedIPs = $2
+CONF
+	chmod 600 "$TMP/c/$A.conf"
+}
+
+routes() { for f in -4 -6; do nsx "$ns" ip $f route show table 1234; done; }
+count() { routes | grep -c "dev $A"; }
+whole() { routes; nsx "$ns" wg show "$A" allowed-ips | sort; }
+
+write "$(prefixes 1 40)" "$(prefixes 41 80)"
+run nsx "$ns" "$W" apply -C "$TMP/c"
+is "$status" 0 "apply of 160 routes"
+is "$(count)" 160 "the kernel holds all of them"
+run nsx "$ns" "$W" plan -C "$TMP/c"
+is "$status" 0 "plan right after apply: nothing to do"
+
+# One prefix of each family moves from one peer to the other, one goes.
+write "$(prefixes 1 39), 10.62.1.41/32" "$(prefixes 42 80), 10.62.1.40/32, 2001:db8:62::41/128"
+run nsx "$ns" "$W" apply -C "$TMP/c"
+is "$status" 0 "apply of routes moved and removed"
+like "$stderr" "route del 2001:db8:62::40/128" "one route went"
+is "$(count)" 159 "the kernel holds what remains"
+run nsx "$ns" "$W" plan -C "$TMP/c"
+is "$status" 0 "plan after it: nothing to do"
+is "$stdout" "" "plan prints nothing"
+
+# Another program's route to a destination of ours, at another metric: a
+# delete without a metric could take either; wgpolicy's must take its own.
+nsx "$ns" ip route add 10.62.1.7/32 dev fg0 table 1234 metric 50 proto static
+write "$(prefixes 1 6), $(prefixes 8 39), 10.62.1.41/32" \
+	"$(prefixes 42 80), 10.62.1.40/32, 2001:db8:62::41/128, 2001:db8:62::7/128"
+run nsx "$ns" "$W" apply -C "$TMP/c"
+is "$status" 0 "apply removing a route beside a foreign one of the same destination"
+is "$(nsx "$ns" ip route show table 1234 10.62.1.7/32 | sed 's/ *$//')" \
+	"10.62.1.7 dev fg0 proto static scope link metric 50" "only the foreign route is left there"
+run nsx "$ns" "$W" plan -C "$TMP/c"
+is "$status" 0 "plan after it: nothing to do"
+
+# The kernel refuses IPv6 routes through a device without IPv6. Its own
+# routes go with disable_ipv6; the apply that puts them back, with a new
+# IPv4 route in the same batch, must fail and undo that too.
+nsx "$ns" sysctl -qw "net.ipv6.conf.$A.disable_ipv6=1"
+before=$(whole)
+write "$(prefixes 1 6), $(prefixes 8 38), 10.62.1.41/32" \
+	"$(prefixes 42 80), 10.62.1.39/32, 10.62.1.40/32, 2001:db8:62::41/128, 2001:db8:62::7/128, 10.62.1.90/32"
+run nsx "$ns" "$W" apply -C "$TMP/c"
+is "$status" 1 "apply of routes the kernel refuses fails"
+like "$stderr" "route add 2001:db8:62::.*IPv6 is disabled" "the error names the route and the kernel's reason"
+like "$stderr" "undo.*route del 10.62.1.90/32" "the IPv4 route added with it is undone"
+is "$(whole)" "$before" "after the failure the routes and peers are as before"
+
+done_testing
