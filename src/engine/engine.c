@@ -309,7 +309,7 @@ static int verify(void *ctx, unsigned confirmed, char *err, size_t errlen)
 	int ret;
 
 	plan_init(&again);
-	ret = after ? reconcile_dump_kinds(&e->r, after, kinds) : -ENOMEM;
+	ret = after ? reconcile_read_back(&e->r, after, kinds) : -ENOMEM;
 	if (!ret) {
 		lend_lists(after, e->live, kinds, true);
 		/* Routes the kernel confirmed op by op stand as desired: none is left to plan. */

@@ -30,10 +30,16 @@ void nl_close(struct nl *nl);
  * Only the types in @kinds (OBJ_BIT), and always the links: the rest need their names.
  */
 int kernel_dump(struct nl *nl, struct state *live, unsigned kinds);
-/* The same, calling @links_read(@ctx, @live) once the links are in, before the rest. */
+/*
+ * The same, calling @links_read(@ctx, @live) once the links are in, before
+ * the rest; with @route_protocol, only the routes of that protocol (0: all
+ * but the kernel's). The kernel filters them itself where it can (strict
+ * checking, Linux 4.20 and later), formatting none of the others: a host's
+ * main table of 100,000 routes then costs a walk, not a dump.
+ */
 typedef void (*kernel_links_cb)(void *ctx, const struct state *live);
-int kernel_dump_then(struct nl *nl, struct state *live, unsigned kinds, kernel_links_cb links_read,
-		     void *ctx);
+int kernel_dump_then(struct nl *nl, struct state *live, unsigned kinds, uint8_t route_protocol,
+		     kernel_links_cb links_read, void *ctx);
 
 /*
  * Execute @n ops on links (create kernel WireGuard link, set MTU/up/alias,

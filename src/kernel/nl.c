@@ -75,6 +75,11 @@ fail:
 	return NULL;
 }
 
+void nl_set_strict(struct nl *nl, bool on)
+{
+	set_opt(nl, SOL_NETLINK, NETLINK_GET_STRICT_CHK, on);
+}
+
 struct nl *nl_open_route(void)
 {
 	return nl_open(NETLINK_ROUTE);

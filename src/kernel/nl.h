@@ -123,6 +123,14 @@ struct nl_ack {
  */
 struct nl *nl_open(int bus);
 void nl_close(struct nl *nl);
+/*
+ * Strict checking of requests (NETLINK_GET_STRICT_CHK, Linux 4.20 and
+ * later): a dump then applies the filters its header carries (a route
+ * dump's table, protocol, type), and the kernel refuses what it cannot read
+ * whole. Off by default; a kernel without it keeps ignoring the filters, so
+ * a caller filters the replies too.
+ */
+void nl_set_strict(struct nl *nl, bool on);
 
 /* Called for every reply message that is not an ack; a negative return stops (and is returned). */
 typedef int (*nl_msg_cb)(const struct nlmsghdr *nlh, void *data);

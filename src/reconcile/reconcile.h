@@ -42,8 +42,13 @@ void reconcile_close(struct reconcile *r);
 
 /* The live state, sorted: kernel objects, WireGuard devices, saved sysctls and DNS. */
 int reconcile_dump(struct reconcile *r, struct state *live);
-/* The same for the types in @kinds (OBJ_BIT) only; links are always read. */
-int reconcile_dump_kinds(struct reconcile *r, struct state *live, unsigned kinds);
+/*
+ * What an apply changed, read back: the types in @kinds (OBJ_BIT) only
+ * (links are always read), and of the routes only wgpolicy's own. Others'
+ * routes matter to a plan as conflicts, and the plan was made against them;
+ * whether an owned route is there as asked does not depend on them.
+ */
+int reconcile_read_back(struct reconcile *r, struct state *live, unsigned kinds);
 
 /*
  * A host name or a literal address to an endpoint, as wg does: getaddrinfo,

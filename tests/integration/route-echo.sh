@@ -26,11 +26,12 @@ prefixes() {
 }
 
 # write ALLOWED1 ALLOWED2: the interface with its two peers, routes in table 1234.
+addr=10.61.0.1/24
 write() {
 	cat > "$TMP/c/$A.conf" <<CONF
 [Interface]
 PrivateKey = $me_priv
-Address = 10.61.0.1/24
+Address = $addr
 Table = 1234
 
 [Peer]
@@ -74,6 +75,17 @@ run nsx "$ns" "$W" apply -C "$TMP/c"
 is "$status" 0 "apply removing a route beside a foreign one of the same destination"
 is "$(nsx "$ns" ip route show table 1234 10.62.1.7/32 | sed 's/ *$//')" \
 	"10.62.1.7 dev fg0 proto static scope link metric 50" "only the foreign route is left there"
+run nsx "$ns" "$W" plan -C "$TMP/c"
+is "$status" 0 "plan after it: nothing to do"
+
+# Another address: the routes are read back from the kernel (only wgpolicy's,
+# filtered by the kernel), not taken from its replies.
+addr=10.63.0.1/24
+write "$(prefixes 1 6), $(prefixes 8 39), 10.62.1.41/32" \
+	"$(prefixes 42 80), 10.62.1.40/32, 2001:db8:62::41/128, 2001:db8:62::7/128"
+run nsx "$ns" "$W" apply -C "$TMP/c"
+is "$status" 0 "apply of another address"
+is "$(count)" 158 "the routes stay"
 run nsx "$ns" "$W" plan -C "$TMP/c"
 is "$status" 0 "plan after it: nothing to do"
 

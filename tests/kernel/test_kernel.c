@@ -387,6 +387,7 @@ static void routes_confirmed_by_echo(void **unused)
 				     {.ifname = "wgpk1", .weight = 3}};
 	int *status = calloc(N, sizeof(int));
 	bool *stored = calloc(N, sizeof(bool));
+	struct st_route v6;
 	char dst[32];
 	size_t i;
 
@@ -409,10 +410,11 @@ static void routes_confirmed_by_echo(void **unused)
 	assert_int_equal(run_confirmed(OP_CHANGE, r, 2, status, stored), 2);
 
 	/* IPv6 stores metric 0 as 1024: taken, acknowledged, and not what was asked. */
-	r[N - 1] = rt("2001:db8:6::/64", ROUTE_UNICAST, "wgpk0", 1002, 0);
-	assert_int_equal(run_confirmed(OP_ADD, &r[N - 1], 1, status, stored), 0);
+	v6 = rt("2001:db8:6::/64", ROUTE_UNICAST, "wgpk0", 1002, 0);
+	assert_int_equal(run_confirmed(OP_ADD, &v6, 1, status, stored), 0);
 	assert_int_equal(status[0], 0);
-	r[N - 1].metric = 1024;
+	v6.metric = 1024;
+	assert_int_equal(run_confirmed(OP_DEL, &v6, 1, status, stored), 1);
 
 	/* Refused: not confirmed either. */
 	assert_int_equal(run_confirmed(OP_ADD, &r[2], 1, status, stored), 0);
@@ -425,6 +427,37 @@ static void routes_confirmed_by_echo(void **unused)
 	free(r);
 	free(status);
 	free(stored);
+}
+
+/* Read back with one protocol's routes: the kernel filters, and nothing else comes. */
+static void routes_of_one_protocol(void **unused)
+{
+	struct st_route r[] = {
+	    rt("10.150.0.0/24", ROUTE_UNICAST, "wgpk0", 1003, 0),
+	    rt("10.151.0.0/24", ROUTE_UNREACHABLE, NULL, 1003, 0),
+	    rt("2001:db8:7::/64", ROUTE_UNICAST, "wgpk1", 1004, 1024),
+	    rt("10.152.0.0/24", ROUTE_UNICAST, "wgpk0", 1003, 0),
+	};
+	const size_t n = sizeof(r) / sizeof(*r);
+	struct state *s = state_new();
+	size_t i;
+
+	(void)unused;
+	r[3].protocol = PROTO + 1;
+	run_ok(OP_ADD, OBJ_ROUTE, r, n);
+	assert_non_null(s);
+	assert_int_equal(kernel_dump_then(nl, s, OBJ_BIT(OBJ_ROUTE), PROTO, NULL, NULL), 0);
+	state_sort(s);
+	assert_int_equal(s->routes.n, n - 1);
+	for (i = 0; i < n - 1; i++)
+		expect_in(s, OBJ_ROUTE, &r[i]);
+	state_free(s);
+	/* The socket is as it was: a plain dump has every route, the main table's too. */
+	s = dump();
+	expect_in(s, OBJ_ROUTE, &r[3]);
+	assert_true(s->routes.n > n);
+	state_free(s);
+	run_ok(OP_DEL, OBJ_ROUTE, r, n);
 }
 
 static void kernel_wireguard_link(void **unused)
@@ -562,6 +595,7 @@ int main(void)
 	    cmocka_unit_test(failures_map_to_their_op),
 	    cmocka_unit_test(many_routes_in_batches),
 	    cmocka_unit_test(routes_confirmed_by_echo),
+	    cmocka_unit_test(routes_of_one_protocol),
 	    cmocka_unit_test(kernel_wireguard_link),
 	    cmocka_unit_test(userspace_link_and_addresses),
 	    cmocka_unit_test(path_mtu),
