@@ -144,7 +144,8 @@ static int exec_kernel(struct run *x, const struct op *ops, size_t n)
 
 	if (!status || !stored)
 		goto out;
-	ret = kernel_exec_confirmed(x->r->nl, ops, n, status, stored, msg, sizeof(msg));
+	ret = kernel_exec_confirmed(x->r->nl, ops, n, status, x->r->confirm_routes ? stored : NULL,
+				    msg, sizeof(msg));
 	for (i = 0; i < n; i++) {
 		if (status[i]) {
 			fail(x, &ops[i], status[i], msg);
@@ -465,7 +466,8 @@ int reconcile_exec(struct reconcile *r, const struct plan *p, verify_fn verify, 
 	ret = exec_ops(&x, p->ops.v, p->ops.n);
 	/* What the kernel did not take is a failure too: nothing half-applied stays. */
 	if (!ret && verify)
-		ret = verify(vctx, x.route_unconfirmed ? 0 : OBJ_BIT(OBJ_ROUTE), err, errlen);
+		ret = verify(vctx, x.route_unconfirmed || !r->confirm_routes ? 0 : OBJ_BIT(OBJ_ROUTE),
+			     err, errlen);
 	if (ret)
 		rollback(&x);
 	free(x.lines);

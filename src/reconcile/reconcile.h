@@ -28,6 +28,11 @@ struct reconcile {
 	const struct state *scope_live, *scope_desired;
 	/* Log each executed op as its command line ("[#] ..."), like wg-quick. */
 	FILE *log;
+	/*
+	 * Have route adds and changes echoed, and route ops confirmed from the
+	 * kernel's replies (kernel_exec_confirmed), for verify_fn's @confirmed.
+	 */
+	bool confirm_routes;
 	/* Ops to leave out of that log (the daemon's flapping objects); NULL: none. */
 	bool (*quiet)(void *ctx, const struct op *op);
 	void *quiet_ctx;

@@ -89,16 +89,34 @@ is "$(count)" 158 "the routes stay"
 run nsx "$ns" "$W" plan -C "$TMP/c"
 is "$status" 0 "plan after it: nothing to do"
 
-# The kernel refuses IPv6 routes through a device without IPv6. Its own
-# routes go with disable_ipv6; the apply that puts them back, with a new
-# IPv4 route in the same batch, must fail and undo that too.
+# Routes added a few at a time: each is confirmed by the kernel's echo of it.
+write "$(prefixes 1 6), $(prefixes 8 39), 10.62.1.41/32, 10.62.1.91/32" \
+	"$(prefixes 42 80), 10.62.1.40/32, 2001:db8:62::41/128, 2001:db8:62::7/128, 2001:db8:62::91/128"
+run nsx "$ns" "$W" apply -C "$TMP/c"
+is "$status" 0 "apply of two new routes"
+is "$(count)" 160 "the kernel holds them"
+run nsx "$ns" "$W" plan -C "$TMP/c"
+is "$status" 0 "plan after it: nothing to do"
+
+# The kernel refuses IPv6 routes through a device without IPv6 (and takes
+# the device's IPv6 routes away with disable_ipv6): IPv4 prefixes only,
+# then an IPv4 and an IPv6 route added together. The IPv6 one is refused:
+# the apply fails, and undoes the IPv4 one the kernel had echoed as stored.
+v4only() {
+	local i out=
+	for i in $(seq "$1" "$2"); do out+="10.62.1.$i/32, "; done
+	printf '%s' "${out%, }"
+}
+write "$(v4only 1 40)" "$(v4only 41 80)"
+run nsx "$ns" "$W" apply -C "$TMP/c"
+is "$status" 0 "apply of IPv4 prefixes only"
 nsx "$ns" sysctl -qw "net.ipv6.conf.$A.disable_ipv6=1"
 before=$(whole)
-write "$(prefixes 1 6), $(prefixes 8 38), 10.62.1.41/32" \
-	"$(prefixes 42 80), 10.62.1.39/32, 10.62.1.40/32, 2001:db8:62::41/128, 2001:db8:62::7/128, 10.62.1.90/32"
+write "$(v4only 1 40), 2001:db8:62::99/128" "$(v4only 41 80), 10.62.1.90/32"
 run nsx "$ns" "$W" apply -C "$TMP/c"
-is "$status" 1 "apply of routes the kernel refuses fails"
-like "$stderr" "route add 2001:db8:62::.*IPv6 is disabled" "the error names the route and the kernel's reason"
+is "$status" 1 "apply of a route the kernel refuses fails"
+like "$stderr" "route add 2001:db8:62::99/128.*IPv6 is disabled" \
+	"the error names the route and the kernel's reason"
 like "$stderr" "undo.*route del 10.62.1.90/32" "the IPv4 route added with it is undone"
 is "$(whole)" "$before" "after the failure the routes and peers are as before"
 
