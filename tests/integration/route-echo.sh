@@ -49,22 +49,24 @@ routes() { for f in -4 -6; do nsx "$ns" ip $f route show table 1234; done; }
 count() { routes | grep -c "dev $A"; }
 whole() { routes; nsx "$ns" wg show "$A" allowed-ips | sort; }
 
+# converges WHAT N: apply succeeds (its stderr kept in $applied), the kernel
+# then holds N routes through the interface, and plan is empty.
+converges() {
+	run nsx "$ns" "$W" apply -C "$TMP/c"
+	is "$status" 0 "apply of $1"
+	applied=$stderr
+	is "$(count)" "$2" "$1: the kernel holds $2 routes"
+	run nsx "$ns" "$W" plan -C "$TMP/c"
+	is "$status" 0 "$1: plan is then empty"
+}
+
 write "$(prefixes 1 40)" "$(prefixes 41 80)"
-run nsx "$ns" "$W" apply -C "$TMP/c"
-is "$status" 0 "apply of 160 routes"
-is "$(count)" 160 "the kernel holds all of them"
-run nsx "$ns" "$W" plan -C "$TMP/c"
-is "$status" 0 "plan right after apply: nothing to do"
+converges "160 routes" 160
 
 # One prefix of each family moves from one peer to the other, one goes.
 write "$(prefixes 1 39), 10.62.1.41/32" "$(prefixes 42 80), 10.62.1.40/32, 2001:db8:62::41/128"
-run nsx "$ns" "$W" apply -C "$TMP/c"
-is "$status" 0 "apply of routes moved and removed"
-like "$stderr" "route del 2001:db8:62::40/128" "one route went"
-is "$(count)" 159 "the kernel holds what remains"
-run nsx "$ns" "$W" plan -C "$TMP/c"
-is "$status" 0 "plan after it: nothing to do"
-is "$stdout" "" "plan prints nothing"
+converges "routes moved and removed" 159
+like "$applied" "route del 2001:db8:62::40/128" "one route went"
 
 # Another program's route to a destination of ours, at another metric: a
 # delete without a metric could take either; wgpolicy's must take its own.
@@ -83,20 +85,12 @@ is "$status" 0 "plan after it: nothing to do"
 addr=10.63.0.1/24
 write "$(prefixes 1 6), $(prefixes 8 39), 10.62.1.41/32" \
 	"$(prefixes 42 80), 10.62.1.40/32, 2001:db8:62::41/128, 2001:db8:62::7/128"
-run nsx "$ns" "$W" apply -C "$TMP/c"
-is "$status" 0 "apply of another address"
-is "$(count)" 158 "the routes stay"
-run nsx "$ns" "$W" plan -C "$TMP/c"
-is "$status" 0 "plan after it: nothing to do"
+converges "another address" 158
 
 # Routes added a few at a time: each is confirmed by the kernel's echo of it.
 write "$(prefixes 1 6), $(prefixes 8 39), 10.62.1.41/32, 10.62.1.91/32" \
 	"$(prefixes 42 80), 10.62.1.40/32, 2001:db8:62::41/128, 2001:db8:62::7/128, 2001:db8:62::91/128"
-run nsx "$ns" "$W" apply -C "$TMP/c"
-is "$status" 0 "apply of two new routes"
-is "$(count)" 160 "the kernel holds them"
-run nsx "$ns" "$W" plan -C "$TMP/c"
-is "$status" 0 "plan after it: nothing to do"
+converges "two new routes" 160
 
 # The kernel refuses IPv6 routes through a device without IPv6 (and takes
 # the device's IPv6 routes away with disable_ipv6): IPv4 prefixes only,
@@ -108,8 +102,7 @@ v4only() {
 	printf '%s' "${out%, }"
 }
 write "$(v4only 1 40)" "$(v4only 41 80)"
-run nsx "$ns" "$W" apply -C "$TMP/c"
-is "$status" 0 "apply of IPv4 prefixes only"
+converges "IPv4 prefixes only" 80
 nsx "$ns" sysctl -qw "net.ipv6.conf.$A.disable_ipv6=1"
 before=$(whole)
 write "$(v4only 1 40), 2001:db8:62::99/128" "$(v4only 41 80), 10.62.1.90/32"
