@@ -2,7 +2,7 @@
 #ifndef WGP_DAEMON_NOTIFY_H
 #define WGP_DAEMON_NOTIFY_H
 
-/* sd_notify(3) for Type=notify units, through libsystemd when it is there; else nothing. */
+/* sd_notify(3) for Type=notify units; nothing when $NOTIFY_SOCKET is not set. */
 
 #include <stdint.h>
 

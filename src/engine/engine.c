@@ -194,12 +194,14 @@ static unsigned op_kinds(const struct op *op)
 	return OBJ_BIT(op->type);
 }
 
-static unsigned changed_kinds(const struct plan *p)
+/* Those of every op of @p; not the route ops' own when the kernel confirmed them. */
+static unsigned changed_kinds(const struct plan *p, bool routes_confirmed)
 {
 	unsigned k = 0;
 
 	vec_foreach(op, &p->ops)
-		k |= op_kinds(op);
+		if (!(routes_confirmed && op->kind != OP_HOOK && op->type == OBJ_ROUTE))
+			k |= op_kinds(op);
 	if (k & OBJ_BIT(OBJ_ADDR))
 		k |= OBJ_BIT(OBJ_ROUTE);
 	if (k & (OBJ_BIT(OBJ_WGDEV) | OBJ_BIT(OBJ_WGPEER)))
@@ -225,6 +227,58 @@ static void lend_lists(struct state *to, const struct state *from, unsigned kind
 }
 
 /*
+ * How many routes of @live (sorted) the kernel could take for @r: those of its
+ * family, table, prefix and metric, of any metric when @r has none (IPv4's
+ * delete then takes the first match whatever its metric).
+ */
+static size_t routes_matching(const struct state *live, const struct st_route *r)
+{
+	struct st_route probe = *r;
+	size_t lo = 0, hi = live->routes.n, n = 0;
+
+	probe.metric = 0; /* the first route of that prefix, whatever its metric */
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (st_route_key_cmp(&live->routes.v[mid], &probe) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (; lo < live->routes.n; lo++) {
+		const struct st_route *l = &live->routes.v[lo];
+
+		probe.metric = l->metric;
+		if (st_route_key_cmp(l, &probe))
+			break;
+		n += !r->metric || l->metric == r->metric;
+	}
+	return n;
+}
+
+/*
+ * Whether the kernel's replies to the route ops stand for reading the routes
+ * back: every add and change echoed as asked and every delete acknowledged
+ * (@confirmed, kernel_exec_confirmed), and each op aimed at a destination
+ * that held at most one route when the plan was made, so that the route a
+ * delete removed or a replace replaced was the one meant: the kernel takes
+ * the first that matches, and IPv4 (with `ip route append`) and IPv6 (device
+ * routes) can hold several of one prefix and metric. The kernel matches
+ * metrics exactly otherwise, so ops of one plan on one prefix (of other
+ * metrics: the same would be one change) do not meet.
+ */
+static bool routes_confirmed(const struct engine *e, unsigned confirmed)
+{
+	if (!(confirmed & OBJ_BIT(OBJ_ROUTE)))
+		return false;
+	vec_foreach(op, &e->plan.ops)
+		if (op->kind != OP_HOOK && op->type == OBJ_ROUTE &&
+		    routes_matching(e->live, op->obj) > 1)
+			return false;
+	return true;
+}
+
+/*
  * Trust, but verify: a fresh dump must plan nothing more. Only what the plan
  * changed is read back; the rest is as it was read before (10,000 peers take
  * wireguard-go tens of ms to list).
@@ -238,20 +292,29 @@ static void lend_lists(struct state *to, const struct state *from, unsigned kind
  * peers that changed (get=1 and WG_CMD_GET_DEVICE list every peer); it costs
  * wireguard-go 30 to 40 ms at 10,000 peers (bench/README.md), against the
  * half second the set takes it.
+ *
+ * Routes are not read back when the kernel answered each route op with the
+ * route as it stored it (routes_confirmed): that answer is the object itself,
+ * not an acknowledgement, and the dump of a table of 10,000 routes cost more
+ * than the rest of changing one of them.
  */
-static int verify(void *ctx, char *err, size_t errlen)
+static int verify(void *ctx, unsigned confirmed, char *err, size_t errlen)
 {
 	struct engine *e = ctx;
 	struct state *after = state_new();
-	unsigned kinds = changed_kinds(&e->plan);
+	bool routes_stored = routes_confirmed(e, confirmed);
+	unsigned kinds = changed_kinds(&e->plan, routes_stored);
 	struct plan again;
 	char line[OP_LINE_MAX];
 	int ret;
 
 	plan_init(&again);
-	ret = after ? reconcile_dump_kinds(&e->r, after, kinds) : -ENOMEM;
+	ret = after ? reconcile_read_back(&e->r, after, kinds) : -ENOMEM;
 	if (!ret) {
 		lend_lists(after, e->live, kinds, true);
+		/* Routes the kernel confirmed op by op stand as desired: none is left to plan. */
+		if (routes_stored && !(kinds & OBJ_BIT(OBJ_ROUTE)))
+			after->routes = e->desired->routes;
 		ret = plan_build(&again, e->desired, after, reconcile_owned, &e->r, NULL, NULL);
 		lend_lists(after, e->live, kinds, false);
 	}
@@ -269,11 +332,30 @@ static int verify(void *ctx, char *err, size_t errlen)
 	return ret;
 }
 
+/*
+ * Whether the kernel's replies may stand for reading the routes back: not
+ * when another op has them read back anyway (an address, a link, a hook),
+ * nor for many adds and changes. An echo is a message of its own, read with
+ * a system call of its own; a dump packs a hundred routes in each: 10,000
+ * routes added took 5 ms more echoed than dumped once (bench/README.md).
+ */
+static bool confirm_routes(const struct engine *e)
+{
+	size_t echoed = 0;
+
+	if (changed_kinds(&e->plan, true) & OBJ_BIT(OBJ_ROUTE))
+		return false;
+	vec_foreach(op, &e->plan.ops)
+		echoed += op->kind != OP_HOOK && op->type == OBJ_ROUTE && op->kind != OP_DEL;
+	return echoed * 4 <= e->desired->routes.n;
+}
+
 int engine_apply(struct engine *e, FILE *log)
 {
 	char err[OP_LINE_MAX + 600];
 	int ret;
 
+	e->r.confirm_routes = confirm_routes(e);
 	e->r.log = log;
 	e->r.quiet = e->quiet;
 	e->r.quiet_ctx = e->quiet_ctx;

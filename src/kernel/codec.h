@@ -99,6 +99,8 @@ int route_encode(void *buf, size_t len, enum op_kind kind, const struct st_route
 /* The same for a multipath route: @nh_ifindex[i] is the device of r->nh[i]. */
 int route_encode_mp(void *buf, size_t len, enum op_kind kind, const struct st_route *r,
 		    const int *nh_ifindex);
+/* A dump of the routes of @protocol (0: all), for a socket with strict checking on. */
+int route_dump_encode(void *buf, size_t len, uint8_t protocol);
 /* RTM_GETROUTE for the route towards host @dst (`ip route get DST mark MARK`; 0: no mark). */
 int route_encode_get(void *buf, size_t len, const struct prefix *dst, uint32_t mark);
 

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <net/if.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "kernel/codec.h"
@@ -19,6 +20,8 @@ struct exec {
 	struct nl *nl;
 	const struct op *ops;
 	int *status;
+	bool *stored;	       /* NULL: no route is to be confirmed */
+	struct route_msg *echo; /* where an echo is decoded (11 kB: not on the stack) */
 	char *errmsg;
 	size_t errlen;
 	size_t first_failed; /* n while none failed */
@@ -39,6 +42,11 @@ static void fail(struct exec *x, size_t i, int err, const char *msg)
 		snprintf(x->errmsg, x->errlen, "%s", msg);
 }
 
+static bool is_route_delete(const struct op *op)
+{
+	return op->type == OBJ_ROUTE && op->kind == OP_DEL;
+}
+
 static void on_result(void *data, size_t tag, const struct nl_ack *ack)
 {
 	struct exec *x = data;
@@ -46,12 +54,14 @@ static void on_result(void *data, size_t tag, const struct nl_ack *ack)
 	x->status[tag] = ack->error;
 	if (ack->error)
 		fail(x, tag, ack->error, ack->msg);
+	/* A delete names the route whole (identity, type, protocol): acknowledged, it is gone. */
+	if (x->stored)
+		x->stored[tag] = ack->error ? false : x->stored[tag] || is_route_delete(&x->ops[tag]);
 }
 
-/* The index of device @name, or a negative errno with the message `ip` would give. */
-static int resolve(struct exec *x, size_t i, const char *name)
+/* The index of device @name (0 if none), from the cache or the kernel. */
+static int lookup_index(struct exec *x, const char *name)
 {
-	char msg[64];
 	unsigned s;
 	int ifindex;
 
@@ -59,15 +69,53 @@ static int resolve(struct exec *x, size_t i, const char *name)
 		if (x->cache[s].ifindex && !strcmp(x->cache[s].name, name))
 			return x->cache[s].ifindex;
 	ifindex = (int)if_nametoindex(name);
-	if (ifindex <= 0) {
-		snprintf(msg, sizeof(msg), "Cannot find device \"%s\"", name);
-		fail(x, i, -ENODEV, msg);
-		return -ENODEV;
-	}
+	if (ifindex <= 0)
+		return 0;
 	s = x->next_slot++ % IFCACHE;
 	snprintf(x->cache[s].name, IFNAMSIZ, "%s", name);
 	x->cache[s].ifindex = ifindex;
 	return ifindex;
+}
+
+/* The index of device @name, or a negative errno with the message `ip` would give. */
+static int resolve(struct exec *x, size_t i, const char *name)
+{
+	int ifindex = lookup_index(x, name);
+	char msg[64];
+
+	if (ifindex)
+		return ifindex;
+	snprintf(msg, sizeof(msg), "Cannot find device \"%s\"", name);
+	fail(x, i, -ENODEV, msg);
+	return -ENODEV;
+}
+
+/*
+ * The echo's devices are indexes: each takes the name asked for when the
+ * index is that device's. Any other stays unnamed, so the route differs.
+ */
+static void name_echo(struct exec *x, const struct st_route *want, struct route_msg *echo)
+{
+	struct st_route *r = &echo->route;
+	uint8_t k;
+
+	if (echo->oif && want->ifname[0] && echo->oif == lookup_index(x, want->ifname))
+		memcpy(r->ifname, want->ifname, sizeof(r->ifname));
+	for (k = 0; k < r->n_nh && k < want->n_nh; k++)
+		if (echo->nh_oif[k] == lookup_index(x, want->nh[k].ifname))
+			memcpy(r->nh[k].ifname, want->nh[k].ifname, sizeof(r->nh[k].ifname));
+}
+
+/* The route as the kernel stored it, sent before the ack: is it the one asked for? */
+static void on_echo(void *data, size_t tag, const struct nlmsghdr *nlh)
+{
+	struct exec *x = data;
+	const struct op *op = &x->ops[tag];
+
+	if (op->type != OBJ_ROUTE || route_decode(nlh, x->echo))
+		return;
+	name_echo(x, op->obj, x->echo);
+	x->stored[tag] = st_route_equal(op->obj, &x->echo->route);
 }
 
 static int encode_op(struct exec *x, size_t i, void *buf)
@@ -120,6 +168,8 @@ static int queue_op(struct exec *x, struct nl_batch *b, size_t i)
 		fail(x, i, len, "");
 		return len;
 	}
+	if (x->stored && x->ops[i].type == OBJ_ROUTE && x->ops[i].kind != OP_DEL)
+		((struct nlmsghdr *)buf)->nlmsg_flags |= NLM_F_ECHO;
 	return nl_batch_add(b, i);
 }
 
@@ -163,12 +213,13 @@ static int link_exec(struct exec *x, size_t i)
 	return err;
 }
 
-int kernel_exec(struct nl *nl, const struct op *ops, size_t n, int *status, char *errmsg,
-		size_t errlen)
+int kernel_exec_confirmed(struct nl *nl, const struct op *ops, size_t n, int *status,
+			  bool *stored, char *errmsg, size_t errlen)
 {
 	struct exec x = {.nl = nl,
 			 .ops = ops,
 			 .status = status,
+			 .stored = stored,
 			 .errmsg = errmsg,
 			 .errlen = errlen,
 			 .first_failed = n};
@@ -179,7 +230,16 @@ int kernel_exec(struct nl *nl, const struct op *ops, size_t n, int *status, char
 		errmsg[0] = '\0';
 	for (i = 0; i < n; i++)
 		status[i] = -ECANCELED;
+	/* Without room to read an echo, nothing is confirmed: the caller reads back instead. */
+	if (stored) {
+		memset(stored, 0, n * sizeof(*stored));
+		x.echo = malloc(sizeof(*x.echo));
+		if (!x.echo)
+			x.stored = NULL;
+	}
 	nl_batch_init(&b, nl, on_result, &x);
+	if (x.stored)
+		nl_batch_on_reply(&b, on_echo);
 	/* Stop at the first failure: the caller rolls back what did succeed. */
 	for (i = 0; i < n && x.first_failed == n; i++) {
 		if (ops[i].kind == OP_HOOK) {
@@ -193,7 +253,14 @@ int kernel_exec(struct nl *nl, const struct op *ops, size_t n, int *status, char
 	}
 	nl_batch_flush(&b);
 	nl_batch_free(&b);
+	free(x.echo);
 	return x.first_failed < n ? status[x.first_failed] : 0;
+}
+
+int kernel_exec(struct nl *nl, const struct op *ops, size_t n, int *status, char *errmsg,
+		size_t errlen)
+{
+	return kernel_exec_confirmed(nl, ops, n, status, NULL, errmsg, errlen);
 }
 
 int kernel_link_create_wireguard(struct nl *nl, const char *name)

@@ -28,6 +28,7 @@ struct ifname_map {
 
 struct dump_ctx {
 	struct state *live;
+	uint8_t route_protocol; /* 0: every route */
 	struct ifname_map *ifs;
 	size_t n_ifs, cap_ifs;
 };
@@ -135,7 +136,8 @@ static int route_cb(const struct nlmsghdr *nlh, void *data)
 		return err < 0 ? err : 0;
 	/* The kernel's own routes (prefix routes of addresses, fe80::/64) are never ours to diff.
 	 */
-	if (rm.route.protocol == RTPROT_KERNEL)
+	if (rm.route.protocol == RTPROT_KERNEL ||
+	    (d->route_protocol && rm.route.protocol != d->route_protocol))
 		return 0;
 	m = rm.oif ? find_if(d, rm.oif) : NULL;
 	if (m)
@@ -176,10 +178,15 @@ static int dump_one(struct nl *nl, const struct dump_kind *k, struct dump_ctx *d
 {
 	struct obj_list *l = state_list(d->live, k->obj);
 	size_t n0 = l->n, ifs0 = d->n_ifs;
+	bool filter = k->obj == OBJ_ROUTE && d->route_protocol;
 	uint8_t buf[128];
 	int err, tries;
 
-	err = dump_encode(buf, sizeof(buf), k->type, AF_UNSPEC);
+	err = filter ? route_dump_encode(buf, sizeof(buf), d->route_protocol)
+		     : dump_encode(buf, sizeof(buf), k->type, AF_UNSPEC);
+	/* The kernel then walks every table but formats only those routes. */
+	if (filter)
+		nl_set_strict(nl, true);
 	for (tries = 0; err >= 0 && tries < DUMP_TRIES; tries++) {
 		err = nl_call(nl, (struct nlmsghdr *)buf, k->cb, d, NULL);
 		if (err != -EAGAIN)
@@ -188,13 +195,15 @@ static int dump_one(struct nl *nl, const struct dump_kind *k, struct dump_ctx *d
 		l->n = n0;
 		d->n_ifs = ifs0;
 	}
+	if (filter)
+		nl_set_strict(nl, false);
 	return err < 0 ? err : 0;
 }
 
-int kernel_dump_then(struct nl *nl, struct state *live, unsigned kinds, kernel_links_cb links_read,
-		     void *ctx)
+int kernel_dump_then(struct nl *nl, struct state *live, unsigned kinds, uint8_t route_protocol,
+		     kernel_links_cb links_read, void *ctx)
 {
-	struct dump_ctx d = {.live = live};
+	struct dump_ctx d = {.live = live, .route_protocol = route_protocol};
 	size_t i;
 	int err = 0;
 
@@ -216,7 +225,7 @@ int kernel_dump_then(struct nl *nl, struct state *live, unsigned kinds, kernel_l
 
 int kernel_dump(struct nl *nl, struct state *live, unsigned kinds)
 {
-	return kernel_dump_then(nl, live, kinds, NULL, NULL);
+	return kernel_dump_then(nl, live, kinds, 0, NULL, NULL);
 }
 
 /* ---- Whether the kernel has WireGuard ---- */

@@ -30,10 +30,16 @@ void nl_close(struct nl *nl);
  * Only the types in @kinds (OBJ_BIT), and always the links: the rest need their names.
  */
 int kernel_dump(struct nl *nl, struct state *live, unsigned kinds);
-/* The same, calling @links_read(@ctx, @live) once the links are in, before the rest. */
+/*
+ * The same, calling @links_read(@ctx, @live) once the links are in, before
+ * the rest; with @route_protocol, only the routes of that protocol (0: all
+ * but the kernel's). The kernel filters them itself where it can (strict
+ * checking, Linux 4.20 and later), formatting none of the others: a host's
+ * main table of 100,000 routes then costs a walk, not a dump.
+ */
 typedef void (*kernel_links_cb)(void *ctx, const struct state *live);
-int kernel_dump_then(struct nl *nl, struct state *live, unsigned kinds, kernel_links_cb links_read,
-		     void *ctx);
+int kernel_dump_then(struct nl *nl, struct state *live, unsigned kinds, uint8_t route_protocol,
+		     kernel_links_cb links_read, void *ctx);
 
 /*
  * Execute @n ops on links (create kernel WireGuard link, set MTU/up/alias,
@@ -55,6 +61,19 @@ int kernel_dump_then(struct nl *nl, struct state *live, unsigned kinds, kernel_l
  */
 int kernel_exec(struct nl *nl, const struct op *ops, size_t n, int *status, char *errmsg,
 		size_t errlen);
+
+/*
+ * kernel_exec, with each route op confirmed or not by the kernel's own reply:
+ * stored[i] is true when ops[i] is a route add or change that the kernel
+ * echoed (NLM_F_ECHO: the route as it stored it, sent before the ack)
+ * exactly as asked, devices included, or a route delete it acknowledged; false
+ * for anything else, and for an echo that differs or did not come. What a
+ * delete removed, and what a replace replaced, is the first route matching
+ * the request: unambiguous only where a single route held its destination
+ * (the caller knows what it read).
+ */
+int kernel_exec_confirmed(struct nl *nl, const struct op *ops, size_t n, int *status,
+			  bool *stored, char *errmsg, size_t errlen);
 
 /* Create a kernel WireGuard link; -EOPNOTSUPP when the kernel has no WireGuard. */
 int kernel_link_create_wireguard(struct nl *nl, const char *name);

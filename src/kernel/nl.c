@@ -21,14 +21,14 @@
 #define NL_RECV_SIZE 65536
 
 /*
- * A batch is sent when it holds this many messages or bytes. The kernel
- * queues one ack skb (about 1 KiB of receive buffer each, counted by
- * truesize) per message before we read any: too many and the last acks are
- * dropped with ENOBUFS, their results lost.
+ * A batch is sent when its messages make this many answers, or hold this
+ * many bytes. The kernel queues one ack skb (about 1 KiB of receive buffer
+ * each, counted by truesize) per message, and one more per echo, before we
+ * read any: too many and the last are dropped with ENOBUFS, their results lost.
  */
-#define NL_BATCH_MAX_MSGS  256
-#define NL_BATCH_MAX_BYTES 65536
-#define NL_RCVBUF	   (1 << 20)
+#define NL_BATCH_MAX_ANSWERS 256
+#define NL_BATCH_MAX_BYTES   65536
+#define NL_RCVBUF	     (1 << 20)
 
 struct nl {
 	struct mnl_socket *sock;
@@ -73,6 +73,11 @@ fail:
 	nl_close(nl);
 	errno = err;
 	return NULL;
+}
+
+void nl_set_strict(struct nl *nl, bool on)
+{
+	set_opt(nl, SOL_NETLINK, NETLINK_GET_STRICT_CHK, on);
 }
 
 struct nl *nl_open_route(void)
@@ -231,13 +236,18 @@ void nl_batch_init(struct nl_batch *b, struct nl *nl, nl_result_cb cb, void *dat
 	b->data = data;
 }
 
+void nl_batch_on_reply(struct nl_batch *b, nl_reply_cb reply)
+{
+	b->reply = reply;
+}
+
 void nl_batch_free(struct nl_batch *b)
 {
 	free(b->buf);
 	free(b->msgs);
 	b->buf = NULL;
 	b->msgs = NULL;
-	b->len = b->cap = b->n = b->msgs_cap = 0;
+	b->len = b->cap = b->n = b->msgs_cap = b->answers = 0;
 }
 
 static int grow(void **p, size_t *cap, size_t need, size_t elsize)
@@ -280,20 +290,26 @@ int nl_batch_add(struct nl_batch *b, size_t tag)
 	e = &b->msgs[b->n++];
 	*e = (struct nl_batch_entry){.seq = nlh->nlmsg_seq, .tag = tag};
 	b->len += MNL_ALIGN(nlh->nlmsg_len);
-	if (b->n >= NL_BATCH_MAX_MSGS || b->len >= NL_BATCH_MAX_BYTES)
+	b->answers += nlh->nlmsg_flags & NLM_F_ECHO ? 2 : 1;
+	if (b->answers >= NL_BATCH_MAX_ANSWERS || b->len >= NL_BATCH_MAX_BYTES)
 		return nl_batch_flush(b);
 	return 0;
 }
 
-/* Map one message read back to its batch entry; returns whether it answered one. */
+/* Map one message read back to its batch entry; returns whether it was that entry's ack. */
 static bool batch_answer(struct nl_batch *b, const struct nlmsghdr *nlh)
 {
 	uint32_t i = nlh->nlmsg_seq - b->msgs[0].seq;
 	struct nl_ack ack;
 
-	if (nlh->nlmsg_type != NLMSG_ERROR || i >= b->n || b->msgs[i].seq != nlh->nlmsg_seq ||
-	    b->msgs[i].answered)
+	if (i >= b->n || b->msgs[i].seq != nlh->nlmsg_seq || b->msgs[i].answered)
 		return false;
+	if (nlh->nlmsg_type != NLMSG_ERROR) {
+		/* An echo comes before the ack, from the handler that did the work. */
+		if (b->reply && nlh->nlmsg_type >= NLMSG_MIN_TYPE)
+			b->reply(b->data, b->msgs[i].tag, nlh);
+		return false;
+	}
 	parse_error(nlh, &ack);
 	b->msgs[i].answered = true;
 	b->cb(b->data, b->msgs[i].tag, &ack);
@@ -335,6 +351,7 @@ int nl_batch_flush(struct nl_batch *b)
 	}
 	b->n = 0;
 	b->len = 0;
+	b->answers = 0;
 	return err;
 }
 

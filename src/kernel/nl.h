@@ -123,6 +123,14 @@ struct nl_ack {
  */
 struct nl *nl_open(int bus);
 void nl_close(struct nl *nl);
+/*
+ * Strict checking of requests (NETLINK_GET_STRICT_CHK, Linux 4.20 and
+ * later): a dump then applies the filters its header carries (a route
+ * dump's table, protocol, type), and the kernel refuses what it cannot read
+ * whole. Off by default; a kernel without it keeps ignoring the filters, so
+ * a caller filters the replies too.
+ */
+void nl_set_strict(struct nl *nl, bool on);
 
 /* Called for every reply message that is not an ack; a negative return stops (and is returned). */
 typedef int (*nl_msg_cb)(const struct nlmsghdr *nlh, void *data);
@@ -161,20 +169,34 @@ int nl_call(struct nl *nl, struct nlmsghdr *req, nl_msg_cb cb, void *data, struc
  * @cb for those messages before nl_batch_add returns.
  */
 typedef void (*nl_result_cb)(void *data, size_t tag, const struct nl_ack *ack);
+/*
+ * A message the kernel sent for a request of the batch before its ack: what
+ * NLM_F_ECHO asks for (the object as the kernel stored it). See nl_batch_on_reply.
+ */
+typedef void (*nl_reply_cb)(void *data, size_t tag, const struct nlmsghdr *nlh);
 
 struct nl_batch_entry;
 
 struct nl_batch {
 	struct nl *nl;
 	nl_result_cb cb;
+	nl_reply_cb reply; /* NULL: replies other than acks are dropped */
 	void *data;
 	uint8_t *buf;
 	size_t len, cap;
 	struct nl_batch_entry *msgs;
 	size_t n, msgs_cap;
+	size_t answers; /* what the queued messages will have the kernel send: acks and echoes */
 };
 
 void nl_batch_init(struct nl_batch *b, struct nl *nl, nl_result_cb cb, void *data);
+/*
+ * Also hand @reply the messages that answer a request before its ack (the
+ * echo of one sent with NLM_F_ECHO), with the request's tag. A message with
+ * NLM_F_ECHO counts twice towards a full batch: its echo takes receive
+ * buffer as its ack does.
+ */
+void nl_batch_on_reply(struct nl_batch *b, nl_reply_cb reply);
 /* Room for a message of up to @max bytes at the batch's end; NULL when out of memory. */
 void *nl_batch_reserve(struct nl_batch *b, size_t max);
 /*

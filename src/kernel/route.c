@@ -127,6 +127,15 @@ int route_encode_mp(void *buf, size_t len, enum op_kind kind, const struct st_ro
 	return nl_msg_end(&m);
 }
 
+int route_dump_encode(void *buf, size_t len, uint8_t protocol)
+{
+	int n = dump_encode(buf, len, RTM_GETROUTE, AF_UNSPEC);
+
+	if (n > 0)
+		((struct rtmsg *)NLMSG_DATA(buf))->rtm_protocol = protocol;
+	return n;
+}
+
 int route_encode_get(void *buf, size_t len, const struct prefix *dst, uint32_t mark)
 {
 	struct rtmsg *rtm;

@@ -90,11 +90,12 @@ static int finish_wg_reads(struct wg_reads *w, struct state *live, int err)
  * routes, rules and nftables are read here: at 10,000 routes of 100 peers,
  * each half takes a few ms.
  */
-int reconcile_dump_kinds(struct reconcile *r, struct state *live, unsigned kinds)
+static int dump_kinds(struct reconcile *r, struct state *live, unsigned kinds, uint8_t route_protocol)
 {
 	struct wg_reads wg = {0};
 	bool read_wg = any(kinds, OBJ_WGDEV, OBJ_WGPEER);
-	int err = kernel_dump_then(r->nl, live, kinds, read_wg ? start_wg_reads : NULL, &wg);
+	int err = kernel_dump_then(r->nl, live, kinds, route_protocol,
+				   read_wg ? start_wg_reads : NULL, &wg);
 
 	if (!err)
 		keep_owned_addrs(live);
@@ -112,5 +113,10 @@ int reconcile_dump_kinds(struct reconcile *r, struct state *live, unsigned kinds
 
 int reconcile_dump(struct reconcile *r, struct state *live)
 {
-	return reconcile_dump_kinds(r, live, OBJ_ALL);
+	return dump_kinds(r, live, OBJ_ALL, 0);
+}
+
+int reconcile_read_back(struct reconcile *r, struct state *live, unsigned kinds)
+{
+	return dump_kinds(r, live, kinds, r->protocol);
 }

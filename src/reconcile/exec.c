@@ -26,6 +26,7 @@ struct run {
 	char *err;
 	size_t errlen;
 	bool rolling_back;
+	bool route_unconfirmed; /* a route op the kernel's reply did not confirm (see verify_fn) */
 	/* The op lines of the current step, written at its end: one write, not one per peer. */
 	char *lines;
 	size_t lines_len, lines_cap;
@@ -136,25 +137,31 @@ static int forget_endpoints(struct run *x, const struct op *op)
 static int exec_kernel(struct run *x, const struct op *ops, size_t n)
 {
 	int *status = calloc(n, sizeof(*status));
+	bool *stored = calloc(n, sizeof(*stored));
 	char msg[512] = "";
 	size_t i;
-	int ret;
+	int ret = -ENOMEM;
 
-	if (!status)
-		return -ENOMEM;
-	ret = kernel_exec(x->r->nl, ops, n, status, msg, sizeof(msg));
+	if (!status || !stored)
+		goto out;
+	ret = kernel_exec_confirmed(x->r->nl, ops, n, status, x->r->confirm_routes ? stored : NULL,
+				    msg, sizeof(msg));
 	for (i = 0; i < n; i++) {
 		if (status[i]) {
 			fail(x, &ops[i], status[i], msg);
 			continue;
 		}
+		if (ops[i].type == OBJ_ROUTE && !stored[i])
+			x->route_unconfirmed = true;
 		log_op(x, &ops[i]);
 		if (remember(x, &ops[i]))
 			ret = -ENOMEM;
 		else if (ops[i].type == OBJ_LINK && ops[i].kind == OP_DEL)
 			ret = forget_endpoints(x, &ops[i]) ?: ret;
 	}
+out:
 	free(status);
+	free(stored);
 	return ret;
 }
 
@@ -459,7 +466,8 @@ int reconcile_exec(struct reconcile *r, const struct plan *p, verify_fn verify, 
 	ret = exec_ops(&x, p->ops.v, p->ops.n);
 	/* What the kernel did not take is a failure too: nothing half-applied stays. */
 	if (!ret && verify)
-		ret = verify(vctx, err, errlen);
+		ret = verify(vctx, x.route_unconfirmed || !r->confirm_routes ? 0 : OBJ_BIT(OBJ_ROUTE),
+			     err, errlen);
 	if (ret)
 		rollback(&x);
 	free(x.lines);

@@ -28,6 +28,11 @@ struct reconcile {
 	const struct state *scope_live, *scope_desired;
 	/* Log each executed op as its command line ("[#] ..."), like wg-quick. */
 	FILE *log;
+	/*
+	 * Have route adds and changes echoed, and route ops confirmed from the
+	 * kernel's replies (kernel_exec_confirmed), for verify_fn's @confirmed.
+	 */
+	bool confirm_routes;
 	/* Ops to leave out of that log (the daemon's flapping objects); NULL: none. */
 	bool (*quiet)(void *ctx, const struct op *op);
 	void *quiet_ctx;
@@ -45,8 +50,13 @@ void reconcile_close(struct reconcile *r);
 
 /* The live state, sorted: kernel objects, WireGuard devices, saved sysctls and DNS. */
 int reconcile_dump(struct reconcile *r, struct state *live);
-/* The same for the types in @kinds (OBJ_BIT) only; links are always read. */
-int reconcile_dump_kinds(struct reconcile *r, struct state *live, unsigned kinds);
+/*
+ * What an apply changed, read back: the types in @kinds (OBJ_BIT) only
+ * (links are always read), and of the routes only wgpolicy's own. Others'
+ * routes matter to a plan as conflicts, and the plan was made against them;
+ * whether an owned route is there as asked does not depend on them.
+ */
+int reconcile_read_back(struct reconcile *r, struct state *live, unsigned kinds);
 
 /*
  * A host name or a literal address to an endpoint, as wg does: getaddrinfo,
@@ -96,8 +106,13 @@ int reconcile_scope(struct reconcile *r, const struct state *live, const struct 
 /* The owned_fn for plan_build: wgpolicy's own objects within r->scope. */
 bool reconcile_owned(void *r, enum obj_type type, const void *live);
 
-/* Checks, after all ops ran, that the kernel shows what was asked; 0 or an error. */
-typedef int (*verify_fn)(void *ctx, char *err, size_t errlen);
+/*
+ * Checks, after all ops ran, that the kernel shows what was asked; 0 or an
+ * error. @confirmed: the types of object (OBJ_BIT) whose every op the
+ * kernel's own replies confirmed as done as asked (routes: see
+ * kernel_exec_confirmed), which need not be read back for that.
+ */
+typedef int (*verify_fn)(void *ctx, unsigned confirmed, char *err, size_t errlen);
 
 /*
  * Execute @p in order, then @verify (if not NULL). On failure of either,

@@ -333,26 +333,98 @@ void *obj_at(const struct obj_list *l, enum obj_type t, size_t i)
 	return (char *)l->v + i * obj_ops[t].size;
 }
 
-static bool is_sorted(const struct obj_list *l, enum obj_type t)
-{
-	size_t i;
+/* More sorted runs than this, and a list is sorted from scratch. */
+#define MAX_RUNS 16
 
-	for (i = 1; i < l->n; i++)
-		if (obj_ops[t].key_cmp(obj_at(l, t, i - 1), obj_at(l, t, i)) > 0)
-			return false;
+/* Where each sorted run of @l starts, @start[n] = l->n; how many runs, or 0 for too many. */
+static size_t find_runs(const struct obj_list *l, enum obj_type t, size_t start[MAX_RUNS + 1])
+{
+	size_t i, n = 1;
+
+	start[0] = 0;
+	for (i = 1; i < l->n; i++) {
+		if (obj_ops[t].key_cmp(obj_at(l, t, i - 1), obj_at(l, t, i)) <= 0)
+			continue;
+		if (n == MAX_RUNS)
+			return 0;
+		start[n++] = i;
+	}
+	start[n] = l->n;
+	return n;
+}
+
+/*
+ * Merge the adjacent runs [@a, @b) and [@b, @c) of @l in place, the shorter
+ * one set aside in @tmp: from the front if it is the first, else from the back.
+ * (A route dump's big table and the few routes of main: little is copied.)
+ */
+static void merge_adjacent(struct obj_list *l, enum obj_type t, size_t a, size_t b, size_t c,
+			   char *tmp)
+{
+	int (*cmp)(const void *, const void *) = obj_ops[t].key_cmp;
+	size_t size = obj_ops[t].size, i, j, k;
+	char *v = l->v;
+
+	if (b - a <= c - b) {
+		memcpy(tmp, v + a * size, (b - a) * size);
+		for (i = 0, j = b, k = a; i < b - a; k++) {
+			bool second = j < c && cmp(v + j * size, tmp + i * size) < 0;
+
+			memmove(v + k * size, second ? v + j++ * size : tmp + i++ * size, size);
+		}
+		return;
+	}
+	memcpy(tmp, v + b * size, (c - b) * size);
+	for (i = c - b, j = b, k = c; i > 0;) {
+		bool first = j > a && cmp(v + (j - 1) * size, tmp + (i - 1) * size) > 0;
+
+		k--;
+		memmove(v + k * size, first ? v + --j * size : tmp + --i * size, size);
+	}
+}
+
+/*
+ * Merge @l's @n runs pairwise until one is left: n comparisons a round, and
+ * log2(runs) rounds. False when out of memory (nothing moved).
+ */
+static bool merge_runs(struct obj_list *l, enum obj_type t, size_t *start, size_t n)
+{
+	/* Never more than half the list is set aside; what is not touched costs nothing. */
+	char *tmp = malloc((l->n / 2 + 1) * obj_ops[t].size);
+	size_t r, kept;
+
+	if (!tmp)
+		return false;
+	while (n > 1) {
+		for (r = 0, kept = 0; r < n; r += 2, kept++) {
+			if (r + 1 < n)
+				merge_adjacent(l, t, start[r], start[r + 1], start[r + 2], tmp);
+			start[kept] = start[r];
+		}
+		start[kept] = l->n;
+		n = kept;
+	}
+	free(tmp);
 	return true;
 }
 
-/* Dumps come mostly sorted already (a device's peers, by its decoder): n - 1 comparisons then. */
+/*
+ * Dumps come mostly sorted already (a device's peers, by its decoder): n - 1
+ * comparisons then. A route dump comes as one sorted run per routing table,
+ * in the kernel's order of tables, which is not theirs: the runs are merged.
+ */
 void state_sort(struct state *s)
 {
+	size_t start[MAX_RUNS + 1];
 	int t;
 
 	for (t = 0; t < OBJ_TYPE_COUNT; t++) {
 		struct obj_list *l = state_list(s, (enum obj_type)t);
+		size_t runs = l->n > 1 ? find_runs(l, (enum obj_type)t, start) : 1;
 
-		if (l->n > 1 && !is_sorted(l, (enum obj_type)t))
-			qsort(l->v, l->n, obj_ops[t].size, obj_ops[t].key_cmp);
+		if (runs == 1 || (runs && merge_runs(l, (enum obj_type)t, start, runs)))
+			continue;
+		qsort(l->v, l->n, obj_ops[t].size, obj_ops[t].key_cmp);
 	}
 }
 

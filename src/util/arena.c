@@ -119,19 +119,14 @@ void *arena_grow(struct arena *a, void *p, size_t old, size_t size)
 		size_t start = (size_t)((unsigned char *)p - b->data);
 
 		if (need >= size && b->cap - start >= need) {
-			memset((unsigned char *)p + old, 0, size - old);
 			b->used = start + need;
 			a->last_size = need;
 			return p;
 		}
 	}
-	/* A vector moved: only the new part needs clearing, the old is copied over. */
 	q = bump(a, size);
-	if (!q)
-		return NULL;
-	if (p)
+	if (q && p)
 		memcpy(q, p, old);
-	memset((unsigned char *)q + (p ? old : 0), 0, size - (p ? old : 0));
 	return q;
 }
 

@@ -357,6 +357,109 @@ static void many_routes_in_batches(void **unused)
 	free(r);
 }
 
+/* Run @n routes as ops of @kind asking for the kernel's echo; how many it confirmed. */
+static size_t run_confirmed(enum op_kind kind, const struct st_route *r, size_t n, int *status,
+			    bool *stored)
+{
+	struct op *ops = calloc(n, sizeof(*ops));
+	size_t i, confirmed = 0;
+
+	assert_non_null(ops);
+	for (i = 0; i < n; i++)
+		ops[i] = (struct op){.kind = kind, .type = OBJ_ROUTE, .obj = &r[i]};
+	kernel_exec_confirmed(nl, ops, n, status, stored, NULL, 0);
+	for (i = 0; i < n; i++)
+		confirmed += stored[i];
+	free(ops);
+	return confirmed;
+}
+
+/*
+ * What the kernel stored, as it answers NLM_F_ECHO, confirms each add and
+ * change asked for, and only when it is what was asked; an acknowledged
+ * delete confirms itself. 600 routes: more echoes and acks than one batch.
+ */
+static void routes_confirmed_by_echo(void **unused)
+{
+	enum { N = 600 };
+	struct st_route *r = calloc(N, sizeof(*r));
+	struct st_nexthop ways[2] = {{.ifname = "wgpk0", .weight = 1},
+				     {.ifname = "wgpk1", .weight = 3}};
+	int *status = calloc(N, sizeof(int));
+	bool *stored = calloc(N, sizeof(bool));
+	struct st_route v6;
+	char dst[32];
+	size_t i;
+
+	(void)unused;
+	assert_true(r && status && stored);
+	for (i = 0; i < N; i++) {
+		snprintf(dst, sizeof(dst), "10.%zu.%zu.0/24", 130 + i / 256, i % 256);
+		r[i] = rt(dst, ROUTE_UNICAST, "wgpk0", 1002, 0);
+	}
+	r[1] = rt("10.140.0.0/24", ROUTE_UNREACHABLE, NULL, 1002, 7);
+	r[2] = rt("2001:db8:5::/64", ROUTE_UNICAST, "wgpk1", 1002, 1024);
+	r[3] = rt("10.141.0.0/24", ROUTE_UNICAST, "", 1002, 0);
+	r[3].n_nh = 2;
+	r[3].nh = ways;
+	assert_int_equal(run_confirmed(OP_ADD, r, N, status, stored), N);
+
+	/* Replaced in place: the echo is the new route. */
+	strcpy(r[0].ifname, "wgpk1");
+	r[1].type = ROUTE_BLACKHOLE;
+	assert_int_equal(run_confirmed(OP_CHANGE, r, 2, status, stored), 2);
+
+	/* IPv6 stores metric 0 as 1024: taken, acknowledged, and not what was asked. */
+	v6 = rt("2001:db8:6::/64", ROUTE_UNICAST, "wgpk0", 1002, 0);
+	assert_int_equal(run_confirmed(OP_ADD, &v6, 1, status, stored), 0);
+	assert_int_equal(status[0], 0);
+	v6.metric = 1024;
+	assert_int_equal(run_confirmed(OP_DEL, &v6, 1, status, stored), 1);
+
+	/* Refused: not confirmed either. */
+	assert_int_equal(run_confirmed(OP_ADD, &r[2], 1, status, stored), 0);
+	assert_int_equal(status[0], -EEXIST);
+
+	assert_int_equal(run_confirmed(OP_DEL, r, N, status, stored), N);
+	/* Gone: deleting again is refused, and confirms nothing. */
+	assert_int_equal(run_confirmed(OP_DEL, r, 1, status, stored), 0);
+	assert_int_equal(status[0], -ESRCH);
+	free(r);
+	free(status);
+	free(stored);
+}
+
+/* Read back with one protocol's routes: the kernel filters, and nothing else comes. */
+static void routes_of_one_protocol(void **unused)
+{
+	struct st_route r[] = {
+	    rt("10.150.0.0/24", ROUTE_UNICAST, "wgpk0", 1003, 0),
+	    rt("10.151.0.0/24", ROUTE_UNREACHABLE, NULL, 1003, 0),
+	    rt("2001:db8:7::/64", ROUTE_UNICAST, "wgpk1", 1004, 1024),
+	    rt("10.152.0.0/24", ROUTE_UNICAST, "wgpk0", 1003, 0),
+	};
+	const size_t n = sizeof(r) / sizeof(*r);
+	struct state *s = state_new();
+	size_t i;
+
+	(void)unused;
+	r[3].protocol = PROTO + 1;
+	run_ok(OP_ADD, OBJ_ROUTE, r, n);
+	assert_non_null(s);
+	assert_int_equal(kernel_dump_then(nl, s, OBJ_BIT(OBJ_ROUTE), PROTO, NULL, NULL), 0);
+	state_sort(s);
+	assert_int_equal(s->routes.n, n - 1);
+	for (i = 0; i < n - 1; i++)
+		expect_in(s, OBJ_ROUTE, &r[i]);
+	state_free(s);
+	/* The socket is as it was: a plain dump has every route, the main table's too. */
+	s = dump();
+	expect_in(s, OBJ_ROUTE, &r[3]);
+	assert_true(s->routes.n > n);
+	state_free(s);
+	run_ok(OP_DEL, OBJ_ROUTE, r, n);
+}
+
 static void kernel_wireguard_link(void **unused)
 {
 	struct st_link l = {.name = "wgpkk", .backend = WG_BACKEND_KERNEL, .mtu = 1420, .up = true};
@@ -491,6 +594,8 @@ int main(void)
 	    cmocka_unit_test(rules_round_trip),
 	    cmocka_unit_test(failures_map_to_their_op),
 	    cmocka_unit_test(many_routes_in_batches),
+	    cmocka_unit_test(routes_confirmed_by_echo),
+	    cmocka_unit_test(routes_of_one_protocol),
 	    cmocka_unit_test(kernel_wireguard_link),
 	    cmocka_unit_test(userspace_link_and_addresses),
 	    cmocka_unit_test(path_mtu),

@@ -354,6 +354,10 @@ static void dump_and_genl_requests(void **unused)
 	       NLH(24, RTM_GETADDR, NLM_F_REQUEST | NLM_F_DUMP),
 	       AF_INET6, 0, 0, 0, U32(0));
 	assert_int_equal(dump_encode(buf, sizeof(buf), RTM_NEWROUTE, AF_UNSPEC), -EINVAL);
+	/* The routes of protocol 87 alone: rtm_protocol, the filter a strict dump applies. */
+	EXPECT(route_dump_encode(buf, sizeof(buf), 87),
+	       NLH(28, RTM_GETROUTE, NLM_F_REQUEST | NLM_F_DUMP),
+	       AF_UNSPEC, 0, 0, 0, 0, 87, 0, 0, U32(0));
 	/* What nl_genl_family() asks the controller. */
 	nl_genl_msg_init(&m, buf, sizeof(buf), GENL_ID_CTRL, CTRL_CMD_GETFAMILY, 1,
 			 NLM_F_REQUEST);

@@ -53,6 +53,47 @@ static void other_tables_are_not_ours(void **state)
 		assert_false(st_nft_parse_name(foreign[i], ifname));
 }
 
+/* @n distinct routes in @runs sorted runs, one per table, tables descending (as a dump may give). */
+static struct state *routes_in_runs(size_t n, size_t runs)
+{
+	struct state *s = state_new();
+	size_t i;
+
+	assert_non_null(s);
+	for (i = 0; i < n; i++) {
+		struct st_route *r = vec_push(&s->arena, &s->routes);
+
+		assert_non_null(r);
+		r->table = (uint32_t)(1000 + runs - i * runs / n);
+		r->dst.family = FAMILY_V4;
+		r->dst.len = 32;
+		r->dst.addr[0] = 10;
+		r->dst.addr[2] = (uint8_t)(i >> 8);
+		r->dst.addr[3] = (uint8_t)i;
+		r->metric = (uint32_t)(i % 2);
+	}
+	return s;
+}
+
+/* Merged runs or sorted from scratch, the order is the identity's. */
+static void sort_merges_runs(void **state)
+{
+	static const size_t runs[] = { 1, 2, 3, 7, 16, 17, 500 };
+	size_t i, k;
+
+	(void)state;
+	for (i = 0; i < N(runs); i++) {
+		struct state *s = routes_in_runs(1000, runs[i]);
+
+		state_sort(s);
+		/* 1000 distinct routes in strictly increasing order: each one, once. */
+		assert_int_equal(s->routes.n, 1000);
+		for (k = 1; k < s->routes.n; k++)
+			assert_true(st_route_key_cmp(&s->routes.v[k - 1], &s->routes.v[k]) < 0);
+		state_free(s);
+	}
+}
+
 /* A state of one peer of wg0 at 192.0.2.@host:51820, with @keepalive and @set recorded. */
 static struct state *one_peer(uint8_t host, uint16_t keepalive, const char *set)
 {
@@ -102,6 +143,7 @@ int main(void)
 		cmocka_unit_test(names_round_trip),
 		cmocka_unit_test(other_tables_are_not_ours),
 		cmocka_unit_test(roamed_peer_keeps_its_endpoint),
+		cmocka_unit_test(sort_merges_runs),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
