@@ -203,16 +203,12 @@ static void mark_rule(struct out *o, FILE *chain, const char *match, const struc
 	o->rules++;
 }
 
-/* The set of @p's tunnels' names, @also (if not NULL) first. */
-static void tunnels(FILE *f, const struct conf_policy *p, const char *also)
+/* The set of @p's tunnels' names. */
+static void tunnels(FILE *f, const struct conf_policy *p)
 {
 	size_t i, n = 0;
 
 	fprintf(f, "{ ");
-	if (also) {
-		fprintf(f, "\"%s\"", also);
-		n++;
-	}
 	for (i = 0; i < p->via.n; i++)
 		if (p->via.v[i].iface)
 			fprintf(f, "%s\"%s\"", n++ ? ", " : "", p->via.v[i].iface->name);
@@ -309,10 +305,17 @@ static void guard_chain(struct out *o, struct chains *ch, const struct pol_info 
 	bool local = !pi->mark && pi->p->from.n && !pi->p->to.n;
 
 	fprintf(f, "\tchain guard%u {\n", pi->p->index);
-	/* The interface first: the policy's packets leave by its tunnels, mostly. */
-	fprintf(f, "\t\toifname ");
-	tunnels(f, pi->p, "lo");
-	fprintf(f, " accept\n");
+	/*
+	 * The interfaces first: the policy's packets leave by its tunnels,
+	 * mostly. A rule each: comparing a name costs a packet less than
+	 * looking it up in a set (about 60 ns here).
+	 */
+	vec_foreach(t, &pi->p->via)
+		if (t->iface) {
+			fprintf(f, "\t\toifname \"%s\" accept\n", t->iface->name);
+			o->rules++;
+		}
+	fprintf(f, "\t\toifname \"lo\" accept\n");
 	o->rules++;
 	tunnel_marks(o, f, "accept", false);
 	/*
@@ -370,7 +373,7 @@ static void marking(struct out *o, struct chains *ch, const struct pol_info *pi)
 	 */
 	if (pi->tunnels && !pi->p->iif.n && !pi->p->from.n) {
 		fprintf(ch->nat, "\t\tmeta mark & 0x%x == 0x%x oifname ", mask_of(o), pi->mark);
-		tunnels(ch->nat, pi->p, NULL);
+		tunnels(ch->nat, pi->p);
 		fprintf(ch->nat, " fib saddr type local masquerade\n");
 		o->rules++;
 	}
@@ -524,6 +527,7 @@ void compile_nft(struct compile_ctx *ctx, const struct pol_info *pols, size_t n)
 {
 	struct out o = { .ctx = ctx };
 	struct chains ch;
+	bool guard_on = any(pols, n, guarded);
 	size_t i;
 	char *body;
 
@@ -538,10 +542,11 @@ void compile_nft(struct compile_ctx *ctx, const struct pol_info *pols, size_t n)
 	}
 	for (i = 0; i < n; i++)
 		marking(&o, &ch, &pols[i]);
-	if (any(pols, n, guarded))
+	/* The clamp before the guard's verdicts, in the hook its packets pass anyway. */
+	o.rules += compile_mss(ctx, pols, n, guard_on ? ch.guard : NULL, ch.mss);
+	if (guard_on)
 		for (i = 0; i < n; i++)
 			guard(&o, &ch, pols, i, n);
-	o.rules += compile_mss(ctx, pols, n, ch.mss);
 	body = join(&o, &ch);
 	if (!body)
 		ctx->err = -ENOMEM;

@@ -29,12 +29,13 @@ void compile_nft(struct compile_ctx *ctx, const struct pol_info *pols, size_t n)
 /* Does @pi's traffic get its TCP MSS clamped (MSSClamp, a tunnel among its targets)? */
 bool pol_clamped(const struct pol_info *pi);
 /*
- * MSS clamping of the tunnels of @pols (compile/nft_mss.c): the table netdev
+ * MSS clamping of the tunnels of @pols (compile/nft_mss.c): rules into
+ * @guard_chain, the leak guard's, when there is one; else the table netdev
  * wgpolicy, or where the kernel has no egress hook, a rule into @inet_chain.
- * Returns the rules written there.
+ * Returns the rules written into the inet table.
  */
 uint32_t compile_mss(struct compile_ctx *ctx, const struct pol_info *pols, size_t n,
-		     FILE *inet_chain);
+		     FILE *guard_chain, FILE *inet_chain);
 /* Emit the table @name (in the state's arena: @body, @rules rules); NULL when out of memory. */
 struct st_nft *emit_nft_named(struct compile_ctx *ctx, const char *name, const char *ifname,
 			      const char *body, uint32_t rules);

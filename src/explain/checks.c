@@ -174,7 +174,7 @@ static const char *nft_serves(const struct st_nft *t)
 		return "the full tunnel's anti-spoofing and mark keeping are";
 	if (!strcmp(t->name, NFT_NETDEV_TABLE))
 		return "MSS clamping is";
-	return "marking, masquerade and the kill switch's leak guard are";
+	return "marking, masquerade, the kill switch's leak guard and its MSS clamping are";
 }
 
 void check_nft(struct findings *f, const struct state *desired, const struct state *live)

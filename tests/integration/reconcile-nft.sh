@@ -28,12 +28,15 @@ AllowedIPs = 10.$2.0.0/24
 CONF
 	chmod 600 "$TMP/c/$1.conf"
 }
+# Without the leak guard, whose chain would hold the MSS clamp: the clamp is
+# then the table netdev wgpolicy's, and both tables are reconciled here.
 policy() { # policy NAME GROUP NET VIA
 	cat >>"$TMP/c/policy.conf" <<CONF
 [Policy $1]
 Group = $2
 To = 10.$3.0.0/24
 Via = $4
+KillSwitch = routes
 CONF
 }
 table() { nsx "$gw" nft list table inet wgpolicy 2>&1; }

@@ -2,7 +2,8 @@
 /*
  * MSS clamping where the kernel has egress hooks: one chain per tunnel in
  * the table netdev wgpolicy, by the tunnel's MTU; without them (Linux before
- * 5.16), a postrouting rule in the inet table, by the route's MTU.
+ * 5.16), a postrouting rule in the inet table, by the route's MTU; with the
+ * leak guard, the guard's first rules, by the tunnel's MTU, on any kernel.
  */
 #include <stdarg.h>
 #include <setjmp.h>
@@ -20,14 +21,15 @@ static const char wg0[] =
 	"[Peer]\nPublicKey = 8GNJNFvZust1HJW+ALrd+jEP/RhrjHTVDNsfgyvscWY=\n"
 	"Endpoint = 203.0.113.10:51820\nAllowedIPs = 0.0.0.0/0, ::/0\n";
 
-static const char policy[] = "[Policy office]\nFrom = 10.0.1.0/24\nVia = wg0\n"
-			     "KillSwitch = routes\n";
+static const char unguarded[] = "[Policy office]\nFrom = 10.0.1.0/24\nVia = wg0\n"
+				"KillSwitch = routes\n";
+static const char guarded[] = "[Policy office]\nFrom = 10.0.1.0/24\nVia = wg0\n";
 
-static struct state *compiled(bool egress)
+static struct state *compiled(bool egress, const char *policy)
 {
 	struct conf_source srcs[] = {
 		{ .path = "wg0.conf", .data = wg0, .len = sizeof(wg0) - 1 },
-		{ .path = "policy.conf", .data = policy, .len = sizeof(policy) - 1 },
+		{ .path = "policy.conf", .data = policy, .len = strlen(policy) },
 	};
 	struct state *live = state_new(), *out = state_new();
 	struct conf *c = parse_sources(srcs, 2);
@@ -54,7 +56,7 @@ static const struct st_nft *table(const struct state *s, const char *name)
 
 static void egress_hook_by_the_tunnels_mtu(void **unused)
 {
-	struct state *s = compiled(true);
+	struct state *s = compiled(true, unguarded);
 	const struct st_nft *t = table(s, NFT_NETDEV_TABLE);
 
 	(void)unused;
@@ -70,7 +72,7 @@ static void egress_hook_by_the_tunnels_mtu(void **unused)
 
 static void postrouting_without_egress_hooks(void **unused)
 {
-	struct state *s = compiled(false);
+	struct state *s = compiled(false, unguarded);
 	const struct st_nft *t = table(s, "inet wgpolicy");
 
 	(void)unused;
@@ -83,11 +85,41 @@ static void postrouting_without_egress_hooks(void **unused)
 	state_free(s);
 }
 
+/* The guard's hook is paid already: no egress hook, whatever the kernel has. */
+static void guard_clamps_first(void **unused)
+{
+	static const bool kernels[] = { true, false };
+	size_t i;
+
+	(void)unused;
+	for (i = 0; i < 2; i++) {
+		struct state *s = compiled(kernels[i], guarded);
+		const struct st_nft *t = table(s, "inet wgpolicy");
+		const char *clamp, *verdict;
+
+		assert_null(table(s, NFT_NETDEV_TABLE));
+		assert_non_null(t);
+		clamp = strstr(t->ruleset, "tcp flags & (syn | rst) == syn meta nfproto ipv4 "
+					   "oifname \"wg0\" tcp option maxseg size > 1360 "
+					   "tcp option maxseg size set 1360");
+		verdict = strstr(t->ruleset, "jump guard");
+		assert_non_null(clamp);
+		assert_non_null(verdict);
+		assert_true(strstr(t->ruleset, "hook postrouting priority filter") < clamp);
+		assert_true(clamp < verdict);
+		assert_non_null(strstr(t->ruleset, "meta nfproto ipv6 oifname \"wg0\" "
+						   "tcp option maxseg size > 1340"));
+		assert_null(strstr(t->ruleset, "rt mtu"));
+		state_free(s);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(egress_hook_by_the_tunnels_mtu),
 		cmocka_unit_test(postrouting_without_egress_hooks),
+		cmocka_unit_test(guard_clamps_first),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
