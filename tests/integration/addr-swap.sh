@@ -4,7 +4,8 @@
 # (Debian's): the new address goes in first, as the old one's secondary, and
 # deleting the old primary must neither take the new one with it nor, leaving
 # the device without IPv4, flush the routes through it. Also a failed apply
-# of such a change, undone, and the daemon reloading one.
+# of such a change, undone, every IPv4 address dropped while the routes
+# through the device stay, and the daemon reloading a change.
 #
 #   [cl: wgpolicy, full tunnel C] --veth 192.0.2.0/24-- [sv: wgpolicy, S]
 #     10.99.0.1/16 10.99.0.7/16 fd99::1/64 == tunnel == 10.99.255.254/16 fd99::fe/64
@@ -110,6 +111,31 @@ for r in 0 1; do
 	is "$(whole)" "$before" "and the namespace is as before"
 	ok "ping through the tunnel after the undo" tunnel_works 10.99.0.2 fd99::2
 done
+
+# Every IPv4 address dropped, the routes through the device kept (the full tunnel's
+# 0.0.0.0/0): the kernel flushes them with the last address, so the plan takes them
+# out before it and puts them back after it. First failing late: undone, as before.
+before=$(whole)
+client_conf "fd99::2/64" "$(printf '[Peer]\nPublicKey = %s\nAllowedIPs = 10.99.0.200/32' "$cli_pub")"
+run nsx "$cl" "$W" apply -C "$TMP/cl$r"
+is "$status" 1 "a failing apply dropping the IPv4 addresses fails"
+is "$(whole)" "$before" "and the namespace is as before, IPv4 routes through the device too"
+client_conf "fd99::2/64"
+run nsx "$cl" "$W" plan -C "$TMP/cl$r"
+is "$(printf '%s\n' "$stdout" | grep -E 'ip -4 (route|address)')" "$(printf '%s\n' \
+	"ip -4 route del 0.0.0.0/0 dev $C table 51820 proto 87" \
+	"ip -4 address del 10.99.0.2/16 dev $C" "ip -4 address del 10.99.0.7/16 dev $C" \
+	"ip -4 route add 0.0.0.0/0 dev $C table 51820 proto 87")" \
+	"the plan takes the IPv4 route out before the addresses go and back after"
+run nsx "$cl" "$W" apply -C "$TMP/cl$r"
+is "$status" 0 "apply dropping the IPv4 addresses succeeds"
+[ "$status" -eq 0 ] || printf '%s\n' "$stderr" | sed 's/^/# /'
+is "$(addrs)" "fd99::2/64 " "the device has no IPv4 address left"
+is "$(whole | grep -v -E '^(10\.99|fd99)')" "$(printf '%s\n' "$before" | grep -v -E '^(10\.99|fd99)')" \
+	"rules, routes (0.0.0.0/0 in table 51820 too) and nftables as before"
+ok "ping6 through the tunnel" wait_for 10 nsx "$cl" ping -6 -c1 -W1 fd99::fe
+run nsx "$cl" "$W" plan -C "$TMP/cl$r"
+is "$stdout" "" "plan after dropping them is empty"
 
 # The daemon, where promote_secondaries was 0: a reload with the changed Address is
 # one more round, the same plan.
