@@ -157,6 +157,24 @@ void emit_sysctl(struct compile_ctx *ctx, const char *path, const char *value, c
 		s->owners = NULL;
 }
 
+/* A sysctl of one interface's own, named as sysctl(8) takes it: a dot in the name becomes '/'. */
+void emit_iface_sysctl(struct compile_ctx *ctx, const char *ifname, const char *knob,
+		       const char *value)
+{
+	static const char prefix[] = "net.ipv4.conf.";
+	char *path = arena_printf(&ctx->out->arena, "%s%s.%s", prefix, ifname, knob);
+	size_t i;
+
+	if (!path) {
+		ctx->err = -ENOMEM;
+		return;
+	}
+	for (i = 0; ifname[i]; i++)
+		if (ifname[i] == '.')
+			path[sizeof(prefix) - 1 + i] = '/';
+	emit_sysctl(ctx, path, value, ifname);
+}
+
 /*
  * wg-quick's full tunnel: packets without the tunnel's fwmark look up the
  * tunnel's table; the main table is consulted first for everything but its

@@ -38,6 +38,9 @@ bool iface_carries(const struct conf_iface *iface, uint8_t family);
 void emit_dev_route(struct compile_ctx *ctx, const char *ifname, const struct prefix *dst,
 		    uint32_t table);
 void emit_sysctl(struct compile_ctx *ctx, const char *path, const char *value, const char *owner);
+/* net.ipv4.conf.IFNAME.KNOB, needed by @ifname. */
+void emit_iface_sysctl(struct compile_ctx *ctx, const char *ifname, const char *knob,
+		       const char *value);
 uint32_t compile_mtu(struct compile_ctx *ctx, const struct conf_iface *iface);
 void copy_ifname(char dst[ST_IFNAMSIZ], const char *src);
 

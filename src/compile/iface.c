@@ -162,6 +162,24 @@ static void emit_addrs(struct compile_ctx *ctx, const struct conf_iface *iface)
 	}
 }
 
+/*
+ * An IPv4 address added in the subnet of one already there is that one's
+ * secondary; deleting the primary then deletes its secondaries too, unless
+ * promote_secondaries is on (default 0 in a new network namespace), and the
+ * last IPv4 address going flushes every IPv4 route through the device. So
+ * replacing an address within its subnet (make before break: the new one is
+ * added first) would lose the new address and the routes: promote instead.
+ */
+static void emit_promote_secondaries(struct compile_ctx *ctx, const struct conf_iface *iface)
+{
+	vec_foreach(lp, &iface->addresses) {
+		if (lp->p.family == FAMILY_V4) {
+			emit_iface_sysctl(ctx, iface->name, "promote_secondaries", "1");
+			return;
+		}
+	}
+}
+
 static void emit_dns(struct compile_ctx *ctx, const struct conf_iface *iface)
 {
 	struct st_dns *d;
@@ -267,6 +285,7 @@ void compile_iface(struct compile_ctx *ctx, const struct conf_iface *iface)
 	vec_foreach(peer, &iface->peers)
 		emit_peer(ctx, iface, *peer);
 	emit_addrs(ctx, iface);
+	emit_promote_secondaries(ctx, iface);
 	emit_routes(ctx, iface, dev);
 	emit_dns(ctx, iface);
 }

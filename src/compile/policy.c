@@ -271,16 +271,8 @@ static void tunnel_sysctls(struct compile_ctx *ctx, const struct pol_info *pi)
 	vec_foreach(t, &pi->p->via) {
 		if (!t->iface)
 			continue;
-		for (i = 0; i < 2; i++) {
-			const char *path = arena_printf(&ctx->out->arena, "net.ipv4.conf.%s.%s",
-							t->iface->name, knobs[i][0]);
-
-			if (!path) {
-				ctx->err = -ENOMEM;
-				return;
-			}
-			emit_sysctl(ctx, path, knobs[i][1], t->iface->name);
-		}
+		for (i = 0; i < 2; i++)
+			emit_iface_sysctl(ctx, t->iface->name, knobs[i][0], knobs[i][1]);
 	}
 }
 

@@ -8,15 +8,27 @@
 #include <string.h>
 #include <unistd.h>
 
+/*
+ * As sysctl(8): dots separate the components, and a '/' stands for a dot
+ * inside one (an interface named "wg.0": net.ipv4.conf.wg/0.rp_filter).
+ * No component may be empty, "." or "..": the path stays under /proc/sys.
+ */
 static int proc_path(const char *name, char *buf, size_t len)
 {
 	size_t i, off = (size_t)snprintf(buf, len, "/proc/sys/");
+	const char *c;
 
-	if (off + strlen(name) >= len || strstr(name, "..") || strchr(name, '/'))
+	if (off + strlen(name) >= len)
 		return -EINVAL;
 	for (i = 0; name[i]; i++)
-		buf[off + i] = name[i] == '.' ? '/' : name[i];
+		buf[off + i] = name[i] == '.' ? '/' : name[i] == '/' ? '.' : name[i];
 	buf[off + i] = '\0';
+	for (c = buf + off - 1; c; c = strchr(c + 1, '/')) {
+		size_t n = strcspn(c + 1, "/");
+
+		if (!n || (n <= 2 && !strncmp(c + 1, "..", n)))
+			return -EINVAL;
+	}
 	return 0;
 }
 

@@ -4,7 +4,10 @@
 
 #include <stddef.h>
 
-/* @name is dotted ("net.ipv4.conf.all.src_valid_mark"); values are read without the newline. */
+/*
+ * @name is dotted ("net.ipv4.conf.all.src_valid_mark"), a '/' standing for a dot
+ * within a component, as sysctl(8) takes it; values are read without the newline.
+ */
 int sysctl_read(const char *name, char *value, size_t len);
 int sysctl_write(const char *name, const char *value);
 

@@ -20,7 +20,11 @@
  *   (wireguard-go also the device) the answer came in by;
  * - peers go out before the rules, those of a link that goes too (after the
  *   PreDown hooks, which wg-quick runs first of all).
+ * Routes through a link that loses its last IPv4 address come back after the
+ * addresses go (PHASE_ROUTE_BACK, see loses_ipv4).
  */
+enum { PHASE_ROUTE_BACK = 17 };
+
 static unsigned phase_of(enum op_kind kind, enum obj_type type, enum hook_kind hook)
 {
 	static const unsigned add_phase[OBJ_TYPE_COUNT] = {
@@ -29,10 +33,10 @@ static unsigned phase_of(enum op_kind kind, enum obj_type type, enum hook_kind h
 	};
 	static const unsigned del_phase[OBJ_TYPE_COUNT] = {
 		[OBJ_WGPEER] = 12, [OBJ_RULE] = 13, [OBJ_NFT] = 14,  [OBJ_ROUTE] = 14, [OBJ_DNS] = 15,
-		[OBJ_ADDR] = 16,   [OBJ_WGDEV] = 16, [OBJ_LINK] = 17, [OBJ_SYSCTL] = 19,
+		[OBJ_ADDR] = 16,   [OBJ_WGDEV] = 16, [OBJ_LINK] = 18, [OBJ_SYSCTL] = 20,
 	};
 	static const unsigned hook_phase[] = {
-		[HOOK_PRE_UP] = 0, [HOOK_POST_UP] = 10, [HOOK_PRE_DOWN] = 11, [HOOK_POST_DOWN] = 18,
+		[HOOK_PRE_UP] = 0, [HOOK_POST_UP] = 10, [HOOK_PRE_DOWN] = 11, [HOOK_POST_DOWN] = 19,
 	};
 
 	switch (kind) {
@@ -47,8 +51,8 @@ static unsigned phase_of(enum op_kind kind, enum obj_type type, enum hook_kind h
 	}
 }
 
-static int push(struct plan *p, enum op_kind kind, enum obj_type type, const void *obj,
-		const void *old)
+static int push_at(struct plan *p, enum op_kind kind, enum obj_type type, const void *obj,
+		   const void *old, unsigned phase)
 {
 	struct op *op = vec_push(&p->arena, &p->ops);
 
@@ -58,8 +62,14 @@ static int push(struct plan *p, enum op_kind kind, enum obj_type type, const voi
 	op->type = type;
 	op->obj = obj;
 	op->old = old;
-	op->phase = phase_of(kind, type, 0);
+	op->phase = phase;
 	return 0;
+}
+
+static int push(struct plan *p, enum op_kind kind, enum obj_type type, const void *obj,
+		const void *old)
+{
+	return push_at(p, kind, type, obj, old, phase_of(kind, type, 0));
 }
 
 static int push_hook(struct plan *p, const struct st_link *link, enum hook_kind hook)
@@ -121,11 +131,57 @@ struct walk {
 	void *ctx;
 	const void *conflict;
 	enum obj_type conflict_type;
+	VEC(const char *) losing_ipv4; /* links whose last IPv4 address the plan deletes */
 };
+
+static bool has_ipv4(const struct state *s, const char *ifname, const struct walk *w)
+{
+	vec_foreach(a, &s->addrs)
+		if (a->addr.family == FAMILY_V4 && !strcmp(a->ifname, ifname) &&
+		    (!w || w->owned(w->ctx, OBJ_ADDR, a)))
+			return true;
+	return false;
+}
+
+/*
+ * Deleting a device's last IPv4 address makes the kernel flush every IPv4
+ * route through it (fib_disable_ip), ours among them. A link that keeps
+ * routes but none of its IPv4 addresses has each such route deleted before
+ * the addresses and added back after them: the plan says what happens, and
+ * an undo, in reverse, puts every route back.
+ */
+static int find_links_losing_ipv4(struct walk *w, const struct state *live)
+{
+	const char **name;
+
+	vec_foreach(l, &w->desired->links) {
+		if (has_ipv4(w->desired, l->name, NULL) || !has_ipv4(live, l->name, w))
+			continue;
+		name = vec_push(&w->p->arena, &w->losing_ipv4);
+		if (!name)
+			return -ENOMEM;
+		*name = l->name;
+	}
+	return 0;
+}
+
+static bool loses_ipv4(const struct walk *w, const struct st_route *r)
+{
+	if (r->dst.family != FAMILY_V4 || r->n_nh || !r->ifname[0])
+		return false;
+	vec_foreach(name, &w->losing_ipv4)
+		if (!strcmp(*name, r->ifname))
+			return true;
+	return false;
+}
 
 static int on_add(struct walk *w, enum obj_type t, const void *d)
 {
-	int ret = push(w->p, OP_ADD, t, d, NULL);
+	int ret;
+
+	if (t == OBJ_ROUTE && loses_ipv4(w, d))
+		return push_at(w->p, OP_ADD, t, d, NULL, PHASE_ROUTE_BACK);
+	ret = push(w->p, OP_ADD, t, d, NULL);
 
 	if (!ret && t == OBJ_LINK)
 		ret = push_hook(w->p, d, HOOK_PRE_UP) ?: push_hook(w->p, d, HOOK_POST_UP);
@@ -166,6 +222,9 @@ static int on_both(struct walk *w, enum obj_type t, const void *d, const void *l
 		}
 		return -EEXIST;
 	}
+	if (t == OBJ_ROUTE && loses_ipv4(w, d))
+		return push(w->p, OP_DEL, t, l, NULL) ?:
+		       push_at(w->p, OP_ADD, t, d, NULL, PHASE_ROUTE_BACK);
 	if (!ops->equal || ops->equal(d, l))
 		return 0;
 	if (t == OBJ_WGPEER && st_wgpeer_roamed(d, l))
@@ -229,9 +288,11 @@ void plan_free(struct plan *p)
 int plan_build(struct plan *p, const struct state *desired, const struct state *live,
 	       owned_fn owned, void *ctx, const void **conflict, enum obj_type *conflict_type)
 {
-	struct walk w = { p, desired, owned, ctx, NULL, 0 };
+	struct walk w = { p, desired, owned, ctx, NULL, 0, { 0 } };
 	int t, ret = 0, err;
 
+	if (find_links_losing_ipv4(&w, live))
+		return -ENOMEM;
 	for (t = 0; t < OBJ_TYPE_COUNT; t++) {
 		err = walk_type(&w, (enum obj_type)t, state_list_const(desired, (enum obj_type)t),
 				state_list_const(live, (enum obj_type)t));

@@ -2,6 +2,7 @@
 /*
  * The names of wgpolicy's nftables tables: made from an interface, and read back from nft.
  * A peer that roamed: its endpoint is left where WireGuard moved it.
+ * Routes through a link that loses its last IPv4 address: out before it, back after it.
  */
 #include <stdarg.h>
 #include <setjmp.h>
@@ -137,12 +138,76 @@ static void roamed_peer_keeps_its_endpoint(void **state)
 	state_free(moved);
 }
 
+/* wg0 with the addresses in @addrs (space-separated) and routes 10.98.0.0/16 and fd98::/64 through it. */
+static struct state *link_with(const char *addrs)
+{
+	static const char *const routes[] = { "10.98.0.0/16", "fd98::/64" };
+	struct state *s = state_new();
+	struct st_link *l = vec_push(&s->arena, &s->links);
+	char buf[256], *tok, *save = NULL;
+	size_t i;
+
+	assert_non_null(l);
+	*l = (struct st_link){ .name = "wg0" };
+	snprintf(buf, sizeof(buf), "%s", addrs);
+	for (tok = strtok_r(buf, " ", &save); tok; tok = strtok_r(NULL, " ", &save)) {
+		struct st_addr *a = vec_push(&s->arena, &s->addrs);
+
+		assert_non_null(a);
+		*a = (struct st_addr){ .ifname = "wg0", .order = (uint32_t)(s->addrs.n - 1) };
+		assert_null(prefix_parse(tok, &a->addr, NULL));
+	}
+	for (i = 0; i < N(routes); i++) {
+		struct st_route *r = vec_push(&s->arena, &s->routes);
+
+		assert_non_null(r);
+		*r = (struct st_route){ .table = 254, .ifname = "wg0", .protocol = 87 };
+		assert_null(prefix_parse(routes[i], &r->dst, NULL));
+		r->metric = r->dst.family == FAMILY_V6 ? 1024 : 0;
+	}
+	state_sort(s);
+	return s;
+}
+
+static void last_ipv4_address_takes_routes_out_and_back(void **state)
+{
+	static const struct {
+		const char *from, *to, *plan;
+	} cases[] = {
+		/* The kernel flushes the IPv4 routes through wg0 when its last IPv4 address goes. */
+		{ "10.99.0.1/16 fd99::1/64", "fd99::1/64",
+		  "ip -4 route del 10.98.0.0/16 dev wg0 table main proto 87\n"
+		  "ip -4 address del 10.99.0.1/16 dev wg0\n"
+		  "ip -4 route add 10.98.0.0/16 dev wg0 table main proto 87\n" },
+		/* Another address stays (promote_secondaries keeps a subnet's): routes stay. */
+		{ "10.99.0.1/16", "10.99.0.2/16",
+		  "ip -4 address add 10.99.0.2/16 dev wg0\n"
+		  "ip -4 address del 10.99.0.1/16 dev wg0\n" },
+		/* An IPv6 address takes no route with it. */
+		{ "fd99::1/64", "fd99::2/64",
+		  "ip -6 address add fd99::2/64 dev wg0\n"
+		  "ip -6 address del fd99::1/64 dev wg0\n" },
+	};
+	char text[1024];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < N(cases); i++) {
+		struct state *from = link_with(cases[i].from), *to = link_with(cases[i].to);
+
+		plan_lines(from, to, -1, text, sizeof(text));
+		assert_string_equal(text, cases[i].plan);
+		state_free(from), state_free(to);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(names_round_trip),
 		cmocka_unit_test(other_tables_are_not_ours),
 		cmocka_unit_test(roamed_peer_keeps_its_endpoint),
+		cmocka_unit_test(last_ipv4_address_takes_routes_out_and_back),
 		cmocka_unit_test(sort_merges_runs),
 	};
 
