@@ -209,8 +209,10 @@ static int table_cb(const struct nlmsghdr *nlh, void *data)
 
 	if (err)
 		return err;
-	if (!ours(t.family, t.name, name, ifname))
+	if (!ours(t.family, t.name, name, ifname)) {
+		live->nft_others++;
 		return 0;
+	}
 	n = vec_push(&live->arena, &live->nft);
 	if (!n)
 		return -ENOMEM;
@@ -223,6 +225,7 @@ static int table_cb(const struct nlmsghdr *nlh, void *data)
 struct chain_count {
 	struct state *live;
 	size_t from; /* the tables this dump found */
+	uint32_t others; /* others' tables before it */
 };
 
 static int chain_cb(const struct nlmsghdr *nlh, void *data)
@@ -264,6 +267,7 @@ static void forget_tables(void *arg)
 	struct chain_count *cc = arg;
 
 	cc->live->nft.n = cc->from;
+	cc->live->nft_others = cc->others;
 }
 
 static void forget_chains(void *arg)
@@ -278,7 +282,7 @@ static void forget_chains(void *arg)
 int nft_dump(struct state *live)
 {
 	struct nl *nl = nfnl_open();
-	struct chain_count cc = { live, live->nft.n };
+	struct chain_count cc = { live, live->nft.n, live->nft_others };
 	uint8_t tables[64], chains[64];
 	int err;
 

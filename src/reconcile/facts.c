@@ -143,7 +143,7 @@ static int mark_use_facts(struct reconcile *r, const struct conf *c, struct fact
 
 	if (!compile_uses_marks(c))
 		return 0;
-	ret = reconcile_mark_uses(r, a, &f->mark_uses, err, sizeof(err));
+	ret = reconcile_mark_uses(r, f->live, a, &f->mark_uses, err, sizeof(err));
 	if (!ret || ret == -ENOMEM)
 		return ret;
 	f->mark_uses_error = arena_strdup(a, *err ? err : strerror(-ret));

@@ -223,16 +223,35 @@ static void scanned(struct reconcile *r, uint32_t gen)
 	r->marks_commits = nft_own_commits();
 }
 
-int reconcile_mark_uses(struct reconcile *r, struct arena *a, struct st_mark_uses *out, char *err,
-			size_t errlen)
+/*
+ * Without another program's table there is nothing to list, and nothing to
+ * keep: a kept scan is a file left in SAVED_DIR for each namespace until
+ * reboot, worth it beside a ruleset that takes long to list, not beside none.
+ * One left from when there were some goes.
+ */
+static void file_forget(void)
+{
+	char path[128];
+
+	if (!memo_path(path, sizeof(path)))
+		unlink(path);
+}
+
+int reconcile_mark_uses(struct reconcile *r, const struct state *live, struct arena *a,
+			struct st_mark_uses *out, char *err, size_t errlen)
 {
 	struct mark_memo *m = r->marks;
 	uint32_t gen = 0;
-	/* Read first: the listing then holds for this generation, or a later one. */
-	bool known = !nft_generation(&gen);
+	bool known;
 	int ret;
 
 	r->marks_scanned = false;
+	if (!live->nft_others) {
+		file_forget();
+		return 0;
+	}
+	/* Read first: the listing then holds for this generation, or a later one. */
+	known = !nft_generation(&gen);
 	if (known && m && m->valid && m->gen == gen) {
 		r->ruleset_reuses++;
 		scanned(r, gen);

@@ -82,8 +82,10 @@ int reconcile_facts(struct reconcile *r, const struct conf *c, const struct stat
  * nft_mark_uses). The last listing serves again as long as nftables'
  * generation has not changed since it was read: kept in SAVED_DIR for the
  * next process, and in this one with reconcile_keep_marks (reconcile/marks.c).
+ * @live: the live state; with no other program's table in it, nothing is listed.
  */
-int reconcile_mark_uses(struct reconcile *r, struct arena *a, struct st_mark_uses *out, char *err,
+int reconcile_mark_uses(struct reconcile *r, const struct state *live, struct arena *a,
+			struct st_mark_uses *out, char *err,
 			size_t errlen);
 /*
  * After this process changed its own nftables tables: when nobody else

@@ -257,6 +257,7 @@ struct state {
 	VEC(struct st_sysctl) sysctls;
 	VEC(struct st_dns) dns;
 	VEC(struct st_nft) nft;
+	uint32_t nft_others; /* live: how many nftables tables are other programs' */
 };
 
 /* A set of object types, for reading only some of the live state back. */

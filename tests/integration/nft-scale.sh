@@ -139,4 +139,15 @@ json.dump(d, open(sys.argv[1], "w"))
 PY
 refuses "a kept scan from another boot" "mark bits 0x04000000 that nftables table ip nat sets \(chain C3\)"
 
+# Without other programs' tables there is nothing to list, and no scan is kept.
+for t in "inet fw" "ip filter" "ip nat"; do
+	nsx "$gw" nft delete table $t
+done
+run nsx "$gw" "$W" plan -C "$TMP/c"
+is "$status:$stdout" "0:" "the foreign tables gone, nothing to do"
+ok "and the kept scan is gone with them" test ! -e "$MEMO"
+run nsx "$gw" "$W" down -C "$TMP/c"
+is "$status" 0 "down"
+ok "no scan is kept after down either" test ! -e "$MEMO"
+
 done_testing
