@@ -14,6 +14,11 @@ routes/IF.conf      100 peers of 100 /32 each, Table = 1234: 10000 owned routes
 routes/off/IF.conf  the same with Table = off: the device without its routes
 routes/changed/     the same as routes/, but one prefix of the middle peer moved
 routes/add.batch    `ip -batch` input adding the same 10000 routes
+set/IF.conf         one peer carrying 0.0.0.0/0, Table = off, and set/policy.conf:
+                    To = @big, Via = IF, KillSwitch = no, [Set big] of 10000
+                    /32 in set/big.txt: 10000 routes in the policy's table
+                    and no change to the device when the set changes
+set/changed/        the same, but one prefix of the set replaced
 up/IF.conf          an ordinary wg-quick file: Address, one peer, one route
 
 Keys are generated as `wg genkey` does (clamped), so that the device reads
@@ -104,6 +109,19 @@ def routes(out, name, n_peers, per_peer):
     write(f"{out}/changed/{name}.conf", device(rng, groups, "1234"))
 
 
+def dest_set(out, name, n):
+    rng = random.Random(f"wgpolicy-bench-set-{n}")
+    dev = device(rng, [["0.0.0.0/0"]], "off")
+    policy = ["[Policy big]", "To = @big", f"Via = {name}", "KillSwitch = no", "",
+              "[Set big]", "File = big.txt", ""]
+    hosts = [host(i) for i in range(n)]
+    for d in (out, f"{out}/changed"):
+        write(f"{d}/{name}.conf", dev)
+        write(f"{d}/policy.conf", policy)
+        write(f"{d}/big.txt", hosts + [""])
+        hosts[n // 2] = host(n + 1)
+
+
 def up(out, name):
     rng = random.Random("wgpolicy-bench-up")
     write(f"{out}/{name}.conf", [
@@ -125,6 +143,7 @@ def main():
     for n in (1000, 10000):
         peers(f"{out}/peers-{n}", prefix + "p", n)
     routes(f"{out}/routes", prefix + "r", 100, 100)
+    dest_set(f"{out}/set", prefix + "s", 10000)
     up(f"{out}/up", prefix + "u")
 
 
