@@ -31,11 +31,29 @@ int engine_load(struct engine *e)
 	return 0;
 }
 
+/* The kernel takes one route of a table, destination and metric (IPv4; IPv6 one per device). */
+static void route_conflict(const struct st_route *r)
+{
+	char line[OP_LINE_MAX], dst[PREFIX_STRLEN];
+
+	log_err("a route of wgpolicy's would take the place of '%s', which is not wgpolicy's "
+		"(nothing was changed)",
+		obj_render(OBJ_ROUTE, r, line, sizeof(line)));
+	if (r->table == RT_TABLE_MAIN_ID)
+		log_err("a peer's AllowedIPs hold %s, which another route of the main table has "
+			"already (a LAN's subnet?): narrow AllowedIPs, or give the interface a Table",
+			prefix_format(&r->dst, dst, true));
+}
+
 static void conflict_message(enum obj_type type, const void *obj)
 {
 	const char *link = type == OBJ_LINK ? ((const struct st_link *)obj)->name : NULL;
 	char line[OP_LINE_MAX];
 
+	if (type == OBJ_ROUTE) {
+		route_conflict(obj);
+		return;
+	}
 	/* A link by its name: the line that would create it says nothing of the one that is. */
 	log_err("%s '%s' exists and is not wgpolicy's; refusing to change it "
 		"(nothing was changed)",

@@ -129,9 +129,11 @@ static void full_tunnel_targets(struct findings *f, const struct conf *c)
  * more specific route is meant to beat, nor a route into a tunnel of ours (a
  * multipath route has no ifname of its own: another program's).
  */
+/* A LAN's own subnet winning over a wider AllowedIPs is what people expect: no finding. */
 static bool others_route(const struct conf *c, const struct st_route *o)
 {
-	return o->table == RT_TABLE_MAIN_ID && o->dst.len && !conf_find_iface(c, o->ifname);
+	return o->table == RT_TABLE_MAIN_ID && o->dst.len && o->protocol != ROUTE_PROTO_KERNEL &&
+	       !conf_find_iface(c, o->ifname);
 }
 
 /*

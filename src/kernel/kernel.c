@@ -23,6 +23,7 @@
 struct ifname_map {
 	int ifindex;
 	bool wireguard;
+	bool owned; /* a WireGuard link of wgpolicy's */
 	char name[IFNAMSIZ];
 };
 
@@ -73,6 +74,7 @@ static int remember_if(struct dump_ctx *d, const struct st_link *l, bool wiregua
 	m = &d->ifs[d->n_ifs++];
 	m->ifindex = l->ifindex;
 	m->wireguard = wireguard;
+	m->owned = wireguard && l->owned;
 	memcpy(m->name, l->name, IFNAMSIZ);
 	return 0;
 }
@@ -134,12 +136,18 @@ static int route_cb(const struct nlmsghdr *nlh, void *data)
 
 	if (err)
 		return err < 0 ? err : 0;
-	/* The kernel's own routes (prefix routes of addresses, fe80::/64) are never ours to diff.
-	 */
-	if (rm.route.protocol == RTPROT_KERNEL ||
-	    (d->route_protocol && rm.route.protocol != d->route_protocol))
+	if (d->route_protocol && rm.route.protocol != d->route_protocol)
 		return 0;
 	m = rm.oif ? find_if(d, rm.oif) : NULL;
+	/*
+	 * The kernel's own routes (of addresses, fe80::/64) are never wgpolicy's
+	 * to change; on its own links they follow its addresses. On others they
+	 * stay in view as another program's would: IPv4 takes no second route
+	 * of one table, destination and metric (a peer's AllowedIPs equal to a
+	 * LAN's subnet), and the plan must say so, not apply fail halfway.
+	 */
+	if (rm.route.protocol == RTPROT_KERNEL && (!m || m->owned))
+		return 0;
 	if (m)
 		memcpy(rm.route.ifname, m->name, IFNAMSIZ);
 	for (uint8_t k = 0; k < rm.route.n_nh; k++) {

@@ -24,16 +24,16 @@ void nl_close(struct nl *nl);
  * Append to @live: every WireGuard link (kind "wireguard", or a tun device
  * with a UAPI socket under /var/run/wireguard) with owned = alias matches;
  * the addresses of those links; every route of every table whose type is
- * unicast, unreachable, blackhole, prohibit or throw and whose protocol is
- * not the kernel's (RTPROT_KERNEL) — foreign ones included, so the diff can
- * see conflicts; every rule of both families. Sorts nothing.
+ * unicast, unreachable, blackhole, prohibit or throw, but the kernel's
+ * (RTPROT_KERNEL) on wgpolicy's links — foreign ones included, so the diff
+ * can see conflicts; every rule of both families. Sorts nothing.
  * Only the types in @kinds (OBJ_BIT), and always the links: the rest need their names.
  */
 int kernel_dump(struct nl *nl, struct state *live, unsigned kinds);
 /*
  * The same, calling @links_read(@ctx, @live) once the links are in, before
  * the rest; with @route_protocol, only the routes of that protocol (0: all
- * but the kernel's). The kernel filters them itself where it can (strict
+ * as above). The kernel filters them itself where it can (strict
  * checking, Linux 4.20 and later), formatting none of the others: a host's
  * main table of 100,000 routes then costs a walk, not a dump.
  */

@@ -184,7 +184,10 @@ static void render_route(struct out *o, enum op_kind kind, const struct st_route
 	put_table(o, r->table);
 	if (r->metric)
 		put_uint(o, " metric ", r->metric);
-	put_uint(o, " proto ", r->protocol);
+	if (r->protocol == ROUTE_PROTO_KERNEL)
+		put_str(o, " proto kernel");
+	else
+		put_uint(o, " proto ", r->protocol);
 }
 
 static void render_rule_match(struct out *o, const struct st_rule *r)

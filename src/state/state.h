@@ -144,9 +144,11 @@ struct st_route {
 	 * may hold 100,000 routes.
 	 */
 	struct st_nexthop *nh;
-	uint8_t protocol;
+	uint8_t protocol; /* ROUTE_PROTO_KERNEL: a route the kernel made for an address */
 	uint8_t scope;
 };
+
+#define ROUTE_PROTO_KERNEL 2 /* RTPROT_KERNEL */
 
 enum rule_action { RULE_TO_TABLE, RULE_UNREACHABLE, RULE_BLACKHOLE, RULE_PROHIBIT };
 
