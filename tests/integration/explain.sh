@@ -149,7 +149,11 @@ case_of() {
 	while [ "$1" != : ]; do sender+=("$1"); shift; done
 	shift
 	explained "$desc" "$policy" "$ifc" "$@"
-	echoes "$desc: a real flow" "${sender[@]}" "203.0.113.$n" "${port:-80}"
+	if [ -n "${sent:-}" ]; then
+		run "${sender[@]}"
+	else
+		echoes "$desc: a real flow" "${sender[@]}" "203.0.113.$n" "${port:-80}"
+	fi
 	goes "$desc" "$n" "$ifc"
 }
 
@@ -182,17 +186,9 @@ like "$(field kernel.query)" "mark 0x[0-9a-f]+" "gid 1234: the kernel is asked w
 
 port=443 case_of "root, no policy" 23 "" up0 "$GW" : to 203.0.113.23 uid 0 ipproto tcp dport 443
 
-# sent_as DESC N POLICY IFACE SENDER... : WORDS...: case_of's checks, with datagrams (ping
-# for a mark: SO_MARK) from SENDER to 203.0.113.N (N = 6M: 2001:db8:ff::M).
-sent_as() {
-	local desc=$1 n=$2 policy=$3 ifc=$4 sender=()
-	shift 4
-	while [ "$1" != : ]; do sender+=("$1"); shift; done
-	shift
-	explained "$desc" "$policy" "$ifc" "$@"
-	run "${sender[@]}"
-	goes "$desc" "$n" "$ifc"
-}
+# sent_as DESC N POLICY IFACE COMMAND... : WORDS...: case_of's checks, the packets sent by
+# COMMAND (datagrams; ping for a mark: SO_MARK) to 203.0.113.N (N = 6M: 2001:db8:ff::M).
+sent_as() { sent=1 case_of "$@"; }
 dst() { case $1 in 6*) echo "2001:db8:ff::${1#6}" ;; *) echo "203.0.113.$1" ;; esac; }
 udp_from() { # udp_from N NS [PREFIX-CMD...]: 3 datagrams to dst N
 	local n=$1 ns=$2
