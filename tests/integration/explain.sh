@@ -186,6 +186,19 @@ like "$(field kernel.query)" "mark 0x[0-9a-f]+" "gid 1234: the kernel is asked w
 
 port=443 case_of "root, no policy" 23 "" up0 "$GW" : to 203.0.113.23 uid 0 ipproto tcp dport 443
 
+# The gateway's own packet to lan1 from its lan1 address: office's source, but to the
+# sources' own subnet, which wgpolicy's suppress_prefixlength rule keeps in main.
+count "$LAN1" from_gw iifname eth0 ip saddr 10.0.1.1 ip daddr 10.0.1.2 icmp type echo-request
+explain to 10.0.1.2 from 10.0.1.1
+like "$(field compiled.rule)" "from 10.0.1.0/24 to 10.0.1.0/24 table main suppress_prefixlength 0" \
+	"to lan1 from its subnet: the rule keeping it in main decides"
+is "$(field kernel.interface)" lan1 "to lan1 from its subnet: the kernel sends it by lan1"
+is "$(field verdict.agree)" true "to lan1 from its subnet: the kernel agrees"
+is "$(field verdict.leak_guard_drops)" false "to lan1 from its subnet: the leak guard lets it pass"
+run nsx "$GW" ping -c3 -i0.2 -W1 -I 10.0.1.1 10.0.1.2
+is "$status" 0 "to lan1 from its subnet: a real ping is answered"
+seen "to lan1 from its subnet: lan1 got it" "$LAN1" from_gw
+
 # sent_as DESC N POLICY IFACE COMMAND... : WORDS...: case_of's checks, the packets sent by
 # COMMAND (datagrams; ping for a mark: SO_MARK) to 203.0.113.N (N = 6M: 2001:db8:ff::M).
 sent_as() { sent=1 case_of "$@"; }
