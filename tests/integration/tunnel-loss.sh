@@ -103,6 +103,8 @@ unseen "the move B → A: not one of lan1's packets in clear" "$INET" clear clea
 # ---- the daemon dies without cleaning up; down gives the gateway back -------------
 pp "$GW" kill -KILL "$DAEMON"
 ok "the daemon is gone" wait_for 5 gone "$DAEMON"
+run nsx "$GW" "$W" status -C "$CONF"
+like "$stdout" "^daemon: not running in this network namespace" "status after the crash: no daemon"
 run nsx "$GW" "$W" down -C "$CONF"
 is "$status" 0 "down after the daemon's crash"
 is "$(gw_state)" "$before" "down leaves the gateway as before apply (rules, routes, links, nftables)"
