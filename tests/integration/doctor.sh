@@ -7,7 +7,8 @@
 # tunnel MTU above the path's, a path MTU black hole (--probe), an endpoint
 # that does not resolve; the resolver's nameserver outside the tunnel that
 # sets DNS, or outside a full tunnel that sets none; a route of another program more specific than a peer's AllowedIPs
-# in the main table; an endpoint routed into its own tunnel (no handshake leaves).
+# in the main table; an endpoint routed into its own tunnel (no handshake leaves); a full
+# tunnel without src_valid_mark under strict rp_filter (its handshake replies dropped).
 #
 #   [lan1] ── [gw: office From 10.0.1.0/24 → A, backup-user uid 1001 → B] ══ [vpn0], [vpn1]
 set -u
@@ -247,5 +248,28 @@ ok "a host route by the uplink: D's handshakes reach the server" \
 	wait_for 5 sh -c "[ \"\$(ip netns exec $VPN0 nft list counter inet lab d_wg | awk '\$1 == \"packets\" { print \$2 }')\" -gt 0 ]"
 doctor
 is "$(level endpoint-routes)" ok "a host route by the uplink: endpoint-routes ok"
+
+# src_valid_mark: A as a full tunnel (wg-quick's routes and fwmark), strict rp_filter. The
+# server's handshake reply comes back by up0 with the mark conntrack gives it back; without
+# src_valid_mark the reverse path check ignores that mark, looks the server up in A's table
+# and drops the reply. Proof: the reply reaches the gateway, no ping gets through.
+rm -f "$CONF/policy.conf" "$CONF/$D.conf" "$CONF/$B.conf"
+sed -i '/^Table = off$/d' "$CONF/$A.conf"
+gw_wgpolicy down "everything down: A comes back new, without a handshake"
+gw_wgpolicy apply "A: a full tunnel"
+count "$GW" wg_back iifname up0 ip saddr 192.0.2.2 udp sport 51820
+pp "$GW" sysctl -qw net.ipv4.conf.all.rp_filter=1 net.ipv4.conf.all.src_valid_mark=0
+run nsx "$GW" ping -c2 -W1 10.8.0.1
+is "$([ "$status" -ne 0 ] && echo lost)" lost "src_valid_mark 0: nothing gets through A"
+ok "src_valid_mark 0: the server's handshake reply did reach the gateway" \
+	test "$(packets "$GW" wg_back)" -ge 1
+doctor
+is "$(level sysctls "net.ipv4.conf.all.src_valid_mark is 0, not 1")" FAIL \
+	"src_valid_mark 0: sysctls FAIL names it"
+pp "$GW" sysctl -qw net.ipv4.conf.all.src_valid_mark=1
+ok "src_valid_mark 1: the handshake completes, A carries pings" \
+	wait_for 10 nsx "$GW" ping -c1 -W1 10.8.0.1
+doctor
+is "$(level sysctls)" ok "src_valid_mark 1: sysctls ok"
 
 done_testing
