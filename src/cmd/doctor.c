@@ -17,10 +17,10 @@ static const char usage[] =
     "Run the troubleshooting checklist against this network namespace: the\n"
     "configuration; the kernel against it (plan, rules, tables, nftables); rules\n"
     "of other programs that take a policy's traffic first; AllowedIPs too broad or\n"
-    "too narrow; endpoints that do not resolve; stale handshakes; tunnel MTU\n"
-    "against the path; rp_filter and src_valid_mark; DNS servers outside the\n"
-    "tunnels; world-readable key files; the daemon. One line a check: ok, warn\n"
-    "or FAIL, the reason and a hint.\n"
+    "too narrow; endpoints that do not resolve, or are routed into their own\n"
+    "tunnel; stale handshakes; tunnel MTU against the path; rp_filter and\n"
+    "src_valid_mark; DNS servers outside the tunnels; world-readable key files;\n"
+    "the daemon. One line a check: ok, warn or FAIL, the reason and a hint.\n"
     "\n"
     "  -C, --config DIR  read the configuration from DIR (default " DEFAULT_CONFIG_DIR ")\n"
     "  -j, --json        print JSON\n"
@@ -124,7 +124,11 @@ static void check_plan(struct findings *f, const struct engine *e, bool planned)
 /* The checks that need the kernel's state and the compiled one. */
 static void check_kernel(struct findings *f, struct engine *e, bool planned, bool probe)
 {
+	const struct st_wgpeer *const *loops;
+	size_t n_loops;
+
 	check_endpoints(f, &e->facts);
+	n_loops = check_endpoint_routes(f, e, &loops);
 	check_plan(f, e, planned);
 	if (planned) {
 		check_rules(f, e->desired, e->live);
@@ -135,7 +139,7 @@ static void check_kernel(struct findings *f, struct engine *e, bool planned, boo
 	}
 	check_foreign_rules(f, e->conf, e->live, e->r.protocol);
 	check_handshakes(f, e->conf, e->live, time(NULL));
-	check_mtu(f, e->live, &e->facts);
+	check_mtu(f, e->live, &e->facts, loops, n_loops);
 	if (probe)
 		check_mtu_probe(f, e);
 	check_rp_filter(f, e);

@@ -10,6 +10,13 @@
 
 /* The sysctls the configuration needs (src_valid_mark, rp_filter...), as the kernel has them. */
 void check_sysctls(struct findings *f, const struct state *desired);
+/*
+ * The route WireGuard's own packets take to each endpoint: FAIL when it leads
+ * back into the peer's own tunnel. Those peers are put in *@loops (in the
+ * findings' arena), their number returned.
+ */
+size_t check_endpoint_routes(struct findings *f, struct engine *e,
+			     const struct st_wgpeer *const **loops);
 /* Strict rp_filter on a policy's tunnel, judged by the kernel's own reverse path check. */
 void check_rp_filter(struct findings *f, struct engine *e);
 /* resolv.conf's nameservers: by which interface they are reached, and leaks around tunnels. */

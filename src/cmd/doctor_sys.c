@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * wgpolicy doctor's checks that ask the system: sysctls as the kernel has
- * them, the kernel's own reverse path check on replies from a tunnel, and by
- * which interface the resolver's nameservers are reached.
+ * them, the routes WireGuard's own packets take to the endpoints, the
+ * kernel's own reverse path check on replies from a tunnel, and by which
+ * interface the resolver's nameservers are reached.
  */
 #include <errno.h>
 #include <net/if.h>
@@ -50,6 +51,84 @@ void check_sysctls(struct findings *f, const struct state *desired)
 			    desired->sysctls.n ? "the %zu sysctls the configuration needs are set"
 					       : "no sysctl needed%.0zu",
 			    desired->sysctls.n);
+}
+
+/* ---- endpoint routes ---- */
+
+static uint32_t wg_fwmark(const struct state *live, const char *ifname)
+{
+	vec_foreach(d, &live->wgdevs) if (!strcmp(d->ifname, ifname)) return d->fwmark;
+	return 0;
+}
+
+/*
+ * Does WireGuard's own packet to @p's endpoint go back into @l? It carries the
+ * device's fwmark, and uid 0 (kernel sockets, and wireguard-go run as root).
+ */
+static bool into_itself(struct engine *e, const struct st_link *l, const struct st_wgpeer *p,
+			uint32_t *table)
+{
+	struct route_query q = {.mark = wg_fwmark(e->live, l->name), .uid = 0};
+	struct route_answer a;
+
+	q.dst.family = p->endpoint.family;
+	q.dst.len = (uint8_t)prefix_max_len(p->endpoint.family);
+	memcpy(q.dst.addr, p->endpoint.addr, sizeof(q.dst.addr));
+	if (kernel_route_get(e->r.nl, &q, &a) || a.oif != l->ifindex)
+		return false;
+	*table = a.table;
+	return true;
+}
+
+static void endpoint_loop(struct findings *f, struct engine *e, const struct st_wgpeer *p,
+			  uint32_t table)
+{
+	char ep[ST_ENDPOINT_STRLEN], tab[16];
+
+	snprintf(tab, sizeof(tab), "%u", table);
+	finding_add(f, "endpoint-routes", LEVEL_FAIL,
+		    arena_printf(f->a,
+				 "keep it out of the routes into %s: AllowedIPs without it, "
+				 "Table = off and a policy, or a route for it by the uplink",
+				 p->ifname),
+		    "Endpoint %s of %s is routed into %s itself (table %s): its handshakes "
+		    "and packets never leave",
+		    st_endpoint_format(&p->endpoint, ep),
+		    live_peer_label(f->a, e->conf, p->ifname, &p->public_key), p->ifname,
+		    table == RT_TABLE_MAIN_ID ? "main" : tab);
+}
+
+size_t check_endpoint_routes(struct findings *f, struct engine *e,
+			     const struct st_wgpeer *const **loops)
+{
+	const struct st_wgpeer **v = arena_alloc(f->a, sizeof(*v) * (e->live->wgpeers.n + 1));
+	size_t before = f->v.n, n = 0, routed = 0;
+
+	*loops = v;
+	if (!v)
+		return 0;
+	vec_foreach(l, &e->live->links)
+	{
+		if (!l->owned)
+			continue;
+		vec_foreach(p, &e->live->wgpeers)
+		{
+			uint32_t table;
+
+			if (strcmp(p->ifname, l->name) || !p->endpoint.family)
+				continue;
+			routed++;
+			if (!into_itself(e, l, p, &table))
+				continue;
+			v[n++] = p;
+			endpoint_loop(f, e, p, table);
+		}
+	}
+	if (f->v.n == before)
+		finding_add(f, "endpoint-routes", LEVEL_OK, NULL,
+			    "%zu endpoint%s reached outside %s own tunnel", routed,
+			    routed == 1 ? "" : "s", routed == 1 ? "its" : "their");
+	return n;
 }
 
 /* ---- rp_filter ---- */

@@ -281,7 +281,7 @@ static json_t *verdict_json(const struct explain *x)
 	const char *hint = NULL, *foreign = NULL;
 	char rule[OP_LINE_MAX], text[OP_LINE_MAX + 128];
 	/* The guard is in the kernel only while wgpolicy's table is. */
-	bool dropped = x->e.live->nft.n && explain_guard_drops(&x->cv, &x->kr);
+	bool dropped = x->e.live->nft.n && explain_guard_drops(&x->cv, &x->sim, &x->kr);
 	bool holds = x->cv.chosen && x->cv.killswitch && x->kr.error == -EHOSTUNREACH;
 
 	if (ag == DISAGREE)
@@ -478,6 +478,7 @@ int explain_main(int argc, char *argv[])
 	if (!ret) {
 		explain_simulate(x.e.conf, x.e.desired, &x.pk, &x.a, &x.sim);
 		ask_kernel(&x);
+		explain_settle(&x.sim, &x.kr);
 		root = explain_json(&x);
 		if (o.json) {
 			json_dumpf(root, stdout, JSON_INDENT(2));

@@ -13,10 +13,12 @@ static const char usage[] =
 	"Usage: wgpolicy status [-C DIR] [--json]\n"
 	"\n"
 	"Show wgpolicy's interfaces (MTU, port, fwmark), their peers (endpoint,\n"
-	"latest handshake age, bytes, keepalive, allowed IPs), and the rules and\n"
-	"routes wgpolicy owns, as the kernel has them now.\n"
+	"latest handshake age, bytes, keepalive, allowed IPs), the configuration's\n"
+	"interfaces the kernel lacks (and the policies sent through them), and the\n"
+	"rules and routes wgpolicy owns, as the kernel has them now.\n"
 	"\n"
-	"  -C, --config DIR  the configuration, for peer names (default " DEFAULT_CONFIG_DIR ")\n"
+	"  -C, --config DIR  the configuration, for peer names and the interfaces it\n"
+	"                    expects (default " DEFAULT_CONFIG_DIR ")\n"
 	"  -j, --json        print JSON\n"
 	"  -h, --help        show this help\n";
 
@@ -80,6 +82,45 @@ static void print_daemon(FILE *out, const json_t *d)
 		print_name(out, p);
 }
 
+static bool live_link(const struct state *live, const char *name)
+{
+	vec_foreach(l, &live->links) if (!strcmp(l->name, name)) return true;
+	return false;
+}
+
+/*
+ * The configuration's interfaces the kernel does not have (deleted, or never
+ * brought up), each with the policies sending through it: after a tunnel dies,
+ * the kernel's view alone would not show it at all.
+ */
+static json_t *missing_json(const struct engine *e)
+{
+	json_t *missing = json_array();
+
+	if (!e->conf || e->conf->diags.errors)
+		return missing;
+	vec_foreach(iface, &e->conf->ifaces)
+	{
+		json_t *policies = json_array();
+
+		if (live_link(e->live, (*iface)->name)) {
+			json_decref(policies);
+			continue;
+		}
+		vec_foreach(p, &e->conf->policies)
+		{
+			bool through = false;
+
+			vec_foreach(t, &(*p)->via) through |= t->iface == *iface;
+			if (through)
+				json_array_append_new(policies, json_string((*p)->name));
+		}
+		json_array_append_new(missing, json_pack("{s:s, s:o}", "name", (*iface)->name,
+							 "policies", policies));
+	}
+	return missing;
+}
+
 static json_t *status_json(const struct engine *e)
 {
 	json_t *ifaces = json_array(), *rules = json_array(), *routes = json_array();
@@ -113,8 +154,8 @@ static json_t *status_json(const struct engine *e)
 		if (r->protocol == e->r.protocol)
 			json_array_append_new(routes, json_string(obj_render(OBJ_ROUTE, r, line,
 									     sizeof(line))));
-	return json_pack("{s:o, s:o, s:o, s:o}", "interfaces", ifaces, "rules", rules, "routes",
-			 routes, "daemon", daemon_json());
+	return json_pack("{s:o, s:o, s:o, s:o, s:o}", "interfaces", ifaces, "missing_interfaces",
+			 missing_json(e), "rules", rules, "routes", routes, "daemon", daemon_json());
 }
 
 static void print_text(const struct engine *e, FILE *out)
@@ -155,6 +196,14 @@ static void print_text(const struct engine *e, FILE *out)
 				fprintf(out, "    persistent keepalive: every %zu seconds\n", k);
 		}
 		fputc('\n', out);
+	}
+	json_array_foreach(json_object_get(root, "missing_interfaces"), i, iface) {
+		fprintf(out, "interface: %s (in the configuration, not in the kernel)\n",
+			json_string_value(json_object_get(iface, "name")));
+		json_array_foreach(json_object_get(iface, "policies"), j, v)
+			fprintf(out, "%s%s", j ? ", " : "  policies through it: ", json_string_value(v));
+		fprintf(out, "%s  `wgpolicy apply` brings it up\n\n",
+			json_array_size(json_object_get(iface, "policies")) ? "\n" : "");
 	}
 	fprintf(out, "rules (wgpolicy's):\n");
 	json_array_foreach(json_object_get(root, "rules"), i, v)

@@ -58,6 +58,20 @@ static enum agreement in_other_table(const struct simulation *sim, const struct 
 	return AGREE;
 }
 
+void explain_settle(struct simulation *sim, const struct kernel_route *k)
+{
+	const struct st_rule *r = sim->suppressed;
+
+	if (!r || k->error || k->local || k->table != r->table || sim->table == r->table ||
+	    !k->matched.family || k->matched.len <= r->suppress_prefixlen)
+		return;
+	sim->rule = r;
+	sim->end = SIM_OTHER_TABLE;
+	sim->table = r->table;
+	sim->route = NULL;
+	sim->peer = NULL;
+}
+
 enum agreement explain_agree(const struct simulation *sim, const struct kernel_route *k,
 			     const char **why)
 {
@@ -91,12 +105,15 @@ enum agreement explain_agree(const struct simulation *sim, const struct kernel_r
 	}
 }
 
-bool explain_guard_drops(const struct config_view *cv, const struct kernel_route *k)
+bool explain_guard_drops(const struct config_view *cv, const struct simulation *sim,
+			 const struct kernel_route *k)
 {
 	bool tunnels = false;
 
+	/* A suppress_prefixlength rule that decided keeps sources to their own subnets: the
+	 * guard lets that pass. */
 	if (!cv->chosen || !cv->guard || k->error || k->local || !k->dev[0] ||
-	    !strcmp(k->dev, "lo"))
+	    !strcmp(k->dev, "lo") || (sim->rule && sim->rule == sim->suppressed))
 		return false;
 	vec_foreach(t, &cv->chosen->p->via)
 	{

@@ -56,7 +56,14 @@ void check_allowed_ips(struct findings *f, const struct conf *c, const struct st
 void check_handshakes(struct findings *f, const struct conf *c, const struct state *live,
 		      int64_t now);
 
-/* Tunnel MTUs against the path MTU towards each endpoint (the facts'). */
-void check_mtu(struct findings *f, const struct state *live, const struct facts *facts);
+/*
+ * Tunnel MTUs against the path MTU towards each endpoint (the facts'), but for
+ * the @n_loops peers of @loops, whose endpoints are routed into their own tunnel.
+ */
+void check_mtu(struct findings *f, const struct state *live, const struct facts *facts,
+	       const struct st_wgpeer *const *loops, size_t n_loops);
+/* A live peer as findings name it: its Name or place in the configuration, else its key. */
+const char *live_peer_label(struct arena *a, const struct conf *c, const char *ifname,
+			    const struct st_key *key);
 
 #endif

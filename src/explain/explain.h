@@ -88,6 +88,7 @@ struct simulation {
 	const struct st_route *route; /* SIM_ROUTE, or a route of wgpolicy's in main */
 	const struct st_wgpeer *peer; /* the route's WireGuard peer by AllowedIPs */
 	unsigned skipped_suppress;    /* suppress_prefixlength lookups assumed to pass */
+	const struct st_rule *suppressed; /* the first of them; NULL: none */
 };
 
 /* Replay @pk through @desired (compiled from @c); scratch in @a. Pointers point into @desired. */
@@ -129,6 +130,14 @@ struct kernel_route {
 
 enum agreement { AGREE, DISAGREE, UNDECIDED };
 
+/*
+ * What the simulation had to assume, settled by the kernel's answer: a
+ * suppress_prefixlength lookup in main (whose routes the state does not hold)
+ * taken as passing, while the kernel found the packet's route in main, more
+ * specific than suppressed (a source's own subnet, a full tunnel's LAN): that
+ * rule decided. Then @sim says so.
+ */
+void explain_settle(struct simulation *sim, const struct kernel_route *k);
 /* Does the kernel send @pk where @sim says? @why (static text) tells how they differ. */
 enum agreement explain_agree(const struct simulation *sim, const struct kernel_route *k,
 			     const char **why);
@@ -137,6 +146,7 @@ enum agreement explain_agree(const struct simulation *sim, const struct kernel_r
  * Would the kill switch's leak guard (compile/nft.c) drop what the kernel does
  * with it: the chosen policy's packet leaving by an interface not its tunnels?
  */
-bool explain_guard_drops(const struct config_view *cv, const struct kernel_route *k);
+bool explain_guard_drops(const struct config_view *cv, const struct simulation *sim,
+			 const struct kernel_route *k);
 
 #endif

@@ -16,8 +16,8 @@
 #define WG_OVERHEAD_V4 60 /* IPv4 20 + UDP 8 + WireGuard 32 */
 #define WG_OVERHEAD_V6 80 /* IPv6 40 + UDP 8 + WireGuard 32 */
 
-static const char *label(struct arena *a, const struct conf *c, const char *ifname,
-			 const struct st_key *key)
+const char *live_peer_label(struct arena *a, const struct conf *c, const char *ifname,
+			    const struct st_key *key)
 {
 	const struct conf_iface *iface = conf_find_iface(c, ifname);
 	char b64[ST_KEY_B64_LEN];
@@ -342,7 +342,7 @@ void check_handshakes(struct findings *f, const struct conf *c, const struct sta
 		if (!owned_link(live, p->ifname))
 			continue;
 		n++;
-		check_handshake(f, label(f->a, c, p->ifname, &p->public_key), p, now);
+		check_handshake(f, live_peer_label(f->a, c, p->ifname, &p->public_key), p, now);
 	}
 	if (f->v.n == before)
 		finding_add(f, "handshakes", LEVEL_OK, NULL,
@@ -352,7 +352,18 @@ void check_handshakes(struct findings *f, const struct conf *c, const struct sta
 
 /* ---- MTU ---- */
 
-void check_mtu(struct findings *f, const struct state *live, const struct facts *facts)
+static bool looped(const struct st_wgpeer *p, const struct st_wgpeer *const *loops, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (loops[i] == p)
+			return true;
+	return false;
+}
+
+void check_mtu(struct findings *f, const struct state *live, const struct facts *facts,
+	       const struct st_wgpeer *const *loops, size_t n_loops)
 {
 	size_t before = f->v.n, n = 0;
 
@@ -364,7 +375,9 @@ void check_mtu(struct findings *f, const struct state *live, const struct facts 
 		{
 			uint32_t path, room;
 
+			/* A path into the tunnel itself has no MTU to fit: endpoint-routes says so. */
 			if (strcmp(p->ifname, l->name) || !p->endpoint.family ||
+			    looped(p, loops, n_loops) ||
 			    !(path = facts_path_mtu(facts, &p->endpoint)))
 				continue;
 			n++;

@@ -193,7 +193,8 @@ static bool lookup(const struct state *s, const struct st_rule *r, const struct 
 		/* main may hold a route more specific than the suppressed ones: the kernel knows.
 		 */
 		if (r->suppress_prefixlen >= 0 && !(rt && rt->dst.len > r->suppress_prefixlen)) {
-			out->skipped_suppress++;
+			if (!out->skipped_suppress++)
+				out->suppressed = r;
 			return false;
 		}
 		out->end = SIM_OTHER_TABLE;

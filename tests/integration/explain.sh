@@ -2,7 +2,8 @@
 # wgpolicy explain against where packets really go: for a source subnet, a
 # direct exception, a port, a user and no policy at all, explain's answer
 # (the policy, and the interface the kernel picks) must be where the lab's far
-# ends count the packets; with an owned rule deleted it must say that the
+# ends count the packets; so too for a firewall mark, a cgroup (and `exec
+# POLICY`) and a destination set, IPv4 and IPv6; with an owned rule deleted it must say that the
 # kernel disagrees (and that the leak guard drops what leaks); with the tunnel
 # gone, that the kill switch holds; with the daemon running, that a failover
 # moved a policy to its second tunnel.
@@ -11,10 +12,16 @@
 #                  [gw]  lan-direct: To .50 → up0 ───────────────── [inet]
 #   [lan2] ── lan2 ┘  web: From 10.0.2.0/24 tcp 8080 → B ══ B ══ [vpn1] ┘
 #                     backup-user: uid 1001 → B, staff: gid 1234 → B (nftables marks)
+#                     marked: mark 0x42 → B, app: cgroup → A, dest-set: To @corp → B
 set -u
 . "$(dirname "$0")/lab.sh"
 . "$(dirname "$0")/daemon-lib.sh"
 lab_start
+cg2=$(cgroup2_root)
+slice=wgpolicy-lab-$ID.slice
+cgroup=$slice/app.scope
+LAB_CGROUPS=("$cg2/$cgroup" "$cg2/$slice")
+printf '%s\n' 203.0.113.64/28 2001:db8:ff::40/124 >"$CONF/corp.txt"
 
 cat >"$CONF/policy.conf" <<CONF
 [Policy lan-direct]
@@ -38,6 +45,21 @@ Via = $B
 [Policy staff]
 Group = 1234
 Via = $B
+
+[Policy marked]
+FirewallMark = 0x42
+Via = $B
+
+[Policy app]
+Cgroup = $cgroup
+Via = $A
+
+[Policy dest-set]
+To = @corp
+Via = $B
+
+[Set corp]
+File = corp.txt
 CONF
 u1001=(setpriv --reuid 1001 --regid 1001 --clear-groups --)
 
@@ -59,10 +81,16 @@ print("" if v is None else str(v).lower() if isinstance(v, bool) else v)' "$1"
 }
 
 # Where each way out is counted: tunnel A at vpn0, B at vpn1, up0 at inet from the uplink.
-for n in 11 12 13 14 15 16 21 22 23 50; do
+for n in 11 12 13 14 15 16 21 22 23 50 70 81 83; do
 	count "$VPN0" "a$n" iifname "$S0" ip daddr "203.0.113.$n"
 	count "$VPN1" "b$n" iifname "$S1" ip daddr "203.0.113.$n"
 	count "$INET" "up$n" iifname gw ip saddr 198.51.100.2 ip daddr "203.0.113.$n"
+done
+# IPv6: 2001:db8:ff::N counted as 6N (::41 and ::42 in the set; ::81 marked; ::83 the app's).
+for n in 41 42 81 83; do
+	count "$VPN0" "a6$n" iifname "$S0" ip6 daddr "2001:db8:ff::$n"
+	count "$VPN1" "b6$n" iifname "$S1" ip6 daddr "2001:db8:ff::$n"
+	count "$INET" "up6$n" iifname gw ip6 saddr 2001:db8:100::2 ip6 daddr "2001:db8:ff::$n"
 done
 count "$VPN0" a6 iifname "$S0" ip6 daddr 2001:db8:ff::11
 count "$INET" clear6 iifname gw ip6 daddr 2001:db8:ff::11
@@ -77,7 +105,8 @@ counter_of() {
 	esac
 }
 
-# goes DESC N IFACE: the packets to 203.0.113.N went out by IFACE, and by no other way.
+# goes DESC N IFACE: the packets to 203.0.113.N (2001:db8:ff::M for N = 6M) went out by
+# IFACE, and by no other way.
 goes() {
 	local desc=$1 n=$2 ifc=$3 ns name other
 	read -r ns name <<<"$(counter_of "$ifc" "$n")"
@@ -101,6 +130,17 @@ held() {
 gw_wgpolicy apply
 ok "tunnels up" tunnels_ready
 
+# explained DESC POLICY IFACE WORDS...: explain says POLICY and IFACE, and the kernel agrees.
+explained() {
+	local desc=$1 policy=$2 ifc=$3
+	shift 3
+	explain "$@"
+	is "$status" 0 "$desc: explained"
+	is "$(field configuration.policy)" "$policy" "$desc: policy '$policy'"
+	is "$(field kernel.interface)" "$ifc" "$desc: the kernel sends it by $ifc"
+	is "$(field verdict.agree)" true "$desc: the kernel agrees with the configuration"
+}
+
 # case_of DESC N POLICY IFACE SENDER... : WORDS...: explain says POLICY and IFACE, agreeing;
 # then a real flow from SENDER (NS [PREFIX-CMD... --]) goes by that interface.
 case_of() {
@@ -108,12 +148,12 @@ case_of() {
 	shift 4
 	while [ "$1" != : ]; do sender+=("$1"); shift; done
 	shift
-	explain "$@"
-	is "$status" 0 "$desc: explained"
-	is "$(field configuration.policy)" "$policy" "$desc: policy '$policy'"
-	is "$(field kernel.interface)" "$ifc" "$desc: the kernel sends it by $ifc"
-	is "$(field verdict.agree)" true "$desc: the kernel agrees with the configuration"
-	echoes "$desc: a real flow" "${sender[@]}" "203.0.113.$n" "${port:-80}"
+	explained "$desc" "$policy" "$ifc" "$@"
+	if [ -n "${sent:-}" ]; then
+		run "${sender[@]}"
+	else
+		echoes "$desc: a real flow" "${sender[@]}" "203.0.113.$n" "${port:-80}"
+	fi
 	goes "$desc" "$n" "$ifc"
 }
 
@@ -145,6 +185,46 @@ is "$(field compiled.marked_by)" staff "gid 1234: nftables marks it for staff"
 like "$(field kernel.query)" "mark 0x[0-9a-f]+" "gid 1234: the kernel is asked with that mark"
 
 port=443 case_of "root, no policy" 23 "" up0 "$GW" : to 203.0.113.23 uid 0 ipproto tcp dport 443
+
+# The gateway's own packet to lan1 from its lan1 address: office's source, but to the
+# sources' own subnet, which wgpolicy's suppress_prefixlength rule keeps in main.
+count "$LAN1" from_gw iifname eth0 ip saddr 10.0.1.1 ip daddr 10.0.1.2 icmp type echo-request
+explain to 10.0.1.2 from 10.0.1.1
+like "$(field compiled.rule)" "from 10.0.1.0/24 to 10.0.1.0/24 table main suppress_prefixlength 0" \
+	"to lan1 from its subnet: the rule keeping it in main decides"
+is "$(field kernel.interface)" lan1 "to lan1 from its subnet: the kernel sends it by lan1"
+is "$(field verdict.agree)" true "to lan1 from its subnet: the kernel agrees"
+is "$(field verdict.leak_guard_drops)" false "to lan1 from its subnet: the leak guard lets it pass"
+run nsx "$GW" ping -c3 -i0.2 -W1 -I 10.0.1.1 10.0.1.2
+is "$status" 0 "to lan1 from its subnet: a real ping is answered"
+seen "to lan1 from its subnet: lan1 got it" "$LAN1" from_gw
+
+# sent_as DESC N POLICY IFACE COMMAND... : WORDS...: case_of's checks, the packets sent by
+# COMMAND (datagrams; ping for a mark: SO_MARK) to 203.0.113.N (N = 6M: 2001:db8:ff::M).
+sent_as() { sent=1 case_of "$@"; }
+dst() { case $1 in 6*) echo "2001:db8:ff::${1#6}" ;; *) echo "203.0.113.$1" ;; esac; }
+udp_from() { # udp_from N NS [PREFIX-CMD...]: 3 datagrams to dst N
+	local n=$1 ns=$2
+	shift 2
+	probe "$ns" "$@" -- udp "$(dst "$n")" 5000 3
+}
+app_udp() { # app_udp N: 3 datagrams to dst N from a process in app's cgroup
+	"$W" exec -C "$CONF" app -- ip netns exec "$GW" /usr/bin/python3 - udp "$(dst "$1")" 5000 3 <"$PROBE"
+}
+sent_as "a destination in the set" 70 dest-set "$B" udp_from 70 "$GW" : to 203.0.113.70
+sent_as "IPv6: a destination in the set" 641 dest-set "$B" udp_from 641 "$GW" : to 2001:db8:ff::41
+sent_as "IPv6: lan2 to the set" 642 dest-set "$B" udp_from 642 "$LAN2" : \
+	to 2001:db8:ff::42 from fd00:2::2 iif lan2 ipproto udp dport 5000
+sent_as "mark 0x42" 81 marked "$B" nsx "$GW" ping -q -c3 -i0.2 -W1 -m 66 203.0.113.81 : \
+	to 203.0.113.81 mark 0x42
+sent_as "IPv6: mark 0x42" 681 marked "$B" nsx "$GW" ping -6 -q -c3 -i0.2 -W1 -m 66 2001:db8:ff::81 : \
+	to 2001:db8:ff::81 mark 0x42
+sent_as "app's cgroup" 83 app "$A" app_udp 83 : to 203.0.113.83 cgroup "$cgroup" ipproto udp
+sent_as "IPv6: exec app" 683 app "$A" app_udp 683 : to 2001:db8:ff::83 exec app ipproto udp
+# app goes: the daemon below is held to the service's capabilities (no CAP_SYS_ADMIN), and
+# under `ip netns exec`, which hides the cgroup2 mount, it could not mount one to resolve it.
+sed -i '/^\[Policy app\]$/,/^$/d' "$CONF/policy.conf"
+gw_wgpolicy apply "app goes"
 
 explain to 2001:db8:ff::11 from fd00:1::2 iif lan1
 is "$(field kernel.interface)" "$A" "lan1's IPv6: the kernel sends it by $A"

@@ -307,12 +307,15 @@ static void mtu_against_the_path(void **unused)
 	p = &fx.live->wgpeers.v[0];
 	memcpy(p->endpoint.addr, (uint8_t[]){203, 0, 113, 10}, 4);
 	assert_null(prefix_parse("203.0.113.10", &path.addr, NULL));
-	check_mtu(&fx.f, fx.live, &facts);
+	check_mtu(&fx.f, fx.live, &facts, NULL, 0);
 	expect(&fx, "mtu", LEVEL_OK, "1 endpoint");
 	fx.live->links.v[0].mtu = 1500;
-	check_mtu(&fx.f, fx.live, &facts);
+	check_mtu(&fx.f, fx.live, &facts, NULL, 0);
 	expect(&fx, "mtu", LEVEL_FAIL,
 	       "wg0 has MTU 1500, but the path to its peer carries 1500: 1440");
+	/* An endpoint routed into its own tunnel: its path is no path, endpoint-routes says so. */
+	check_mtu(&fx.f, fx.live, &facts, (const struct st_wgpeer *const[]){p}, 1);
+	expect(&fx, "mtu", LEVEL_OK, "0 endpoints");
 	done(&fx);
 }
 

@@ -390,6 +390,8 @@ static void wg_quick_full_tunnel(void **unused)
 	struct arena a;
 	struct diags d;
 	char *to[] = {"198.51.100.7"}, mark[32], *marked[] = {"198.51.100.7", "mark", mark};
+	struct kernel_route k;
+	const char *why;
 
 	(void)unused;
 	arena_init(&a);
@@ -408,6 +410,21 @@ static void wg_quick_full_tunnel(void **unused)
 	explain_simulate(c, desired, &pk, &a, &sim);
 	assert_int_equal(sim.end, SIM_OTHER_TABLE);
 	assert_int_equal(sim.table, RT_TABLE_MAIN_ID);
+	/* The LAN: main's own route is more specific than the default it suppresses. */
+	assert_null(packet_parse(&pk, to, 1, c, &test_env, &a));
+	explain_simulate(c, desired, &pk, &a, &sim);
+	k = (struct kernel_route){.table = RT_TABLE_MAIN_ID, .dev = "eth0"};
+	assert_null(prefix_parse("198.51.100.0/24", &k.matched, NULL));
+	explain_settle(&sim, &k);
+	assert_ptr_equal(sim.rule, sim.suppressed);
+	assert_int_equal(sim.rule->suppress_prefixlen, 0);
+	assert_int_equal(explain_agree(&sim, &k, &why), AGREE);
+	/* main's default route: the suppressed rule did not take it, the tunnel's table is gone. */
+	explain_simulate(c, desired, &pk, &a, &sim);
+	assert_null(prefix_parse("0.0.0.0/0", &k.matched, NULL));
+	explain_settle(&sim, &k);
+	assert_int_equal(sim.table, WGQUICK_TABLE_BASE);
+	assert_int_equal(explain_agree(&sim, &k, &why), DISAGREE);
 	test_facts_free(&tf);
 	arena_free(&a);
 	state_free(live);
