@@ -186,6 +186,8 @@ static int exec_link_add(struct run *x, const struct op *op)
 	}
 	log_op(x, op);
 	err = remember(x, op);
+	if (!err && (err = saved_sysctls_forget_link(l->name)))
+		fail(x, op, err, "cannot forget the sysctls saved of an earlier link of its name");
 	if (err)
 		return err;
 	/* The link exists now: its mark, MTU and state are part of the add (logged above). */

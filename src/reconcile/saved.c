@@ -237,6 +237,32 @@ int saved_sysctl_forget(const char *path)
 	return update("sysctl", path, NULL);
 }
 
+int saved_sysctls_forget_link(const char *ifname)
+{
+	json_t *root = load_json(), *s = section(root, "sysctl"), *v;
+	char prefix[64];
+	const char *path;
+	void *tmp;
+	size_t n, i;
+	bool gone = false;
+
+	/* Named as sysctl(8) takes it: a dot in the interface's name is a '/'. */
+	n = (size_t)snprintf(prefix, sizeof(prefix), "net.ipv4.conf.%s.", ifname);
+	for (i = sizeof("net.ipv4.conf.") - 1; i + 1 < n; i++)
+		if (prefix[i] == '.')
+			prefix[i] = '/';
+	json_object_foreach_safe(s, tmp, path, v) {
+		if (!strncmp(path, prefix, n)) {
+			json_object_del(s, path);
+			gone = true;
+		}
+	}
+	if (gone)
+		return commit(root);
+	json_decref(root);
+	return 0;
+}
+
 int saved_dns_set(const struct st_dns *d)
 {
 	json_t *entry = json_object(), *servers = json_array(), *search = json_array();

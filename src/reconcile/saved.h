@@ -32,6 +32,12 @@ int saved_load(struct state *live);
 /* Record @s's original value, unless one is recorded already. */
 int saved_sysctl_set(const char *path, const char *original);
 int saved_sysctl_forget(const char *path);
+/*
+ * Forget what was saved of @ifname's own sysctls: a link made anew starts
+ * from the kernel's defaults, whatever an earlier link of its name had (one
+ * deleted behind wgpolicy's back left its originals here).
+ */
+int saved_sysctls_forget_link(const char *ifname);
 int saved_dns_set(const struct st_dns *d);
 int saved_dns_forget(const char *ifname);
 /* Give @live's peers the endpoints wgpolicy last set on them (st_wgpeer.endpoint_set). */
