@@ -16,7 +16,8 @@ static const char usage[] =
 	"without a configuration (it reads ownership from the kernel). An interface\n"
 	"whose file says SaveConfig = true has its running state written back to\n"
 	"that file first. Refused while a wgpolicy daemon runs in this network\n"
-	"namespace: it would put it all back.\n"
+	"namespace: it would put it all back. An INTERFACE that is not wgpolicy's,\n"
+	"or is neither in the kernel nor in the configuration, is an error.\n"
 	"\n"
 	"  -C, --config DIR  the configuration (for [Global] Protocol; default " DEFAULT_CONFIG_DIR
 	")\n"
@@ -40,6 +41,44 @@ static bool daemon_running(void)
 			(long long)pid);
 	json_decref(d);
 	return running;
+}
+
+static const struct st_link *live_link(const struct engine *e, const char *name)
+{
+	vec_foreach(l, &e->live->links)
+		if (!strcmp(l->name, name))
+			return l;
+	return NULL;
+}
+
+/*
+ * An interface named that is another's (wg-quick's), or nobody's, is a
+ * mistake to say, as wg-quick says it; one of the configuration that is down
+ * already is nothing to do.
+ */
+static bool names_known(const struct engine *e, const char *const *names, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		const struct st_link *l = live_link(e, names[i]);
+
+		if (l && !l->owned) {
+			fprintf(stderr,
+				"wgpolicy down: %s is not wgpolicy's (wg-quick's? `wg-quick down "
+				"%s`); nothing was changed\n",
+				names[i], names[i]);
+			return false;
+		}
+		if (!l && !(e->conf && conf_find_iface(e->conf, names[i]))) {
+			fprintf(stderr,
+				"wgpolicy down: no WireGuard interface %s, in the kernel or the "
+				"configuration; nothing was changed\n",
+				names[i]);
+			return false;
+		}
+	}
+	return true;
 }
 
 int down_main(int argc, char *argv[])
@@ -84,7 +123,9 @@ int down_main(int argc, char *argv[])
 		goto out;
 	}
 	ret = engine_run(&e, &eo) ? EXIT_ERROR : 0;
-	if (!ret && !e.plan.ops.n)
+	if (!ret && !names_known(&e, eo.scope, eo.n_scope))
+		ret = EXIT_ERROR;
+	else if (!ret && !e.plan.ops.n)
 		fprintf(stderr, "wgpolicy: nothing of wgpolicy's to remove\n");
 	else if (!ret)
 		ret = engine_save_config(&e, stderr) || engine_apply(&e, stderr) ? EXIT_ERROR : 0;

@@ -134,6 +134,20 @@ foreign_before=$(foreign)
 run nsx "$cl" "$W" apply -C "$TMP/cl"
 is "$(foreign)" "$foreign_before" "apply leaves foreign rules, routes and wg-quick's interface alone"
 
+# down of an interface that is another's, or nobody's, is a mistake, said as wg-quick says it.
+if [ -n "${quick_rules:-}" ]; then
+	run nsx "$cl" "$W" down "$Q"
+	is "$status" 1 "down of wg-quick's interface is refused"
+	like "$stderr" "$Q is not wgpolicy's \(wg-quick's\? \`wg-quick down $Q\`\)" "naming it"
+else
+	skip "down of wg-quick's interface is refused" "wg-quick is not installed"
+	skip "naming it" "wg-quick is not installed"
+fi
+run nsx "$cl" "$W" down -C "$TMP/cl" nosuch0
+is "$status" 1 "down of an interface neither in the kernel nor in the configuration is refused"
+like "$stderr" "no WireGuard interface nosuch0" "naming it"
+is "$(foreign)" "$foreign_before" "neither changed anything"
+
 run nsx "$cl" "$W" down
 is "$status" 0 "down"
 is "$(nsx "$cl" ip -o link show | grep -c "$A")" 0 "down removed our interface"
