@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* The keys wg-quick reads, with wg-quick's and wg's semantics. */
+#include <arpa/inet.h>
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
@@ -317,10 +319,57 @@ static int key_allowed_ips(struct parse_ctx *ctx, char *value, struct loc loc)
 	return parse_list(ctx, value, loc, false, allowed_ip_item, NULL);
 }
 
+static bool is_ipv6(const char *s, size_t n)
+{
+	char buf[INET6_ADDRSTRLEN];
+	struct prefix p;
+
+	if (n >= sizeof(buf))
+		return false;
+	memcpy(buf, s, n);
+	buf[n] = '\0';
+	return !addr_parse(buf, &p) && p.family == FAMILY_V6;
+}
+
+/*
+ * wg splits an Endpoint at its last colon and hands both halves to getaddrinfo: an IPv6
+ * address without brackets is read so (with a warning: it looks like an address without a
+ * port), and a UDP service's name is a port (https is 443). Returns @value, or the same
+ * endpoint written [IPV6]:NUMBER in @buf.
+ */
+static const char *endpoint_as_wg(struct parse_ctx *ctx, const char *value, struct loc loc,
+				  char *buf, size_t cap)
+{
+	const char *colon = strrchr(value, ':');
+	size_t host_len = colon ? (size_t)(colon - value) : 0;
+	bool bare_v6 = colon && value[0] != '[' && is_ipv6(value, host_len);
+	uint32_t port = 0;
+	bool named = colon && colon[1] && !is_number(colon + 1) && ctx->env &&
+		     ctx->env->lookup_service &&
+		     !ctx->env->lookup_service(ctx->env->ctx, colon + 1, &port);
+	int n;
+
+	if (!bare_v6 && !named)
+		return value;
+	if (named)
+		n = snprintf(buf, cap, "%s%.*s%s:%u", bare_v6 ? "[" : "", (int)host_len, value,
+			     bare_v6 ? "]" : "", port);
+	else
+		n = snprintf(buf, cap, "[%.*s]%s", (int)host_len, value, colon);
+	if (n < 0 || (size_t)n >= cap)
+		return value;
+	if (bare_v6)
+		conf_warn(ctx->d, loc, "Endpoint %s is read as %s, as wg reads it: write it so",
+			  value, buf);
+	return buf;
+}
+
 static int key_endpoint(struct parse_ctx *ctx, char *value, struct loc loc)
 {
 	struct endpoint ep;
-	const char *err = parse_endpoint(ctx->a, value, &ep);
+	char buf[320]; /* a host name of 253 characters, brackets, a port */
+	const char *err = parse_endpoint(ctx->a, endpoint_as_wg(ctx, value, loc, buf, sizeof(buf)),
+					 &ep);
 
 	if (err)
 		return report_value(ctx, loc, "Endpoint", value, err);

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include "load/load.h"
 
+#include <arpa/inet.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -8,6 +9,7 @@
 #include <jansson.h>
 #include <libgen.h>
 #include <limits.h>
+#include <netdb.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -140,6 +142,19 @@ static int lookup_table(void *ctx, const char *name, uint32_t *id)
 	return -ENOENT;
 }
 
+/* getaddrinfo's lookup of wg's Endpoint port, for a datagram socket: the UDP services. */
+static int lookup_service(void *ctx, const char *name, uint32_t *port)
+{
+	struct servent entry, *found = NULL;
+	char buf[1024];
+
+	(void)ctx;
+	if (getservbyname_r(name, "udp", &entry, buf, sizeof(buf), &found) || !found)
+		return -ENOENT;
+	*port = ntohs((uint16_t)found->s_port);
+	return 0;
+}
+
 /* As wg-quick: warn when both the file and its folder let others in. */
 static bool world_accessible(void *ctx, const char *path)
 {
@@ -159,6 +174,7 @@ static const struct conf_env system_env = {
 	.lookup_user = lookup_user,
 	.lookup_group = lookup_group,
 	.lookup_table = lookup_table,
+	.lookup_service = lookup_service,
 	.read_file = env_read_file,
 	.world_accessible = world_accessible,
 };

@@ -957,6 +957,49 @@ static void interface_file_names(void **state)
 	}
 }
 
+static void assert_endpoint(const struct conf_peer *p, const char *host, unsigned port)
+{
+	assert_true(IS_SET(p->endpoint));
+	assert_string_equal(p->endpoint.v.host, host);
+	assert_int_equal(p->endpoint.v.port, port);
+}
+
+/*
+ * wg resolves an Endpoint's port with getaddrinfo: a UDP service's name is a port too
+ * (https is 443). wgpolicy looks it up the same way; a name no service has is refused.
+ * A bare IPv6 address is split at its last colon, as wg splits it, with a warning.
+ */
+static void endpoint_ports_as_wg(void **state)
+{
+	struct conf *c = parse_text("/etc/wgpolicy/wg0.conf",
+				    "[Interface]\n"				/* 1 */
+				    "[Peer]\n"					/* 2 */
+				    "PublicKey = " PUB1 "\n"			/* 3 */
+				    "Endpoint = vpn.example.com:https\n"	/* 4 */
+				    "[Peer]\n"					/* 5 */
+				    "PublicKey = " PUB2 "\n"			/* 6 */
+				    "Endpoint = [2001:db8::1]:isakmp\n"	/* 7 */
+				    "[Peer]\n"					/* 8 */
+				    "PublicKey = " PUB3 "\n"			/* 9 */
+				    "Endpoint = 192.0.2.1:no-such-service\n"	/* 10 */
+				    "[Peer]\n"					/* 11 */
+				    "PublicKey = " PSK "\n"			/* 12 */
+				    "Endpoint = 2001:db8::1:51820\n");	/* 13 */
+	const struct conf_iface *i = c->ifaces.v[0];
+	const char *const want[] = {
+		"10:error:no-such-service': port must be a number in 1-65535 or the name of a UDP service",
+		"13:warning:read as [2001:db8::1]:51820, as wg reads it",
+	};
+
+	(void)state;
+	assert_diags(c, want, N(want));
+	assert_endpoint(i->peers.v[0], "vpn.example.com", 443);
+	assert_endpoint(i->peers.v[1], "2001:db8::1", 500);
+	assert_false(IS_SET(i->peers.v[2]->endpoint));
+	assert_endpoint(i->peers.v[3], "2001:db8::1", 51820);
+	conf_free(c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -980,6 +1023,7 @@ int main(void)
 		cmocka_unit_test(allowed_ips_last_mention_wins),
 		cmocka_unit_test(empty_values_as_wg_quick),
 		cmocka_unit_test(interface_file_names),
+		cmocka_unit_test(endpoint_ports_as_wg),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -240,7 +240,7 @@ static void endpoints(void **state)
 		{ "vpn.example.com:0", "port must be a number in 1-65535" },
 		{ "vpn.example.com:65536", "port must be a number in 1-65535" },
 		{ "vpn.example.com:-1", "port must be a number in 1-65535" },
-		{ "vpn.example.com:http", "port must be a number in 1-65535" },
+		{ "vpn.example.com:http", "port must be a number in 1-65535 or the name of a UDP service" },
 		{ ":51820", "missing host" },
 		{ "[]:51820", "missing host" },
 		{ "2001:db8::1:51820", "an IPv6 endpoint must be written [ADDRESS]:PORT" },
