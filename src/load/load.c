@@ -155,17 +155,19 @@ static int lookup_service(void *ctx, const char *name, uint32_t *port)
 	return 0;
 }
 
-/* As wg-quick: warn when both the file and its folder let others in. */
+/*
+ * As wg-quick: warn when both the file and its folder let others in. Like wg-quick
+ * (readlink -f), judge a link's target in the target's folder, not the link's.
+ */
 static bool world_accessible(void *ctx, const char *path)
 {
-	char copy[PATH_MAX];
+	char real[PATH_MAX];
 	struct stat file, dir;
 
 	(void)ctx;
-	if (stat(path, &file))
+	if (!realpath(path, real) || stat(real, &file))
 		return false;
-	snprintf(copy, sizeof(copy), "%s", path);
-	if (stat(dirname(copy), &dir))
+	if (stat(dirname(real), &dir))
 		return false;
 	return (file.st_mode & dir.st_mode & 0007) != 0;
 }
