@@ -34,14 +34,22 @@ static int key_private_key(struct parse_ctx *ctx, char *value, struct loc loc)
 	return 0;
 }
 
+/* wg reads ports with getaddrinfo, for UDP: a service's name in /etc/services is one too. */
+static bool service_port(struct parse_ctx *ctx, const char *name, uint32_t *port)
+{
+	return *name && !is_number(name) && ctx->env && ctx->env->lookup_service &&
+	       !ctx->env->lookup_service(ctx->env->ctx, name, port);
+}
+
 static int key_listen_port(struct parse_ctx *ctx, char *value, struct loc loc)
 {
 	uint32_t port;
 
 	/* wg truncates 70000 to 4464 without a word; we refuse. 0 asks for a random port. */
-	if (parse_uint(value, 0, 65535, &port))
+	if (parse_uint(value, 0, 65535, &port) && !service_port(ctx, value, &port))
 		return report_value(ctx, loc, "ListenPort", value,
-				    "a port must be a number in 1-65535 (0 for a random port)");
+				    "a port must be a number in 1-65535 (0 for a random port) or "
+				    "the name of a UDP service in /etc/services");
 	SET_OPT(ctx, ctx->iface->listen_port, port, loc, "ListenPort");
 	return 0;
 }
@@ -344,9 +352,7 @@ static const char *endpoint_as_wg(struct parse_ctx *ctx, const char *value, stru
 	size_t host_len = colon ? (size_t)(colon - value) : 0;
 	bool bare_v6 = colon && value[0] != '[' && is_ipv6(value, host_len);
 	uint32_t port = 0;
-	bool named = colon && colon[1] && !is_number(colon + 1) && ctx->env &&
-		     ctx->env->lookup_service &&
-		     !ctx->env->lookup_service(ctx->env->ctx, colon + 1, &port);
+	bool named = colon && service_port(ctx, colon + 1, &port);
 	int n;
 
 	if (!bare_v6 && !named)

@@ -300,6 +300,7 @@ static void interface_values(void **state)
 	} cases[] = {
 		{ "ListenPort = 0", offsetof(struct conf_iface, listen_port), 0 },
 		{ "ListenPort = 65535", offsetof(struct conf_iface, listen_port), 65535 },
+		{ "ListenPort = https", offsetof(struct conf_iface, listen_port), 443 }, /* wg: getaddrinfo */
 		{ "FwMark = off", offsetof(struct conf_iface, fwmark), 0 },
 		{ "FwMark = OFF", offsetof(struct conf_iface, fwmark), 0 },
 		{ "FwMark = 0", offsetof(struct conf_iface, fwmark), 0 },
