@@ -190,6 +190,22 @@ static int key_table(struct parse_ctx *ctx, char *value, struct loc loc)
 	return 0;
 }
 
+/* Does @cmd leave a quote open, as the shell reads it? */
+static bool quote_open(const char *cmd)
+{
+	char quote = 0;
+
+	for (; *cmd; cmd++) {
+		if (*cmd == '\\' && quote != '\'' && cmd[1])
+			cmd++;
+		else if (quote && *cmd == quote)
+			quote = 0;
+		else if (!quote && (*cmd == '\'' || *cmd == '"'))
+			quote = *cmd;
+	}
+	return quote != 0;
+}
+
 static int add_hook(struct parse_ctx *ctx, void *vec_ptr, const char *key, char *value,
 		    struct loc loc)
 {
@@ -198,6 +214,12 @@ static int add_hook(struct parse_ctx *ctx, void *vec_ptr, const char *key, char 
 		conf_warn(ctx->d, loc, "empty %s: there is nothing to run", key);
 		return 0;
 	}
+	/* wg-quick cuts at a '#' inside quotes too; the shell then fails on the open quote. */
+	if (ctx->line_cut && quote_open(value))
+		conf_warn(ctx->d, loc,
+			  "%s is cut at '#', which starts a comment even inside quotes (as in "
+			  "wg-quick): the command left has an open quote and will fail",
+			  key);
 	return push_lstr(ctx, vec_ptr, value, loc);
 }
 

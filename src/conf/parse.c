@@ -522,6 +522,7 @@ static int on_key(struct parse_ctx *ctx, const struct conf_line *line)
 		unknown_key(ctx, sec, line->key, line->loc);
 		return 0;
 	}
+	ctx->line_cut = line->cut;
 	/* Not shown: the value may be a key. */
 	if (wg_key_name(sec, key->name) && drop_blanks(line->value))
 		conf_warn(ctx->d, line->loc,

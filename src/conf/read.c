@@ -79,6 +79,7 @@ static int read_line(char *s, struct conf_line *line, struct diags *d, conf_line
 
 	if (hash)
 		*hash = '\0';
+	line->cut = hash != NULL;
 	s = conf_trim(s);
 	if (!*s)
 		return 0;

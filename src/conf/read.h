@@ -2,6 +2,7 @@
 #ifndef WGP_CONF_READ_H
 #define WGP_CONF_READ_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "conf/diag.h"
@@ -26,6 +27,7 @@ struct conf_line {
 	char *arg;     /* LINE_SECTION: "office", or NULL */
 	char *key;     /* LINE_KEY */
 	char *value;   /* LINE_KEY: may be empty */
+	bool cut;      /* a '#' ended the line's text: a comment, or part of a value lost */
 };
 
 /* A non-zero return from the callback stops reading and is returned. */

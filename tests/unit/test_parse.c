@@ -1001,6 +1001,27 @@ static void endpoint_ports_as_wg(void **state)
 	conf_free(c);
 }
 
+/* wg-quick cuts a hook at '#' even inside quotes: say so when that leaves a quote open. */
+static void hook_cut_by_comment(void **state)
+{
+	struct conf *c = parse_text("/etc/wgpolicy/wg0.conf",
+				    "[Interface]\n"					/* 1 */
+				    "PostUp = echo 'a # b'\n"				/* 2 */
+				    "PostUp = iptables -A FORWARD -i %i -j ACCEPT # lan\n"	/* 3 */
+				    "PostUp = echo \"it's\" # fine\n"			/* 4 */
+				    "PreDown = echo \"#$USER\"\n"				/* 5 */
+				    "PostDown = echo \\' # escaped\n");			/* 6 */
+	const char *const want[] = {
+		"2:warning:PostUp is cut at '#', which starts a comment even inside quotes",
+		"5:warning:PreDown is cut at '#'",
+	};
+
+	(void)state;
+	assert_diags(c, want, N(want));
+	assert_string_equal(c->ifaces.v[0]->post_up.v[0].s, "echo 'a");
+	conf_free(c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1025,6 +1046,7 @@ int main(void)
 		cmocka_unit_test(empty_values_as_wg_quick),
 		cmocka_unit_test(interface_file_names),
 		cmocka_unit_test(endpoint_ports_as_wg),
+		cmocka_unit_test(hook_cut_by_comment),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
