@@ -194,8 +194,11 @@ static void load_file(struct conf *c, const char *path, const struct conf_env *e
 	int err = read_whole_file(path, &data, &len);
 
 	if (err) {
+		bool dir = err == -EISDIR;
+
 		conf_error(&c->diags, ((struct loc){ arena_strdup(&c->arena, path), 0 }),
-			   "cannot read: %s", strerror(-err));
+			   "cannot read: %s%s%s", strerror(-err), dir ? "; read a folder with -C " : "",
+			   dir ? path : "");
 		return;
 	}
 	src.data = data;
