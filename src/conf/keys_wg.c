@@ -401,6 +401,12 @@ static int key_endpoint(struct parse_ctx *ctx, char *value, struct loc loc)
 
 	if (err)
 		return report_value(ctx, loc, "Endpoint", value, err);
+	/* The peer's endpoint is an address and a port in wgpolicy's state: no scope. */
+	if (strchr(ep.host, '%'))
+		conf_warn(ctx->d, loc,
+			  "the zone %s is not kept: the endpoint is set without it, and a "
+			  "link-local address without its interface is not reached",
+			  strchr(ep.host, '%'));
 	SET_OPT(ctx, ctx->peer->endpoint, ep, loc, "Endpoint");
 	return 0;
 }
