@@ -186,7 +186,8 @@ const struct conf_env *load_system_env(void)
 	return &system_env;
 }
 
-static void load_file(struct conf *c, const char *path, const struct conf_env *env)
+/* @given: named on the command line, where a folder is a mistake for -C. */
+static void load_file(struct conf *c, const char *path, bool given, const struct conf_env *env)
 {
 	struct conf_source src = { .path = path };
 	char *data;
@@ -194,7 +195,7 @@ static void load_file(struct conf *c, const char *path, const struct conf_env *e
 	int err = read_whole_file(path, &data, &len);
 
 	if (err) {
-		bool dir = err == -EISDIR;
+		bool dir = given && err == -EISDIR;
 
 		conf_error(&c->diags, ((struct loc){ arena_strdup(&c->arena, path), 0 }),
 			   "cannot read: %s%s%s", strerror(-err), dir ? "; read a folder with -C " : "",
@@ -238,7 +239,7 @@ static void load_dir(struct conf *c, const char *dir, const struct conf_env *env
 		char *path;
 
 		if (asprintf(&path, "%s/%s", dir, list[i]->d_name) >= 0) {
-			load_file(c, path, env);
+			load_file(c, path, false, env);
 			free(path);
 		}
 		free(list[i]);
@@ -262,7 +263,7 @@ int load_config_env(const char *dir, char *const *files, int nfiles, const struc
 	if (nfiles == 0)
 		load_dir(c, dir ? dir : DEFAULT_CONFIG_DIR, env);
 	for (i = 0; i < nfiles; i++)
-		load_file(c, files[i], env);
+		load_file(c, files[i], true, env);
 	conf_finish(c);
 	if (c->diags.oom) {
 		conf_free(c);

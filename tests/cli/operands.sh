@@ -28,5 +28,9 @@ run "$W" check "$tmp"
 is "$status" 1 "check DIR: an error"
 like "$stdout" "$tmp: error: cannot read: Is a directory; read a folder with -C $tmp" \
 	"check DIR points to -C"
+mkdir "$tmp/cfg" "$tmp/cfg/old.conf"
+run "$W" check -C "$tmp/cfg"
+like "$stdout" "$tmp/cfg/old.conf: error: cannot read: Is a directory\$" \
+	"a folder named *.conf inside -C DIR is an error, without that hint"
 
 done_testing
