@@ -93,7 +93,7 @@ static int read_line(char *s, struct conf_line *line, struct diags *d, conf_line
 	return fn(ctx, line);
 }
 
-static const char *skip_bom(const char *data, size_t *len)
+const char *conf_skip_bom(const char *data, size_t *len)
 {
 	if (*len >= 3 && !memcmp(data, "\xef\xbb\xbf", 3)) {
 		*len -= 3;
@@ -121,7 +121,7 @@ int conf_read(const char *file, const char *data, size_t len, struct diags *d, c
 			   "NUL byte: this is a binary file, not a configuration");
 		return 0;
 	}
-	data = skip_bom(data, &len);
+	data = conf_skip_bom(data, &len);
 	for (p = data, end = data + len; p < end && !ret; p++) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
 		size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);

@@ -42,6 +42,9 @@ typedef int (*conf_line_fn)(void *ctx, const struct conf_line *line);
 int conf_read(const char *file, const char *data, size_t len, struct diags *d, conf_line_fn fn,
 	      void *ctx);
 
+/* Past a UTF-8 byte order mark at the start of @data, which editors write; @len shrinks. */
+const char *conf_skip_bom(const char *data, size_t *len);
+
 /* Trim blanks (space, tab, CR, VT, FF) at both ends, in place. */
 char *conf_trim(char *s);
 
