@@ -22,18 +22,43 @@ char *conf_trim(char *s)
 	return s;
 }
 
+/* Could @s hold a key (43 base64 characters, with or without its '=')? Then never echo it. */
+static bool may_hold_key(const char *s)
+{
+	size_t run = 0;
+
+	for (; *s && run < 40; s++) {
+		bool b64 = (*s >= 'A' && *s <= 'Z') || (*s >= 'a' && *s <= 'z') ||
+			   (*s >= '0' && *s <= '9') || *s == '+' || *s == '/';
+
+		run = b64 ? run + 1 : 0;
+	}
+	return run >= 40;
+}
+
+/* @s quoted for a message, or why it is not shown. */
+static const char *shown(struct diags *d, const char *s)
+{
+	const char *quoted;
+
+	if (may_hold_key(s))
+		return "(not shown: it may hold a key)";
+	quoted = arena_printf(d->arena, "'%s'", s);
+	return quoted ? quoted : "(out of memory)";
+}
+
 static int read_section(char *s, struct conf_line *line, struct diags *d)
 {
 	char *end = strchr(s, ']');
 	char *name, *arg, *junk;
 
 	if (!end) {
-		conf_error(d, line->loc, "section header '%s' is missing its closing ']'", s);
+		conf_error(d, line->loc, "section header %s is missing its closing ']'", shown(d, s));
 		return -1;
 	}
 	junk = conf_trim(end + 1);
 	if (*junk) {
-		conf_error(d, line->loc, "unexpected text '%s' after section header", junk);
+		conf_error(d, line->loc, "unexpected text %s after section header", shown(d, junk));
 		return -1;
 	}
 	*end = '\0';
@@ -58,7 +83,8 @@ static int read_key(char *s, struct conf_line *line, struct diags *d)
 	char *eq = strchr(s, '=');
 
 	if (!eq) {
-		conf_error(d, line->loc, "'%s' is not a section header nor a 'Key = value' line", s);
+		conf_error(d, line->loc, "%s is not a section header nor a 'Key = value' line%s",
+			   shown(d, s), *s == ';' ? " (comments start with '#')" : "");
 		return -1;
 	}
 	*eq = '\0';
@@ -102,6 +128,16 @@ const char *conf_skip_bom(const char *data, size_t *len)
 	return data;
 }
 
+/* Do CRs alone end lines? (Not a single line's CR at the end of a file.) */
+static bool cr_only(const char *data, size_t len)
+{
+	size_t n = len;
+
+	while (n && data[n - 1] == '\r')
+		n--;
+	return memchr(data, '\r', n) && !memchr(data, '\n', len);
+}
+
 int conf_read(const char *file, const char *data, size_t len, struct diags *d, conf_line_fn fn,
 	      void *ctx)
 {
@@ -119,6 +155,13 @@ int conf_read(const char *file, const char *data, size_t len, struct diags *d, c
 			at += *p == '\n';
 		conf_error(d, ((struct loc){ file, at }),
 			   "NUL byte: this is a binary file, not a configuration");
+		return 0;
+	}
+	/* wg-quick would read such a file as one line: say why, not what that line lacks. */
+	if (cr_only(data, len)) {
+		conf_error(d, ((struct loc){ file, 1 }),
+			   "lines end in CR alone (as in classic Mac OS): save the file with LF "
+			   "or CR LF line ends");
 		return 0;
 	}
 	data = conf_skip_bom(data, &len);

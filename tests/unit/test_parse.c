@@ -814,6 +814,10 @@ static void secrets_never_echoed(void **state)
 		"[Peer]\n" PSK,
 		"[Policy p]\n" PRIV,
 		"[Nope]\n" PRIV,
+		"[Peer] PrivateKey = " PRIV,		/* a header and a key on one line */
+		"[Peer]\rPrivateKey = " PRIV,		/* CR alone ends lines (classic Mac OS) */
+		"oK56DE9Ue9zK76rAc8pBl6opph+1v36lm7cXXsQKrQM", /* a key without its '=' */
+		"[Peer]\nx oK56DE9Ue9zK76rAc8pBl6opph+1v36lm7cXXsQKrQM",
 	};
 	size_t k;
 

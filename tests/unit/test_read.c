@@ -111,6 +111,10 @@ static void lines(void **state)
 		{ "[Set a]]", "1!", 1, "unexpected text ']' after section header" },
 		{ "[Interface] = x", "1!", 1, "unexpected text '= x' after section header" },
 		{ "[]", "1!", 1, "empty section header '[]'" },
+		{ "[Interface]\rKey = v\r", "", 1, "lines end in CR alone (as in classic Mac OS)" },
+		{ "[Interface]\r", "1[Interface]" },
+		{ "[Interface]\n; c", "1[Interface]", 2, "'; c' is not a section header nor a "
+						   "'Key = value' line (comments start with '#')" },
 		{ "\n[ \t ]", "2!", 2, "empty section header" },
 		/* one BOM only, and only at the start */
 		{ "\xef\xbb\xbf\xef\xbb\xbf[Peer]", "", 1, "is not a section header nor" },
