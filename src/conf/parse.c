@@ -167,7 +167,10 @@ static const struct section_def *current_section(const struct parse_ctx *ctx)
 int report_value(struct parse_ctx *ctx, struct loc loc, const char *key, const char *value,
 		 const char *why)
 {
-	conf_error(ctx->d, loc, "invalid %s '%s': %s", key, value, why);
+	if (conf_may_hold_key(value))
+		conf_error(ctx->d, loc, "invalid %s (not shown: it may hold a key): %s", key, why);
+	else
+		conf_error(ctx->d, loc, "invalid %s '%s': %s", key, value, why);
 	return 0;
 }
 

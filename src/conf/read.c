@@ -22,8 +22,7 @@ char *conf_trim(char *s)
 	return s;
 }
 
-/* Could @s hold a key (43 base64 characters, with or without its '=')? Then never echo it. */
-static bool may_hold_key(const char *s)
+bool conf_may_hold_key(const char *s)
 {
 	size_t run = 0;
 
@@ -41,7 +40,7 @@ static const char *shown(struct diags *d, const char *s)
 {
 	const char *quoted;
 
-	if (may_hold_key(s))
+	if (conf_may_hold_key(s))
 		return "(not shown: it may hold a key)";
 	quoted = arena_printf(d->arena, "'%s'", s);
 	return quoted ? quoted : "(out of memory)";

@@ -45,6 +45,12 @@ int conf_read(const char *file, const char *data, size_t len, struct diags *d, c
 /* Past a UTF-8 byte order mark at the start of @data, which editors write; @len shrinks. */
 const char *conf_skip_bom(const char *data, size_t *len);
 
+/*
+ * Could @s hold a key (a run of 40 base64 characters: 43 and a '=' make one)? A
+ * diagnostic must not show it then: it may be a private key pasted in the wrong place.
+ */
+bool conf_may_hold_key(const char *s);
+
 /* Trim blanks (space, tab, CR, VT, FF) at both ends, in place. */
 char *conf_trim(char *s);
 

@@ -818,6 +818,10 @@ static void secrets_never_echoed(void **state)
 		"[Peer]\rPrivateKey = " PRIV,		/* CR alone ends lines (classic Mac OS) */
 		"oK56DE9Ue9zK76rAc8pBl6opph+1v36lm7cXXsQKrQM", /* a key without its '=' */
 		"[Peer]\nx oK56DE9Ue9zK76rAc8pBl6opph+1v36lm7cXXsQKrQM",
+		"[Peer]\nAllowedIPs = " PRIV,	/* a key pasted into the wrong value */
+		"[Peer]\nEndpoint = " PRIV,
+		"Address = " PRIV,
+		"[Set s]\nAddress = " PRIV,	/* as a set File naming a key file reads it */
 	};
 	size_t k;
 
