@@ -313,6 +313,11 @@ AllowedIPs = 10.8.0.0/24
 PublicKey = $srv2_pub
 Endpoint = 2001:db8::1:51820
 AllowedIPs = 10.9.0.0/24"
+"listenport-service|Address = 10.8.0.2/24
+ListenPort = domain
+[Peer]
+PublicKey = $srv_pub
+AllowedIPs = 10.8.0.0/24"
 )
 
 # resolvconf would rewrite this machine's /etc/resolv.conf: a recorder stands in for it,
@@ -460,6 +465,10 @@ PublicKey = $srv_pub
 AllowedIPs = 10.8.0.0/24"
 "listen-port-off|3|ListenPort = off"
 "fwmark-upper-hex|3|FwMark = 0X10"
+"cronly-line-ends|1|Address = 10.8.0.2/24
+[Peer]
+PublicKey = $srv_pub
+AllowedIPs = 10.8.0.0/24"
 )
 for c in "${bad[@]}"; do
 	name=${c%%|*} rest=${c#*|}
@@ -467,6 +476,8 @@ for c in "${bad[@]}"; do
 	n=$((n + 1))
 	qi=$(ifname "q$n") pi=$(ifname "p$n")
 	conf_files "$body" "$TMP/$qi.conf" "$TMP/$pi.conf"
+	# A name beginning with cronly has its lines end in CR alone.
+	[ "${name#cronly}" = "$name" ] || sed -i -z 's/\n/\r/g' "$TMP/$qi.conf" "$TMP/$pi.conf"
 	run nsx "$wq" env WG_QUICK_USERSPACE_IMPLEMENTATION=wireguard-go wg-quick up "$TMP/$qi.conf"
 	verdict=$([ "$status" -ne 0 ] && echo refused || echo accepted)
 	is "$verdict" refused "$name: wg-quick refuses the file"
