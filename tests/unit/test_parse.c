@@ -1030,6 +1030,31 @@ static void hook_cut_by_comment(void **state)
 	conf_free(c);
 }
 
+/* A peer with the interface's own key is ignored by WireGuard: it comes up without it. */
+static void peer_with_own_key(void **state)
+{
+	struct conf *c = parse_text("/etc/wgpolicy/wg0.conf",
+				    "[Interface]\n"					/* 1 */
+				    "PrivateKey = " PRIV "\n"				/* 2 */
+				    "[Peer]\n"						/* 3 */
+				    "PublicKey = cL9S5KV5wAy/AsKyYct3qz9BHxe5FYqxlb/eDthF/VY=\n" /* 4 */
+				    "AllowedIPs = 10.1.0.0/16\n"				/* 5 */
+				    "[Peer]\n"						/* 6 */
+				    "PublicKey = " PUB1 "\n"				/* 7 */
+				    "AllowedIPs = 10.2.0.0/16\n");			/* 8 */
+	const struct conf_iface *i = c->ifaces.v[0];
+	const char *const want[] = {
+		"4:warning:this PublicKey is wg0's own (its PrivateKey's): WireGuard ignores such a "
+		"peer, so wg0 comes up without it",
+	};
+
+	(void)state;
+	assert_diags(c, want, N(want));
+	assert_int_equal(i->peers.n, 1);
+	assert_key(&i->peers.v[0]->public_key.v, PUB1);
+	conf_free(c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1055,6 +1080,7 @@ int main(void)
 		cmocka_unit_test(interface_file_names),
 		cmocka_unit_test(endpoint_ports_as_wg),
 		cmocka_unit_test(hook_cut_by_comment),
+		cmocka_unit_test(peer_with_own_key),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
