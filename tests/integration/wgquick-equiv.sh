@@ -501,6 +501,29 @@ for c in "${bad[@]}"; do
 	is "$(rules_routes "$wp")" "$before" "$name: rules, routes and nftables tables are as before"
 done
 
+# A private key kept out of the file and set by a hook, as wg-quick users do: it stays, and
+# nothing wants it taken away afterwards.
+k1=$(ifname k1) k2=$(ifname k2)
+printf '%s\n' "$me_priv" > "$TMP/hook.key"
+chmod 600 "$TMP/hook.key"
+for f in "$k1" "$k2"; do
+	printf '[Interface]\nAddress = 10.33.0.2/24\nPostUp = wg set %%i private-key %s\n[Peer]\nPublicKey = %s\nAllowedIPs = 10.33.0.0/24\n' \
+		"$TMP/hook.key" "$srv_pub" > "$TMP/$f.conf"
+	chmod 600 "$TMP/$f.conf"
+done
+quick_up "key-by-hook" "$wq" "$TMP/$k1.conf"
+run nsx "$wp" "$W" up "$TMP/$k2.conf"
+is "$status" 0 "key-by-hook: wgpolicy up"
+[ "$status" -eq 0 ] || printf '%s\n' "$stderr" | sed 's/^/# /'
+is "$(nsx "$wp" wg show "$k2" public-key)" "$me_pub" "key-by-hook: the hook's key is the interface's"
+is "$(snapshot "$wp" "$k2")" "$(snapshot "$wq" "$k1")" "key-by-hook: the same state as wg-quick's"
+run nsx "$wp" "$W" plan "$TMP/$k2.conf"
+is "$status" 0 "key-by-hook: plan has nothing to do: the key is not taken away"
+run nsx "$wp" "$W" down "$TMP/$k2.conf"
+is "$status" 0 "key-by-hook: wgpolicy down"
+nsx "$wq" wg-quick down "$TMP/$k1.conf" >/dev/null 2>&1
+is "$(rules_routes "$wp")" "$before" "key-by-hook: down leaves rules, routes and tables as before"
+
 # Two full tunnels, each brought up from its own file: each has its own nftables table,
 # and down of one leaves the other's, as wg-quick's tables are. Both over IPv4 share
 # src_valid_mark: set with the first, kept while either is up, given back with the last.
