@@ -103,31 +103,23 @@ static int cmp_key(const void *a, const void *b)
 
 /*
  * WireGuard ignores a peer whose key is the interface's own public key (the kernel and
- * wireguard-go alike, without a word), so wg-quick brings such a file up without that peer.
- * So does wgpolicy, with a warning, rather than ask for a peer the device never shows.
+ * wireguard-go alike, without a word): wg-quick comes up without it, a tunnel that never
+ * works, and apply fails when it reads the device back. Name the mistake before either.
  */
-static void drop_self_peers(struct conf *c, struct conf_iface *iface)
+static void check_self_peers(struct conf *c, struct conf_iface *iface)
 {
 	uint8_t own[WG_KEY_LEN];
-	size_t i, kept = 0;
 
 	if (!IS_SET(iface->private_key))
 		return;
 	x25519_public(own, iface->private_key.v.b);
-	for (i = 0; i < iface->peers.n; i++) {
-		struct conf_peer *p = iface->peers.v[i];
-
-		if (IS_SET(p->public_key) && !memcmp(p->public_key.v.b, own, WG_KEY_LEN)) {
-			conf_warn(&c->diags, p->public_key.loc,
+	vec_foreach(it, &iface->peers)
+		if (IS_SET((*it)->public_key) && !memcmp((*it)->public_key.v.b, own, WG_KEY_LEN))
+			conf_warn(&c->diags, (*it)->public_key.loc,
 				  "this PublicKey is %s's own (its PrivateKey's): WireGuard ignores "
-				  "such a peer, so %s comes up without it, as with wg-quick; give the "
+				  "such a peer (apply fails when it reads the device back); give the "
 				  "other side's public key",
-				  iface->name, iface->name);
-			continue;
-		}
-		iface->peers.v[kept++] = p;
-	}
-	iface->peers.n = kept;
+				  iface->name);
 }
 
 static void check_peer_keys(struct conf *c, struct conf_iface *iface)
@@ -303,7 +295,7 @@ static void check_addresses(struct conf *c, const struct conf_iface *iface)
 static void validate_iface(struct conf *c, struct conf_iface *iface)
 {
 	check_addresses(c, iface);
-	drop_self_peers(c, iface);
+	check_self_peers(c, iface);
 	check_peer_keys(c, iface);
 	check_allowed_ips(c, iface);
 	check_mtu(c, iface);

@@ -313,14 +313,6 @@ AllowedIPs = 10.8.0.0/24
 PublicKey = $srv2_pub
 Endpoint = 2001:db8::1:51820
 AllowedIPs = 10.9.0.0/24"
-# Its own public key pasted as a peer's: WireGuard ignores that peer, and no route goes to it.
-"own-key-peer|Address = 10.8.0.2/24
-[Peer]
-PublicKey = $me_pub
-AllowedIPs = 10.9.0.0/24
-[Peer]
-PublicKey = $srv_pub
-AllowedIPs = 10.8.0.0/24"
 "listenport-service|Address = 10.8.0.2/24
 ListenPort = domain
 [Peer]
