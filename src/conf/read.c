@@ -127,6 +127,16 @@ const char *conf_skip_bom(const char *data, size_t *len)
 	return data;
 }
 
+/* A UTF-16 byte order mark, or ASCII text with a NUL after (or before) each character. */
+static bool utf16(const char *data, size_t len)
+{
+	const unsigned char *u = (const unsigned char *)data;
+
+	if (len >= 2 && ((u[0] == 0xff && u[1] == 0xfe) || (u[0] == 0xfe && u[1] == 0xff)))
+		return true;
+	return len >= 4 && ((u[0] && !u[1] && u[2] && !u[3]) || (!u[0] && u[1] && !u[2] && u[3]));
+}
+
 /* Do CRs alone end lines? (Not a single line's CR at the end of a file.) */
 static bool cr_only(const char *data, size_t len)
 {
@@ -147,6 +157,12 @@ int conf_read(const char *file, const char *data, size_t len, struct diags *d, c
 	unsigned lineno = 0;
 	int ret = 0;
 
+	if (nul && utf16(data, len)) {
+		conf_error(d, ((struct loc){ file, 1 }),
+			   "this file is UTF-16 (as Windows editors save \"Unicode\"): save it as "
+			   "UTF-8");
+		return 0;
+	}
 	if (nul) {
 		unsigned at = 1;
 

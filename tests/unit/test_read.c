@@ -159,6 +159,16 @@ static void nul_byte(void **state)
 			  "NUL byte: this is a binary file, not a configuration");
 }
 
+/* A file saved as "Unicode" by a Windows editor is UTF-16: say so, not "binary". */
+static void utf16(void **state)
+{
+	(void)state;
+	read_case("\xff\xfe[\0I\0]\0\n\0", 10, "", 1, 1,
+		  "this file is UTF-16 (as Windows editors save \"Unicode\"): save it as UTF-8");
+	read_case("\xfe\xff\0[\0I\0]\0\n", 10, "", 1, 1, "this file is UTF-16");
+	read_case("[\0I\0]\0\n\0", 8, "", 1, 1, "this file is UTF-16");
+}
+
 /* Lines of any length are read whole; the line after one is still counted right. */
 static void long_lines(void **state)
 {
@@ -232,7 +242,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(lines),	   cmocka_unit_test(reads_only_len_bytes),
-		cmocka_unit_test(nul_byte),	   cmocka_unit_test(long_lines),
+		cmocka_unit_test(nul_byte),	   cmocka_unit_test(utf16),	   cmocka_unit_test(long_lines),
 		cmocka_unit_test(callback_stops), cmocka_unit_test(trims),
 	};
 
