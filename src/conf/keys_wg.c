@@ -365,7 +365,7 @@ static bool is_ipv6(const char *s, size_t n)
  * wg splits an Endpoint at its last colon and hands both halves to getaddrinfo: an IPv6
  * address without brackets is read so (with a warning: it looks like an address without a
  * port), and a UDP service's name is a port (https is 443). Returns @value, or the same
- * endpoint written [IPV6]:NUMBER in @buf.
+ * endpoint as wg reads it in @buf: brackets around a bare IPv6 address, a service's number.
  */
 static const char *endpoint_as_wg(struct parse_ctx *ctx, const char *value, struct loc loc,
 				  char *buf, size_t cap)
