@@ -83,8 +83,16 @@ const char *iface_operand(const char *arg, char *name, size_t len)
 int iface_scope(const struct cmd_opts *o, struct engine_opts *eo, char name[IFNAME_MAX + 1],
 		const char **scope)
 {
-	if (o->nargs != 1 || !iface_operand(o->args[0], name, IFNAME_MAX + 1))
+	if (o->nargs != 1)
 		return -1;
+	if (!iface_operand(o->args[0], name, IFNAME_MAX + 1)) {
+		/* As wg-quick's refusal: say what an operand must be. */
+		fprintf(stderr,
+			"wgpolicy: '%s' is neither an interface name nor a file named after one: "
+			"NAME or FILE/NAME.conf, NAME being 1-15 characters of a-z A-Z 0-9 _ = + . -\n",
+			o->args[0]);
+		return -1;
+	}
 	scope[0] = name;
 	eo->scope = scope;
 	eo->n_scope = 1;

@@ -274,6 +274,7 @@ void compile_iface(struct compile_ctx *ctx, const struct conf_iface *iface)
 		return;
 	copy_ifname(dev->ifname, iface->name);
 	dev->has_private_key = IS_SET(iface->private_key);
+	dev->keep_private_key = !dev->has_private_key; /* PostUp = wg set %i private-key FILE */
 	memcpy(dev->private_key.b, iface->private_key.v.b, ST_KEY_LEN);
 	/* Curve25519 clamping, as wg and the kernel store the key: compare as they show it. */
 	dev->private_key.b[0] &= 248;

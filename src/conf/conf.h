@@ -27,6 +27,8 @@ struct conf_env {
 	int (*lookup_user)(void *ctx, const char *name, uint32_t *uid);
 	int (*lookup_group)(void *ctx, const char *name, uint32_t *gid);
 	int (*lookup_table)(void *ctx, const char *name, uint32_t *id);
+	/* A UDP service's port by name, as getaddrinfo finds it for wg's Endpoint. */
+	int (*lookup_service)(void *ctx, const char *name, uint32_t *port);
 	/*
 	 * Read a whole file into memory the caller frees with free(), with a NUL after its
 	 * *len bytes (the [Set] File reader splits lines in place); negative errno on failure.

@@ -12,7 +12,8 @@ static int set_prefix(struct parse_ctx *ctx, char *item, struct loc loc, void *s
 {
 	struct conf_set *set = set_ptr;
 	struct lprefix lp = { .loc = loc };
-	const char *err = prefix_parse(item, &lp.p, NULL);
+	const char *err = item[0] == '@' ? "a set holds prefixes, not other sets"
+					 : prefix_parse(item, &lp.p, NULL);
 
 	if (err)
 		return report_value(ctx, loc, "address", item, err);
@@ -53,6 +54,7 @@ static int key_set_file(struct parse_ctx *ctx, char *value, struct loc loc)
 {
 	const char *path;
 	char *data = NULL, *line, *rest;
+	const char *text;
 	size_t len;
 	unsigned lineno = 0;
 	int err, ret = 0;
@@ -73,7 +75,8 @@ static int key_set_file(struct parse_ctx *ctx, char *value, struct loc loc)
 		free(data);
 		return 0;
 	}
-	for (rest = data; !ret && rest && (size_t)(rest - data) < len;) {
+	text = conf_skip_bom(data, &len); /* an editor's byte order mark, as in a .conf */
+	for (rest = data + (text - data); !ret && rest && (size_t)(rest - text) < len;) {
 		line = strsep(&rest, "\n");
 		ret = set_file_line(ctx, ctx->set, line, (struct loc){ path, ++lineno });
 	}

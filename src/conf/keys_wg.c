@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* The keys wg-quick reads, with wg-quick's and wg's semantics. */
+#include <arpa/inet.h>
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
@@ -32,14 +34,22 @@ static int key_private_key(struct parse_ctx *ctx, char *value, struct loc loc)
 	return 0;
 }
 
+/* wg reads ports with getaddrinfo, for UDP: a service's name in /etc/services is one too. */
+static bool service_port(struct parse_ctx *ctx, const char *name, uint32_t *port)
+{
+	return *name && !is_number(name) && ctx->env && ctx->env->lookup_service &&
+	       !ctx->env->lookup_service(ctx->env->ctx, name, port);
+}
+
 static int key_listen_port(struct parse_ctx *ctx, char *value, struct loc loc)
 {
 	uint32_t port;
 
 	/* wg truncates 70000 to 4464 without a word; we refuse. 0 asks for a random port. */
-	if (parse_uint(value, 0, 65535, &port))
+	if (parse_uint(value, 0, 65535, &port) && !service_port(ctx, value, &port))
 		return report_value(ctx, loc, "ListenPort", value,
-				    "a port must be a number in 1-65535 (0 for a random port)");
+				    "a port must be a number in 1-65535 (0 for a random port) or "
+				    "the name of a UDP service in /etc/services");
 	SET_OPT(ctx, ctx->iface->listen_port, port, loc, "ListenPort");
 	return 0;
 }
@@ -180,6 +190,22 @@ static int key_table(struct parse_ctx *ctx, char *value, struct loc loc)
 	return 0;
 }
 
+/* Does @cmd leave a quote open, as the shell reads it? */
+static bool quote_open(const char *cmd)
+{
+	char quote = 0;
+
+	for (; *cmd; cmd++) {
+		if (*cmd == '\\' && quote != '\'' && cmd[1])
+			cmd++;
+		else if (quote && *cmd == quote)
+			quote = 0;
+		else if (!quote && (*cmd == '\'' || *cmd == '"'))
+			quote = *cmd;
+	}
+	return quote != 0;
+}
+
 static int add_hook(struct parse_ctx *ctx, void *vec_ptr, const char *key, char *value,
 		    struct loc loc)
 {
@@ -188,6 +214,12 @@ static int add_hook(struct parse_ctx *ctx, void *vec_ptr, const char *key, char 
 		conf_warn(ctx->d, loc, "empty %s: there is nothing to run", key);
 		return 0;
 	}
+	/* wg-quick cuts at a '#' inside quotes too; the shell then fails on the open quote. */
+	if (ctx->line_cut && quote_open(value))
+		conf_warn(ctx->d, loc,
+			  "%s is cut at '#', which starts a comment even inside quotes (as in "
+			  "wg-quick): the command left has an open quote and will fail",
+			  key);
 	return push_lstr(ctx, vec_ptr, value, loc);
 }
 
@@ -317,13 +349,64 @@ static int key_allowed_ips(struct parse_ctx *ctx, char *value, struct loc loc)
 	return parse_list(ctx, value, loc, false, allowed_ip_item, NULL);
 }
 
+static bool is_ipv6(const char *s, size_t n)
+{
+	char buf[INET6_ADDRSTRLEN];
+	struct prefix p;
+
+	if (n >= sizeof(buf))
+		return false;
+	memcpy(buf, s, n);
+	buf[n] = '\0';
+	return !addr_parse(buf, &p) && p.family == FAMILY_V6;
+}
+
+/*
+ * wg splits an Endpoint at its last colon and hands both halves to getaddrinfo: an IPv6
+ * address without brackets is read so (with a warning: it looks like an address without a
+ * port), and a UDP service's name is a port (https is 443). Returns @value, or the same
+ * endpoint as wg reads it in @buf: brackets around a bare IPv6 address, a service's number.
+ */
+static const char *endpoint_as_wg(struct parse_ctx *ctx, const char *value, struct loc loc,
+				  char *buf, size_t cap)
+{
+	const char *colon = strrchr(value, ':');
+	size_t host_len = colon ? (size_t)(colon - value) : 0;
+	bool bare_v6 = colon && value[0] != '[' && is_ipv6(value, host_len);
+	uint32_t port = 0;
+	bool named = colon && service_port(ctx, colon + 1, &port);
+	int n;
+
+	if (!bare_v6 && !named)
+		return value;
+	if (named)
+		n = snprintf(buf, cap, "%s%.*s%s:%u", bare_v6 ? "[" : "", (int)host_len, value,
+			     bare_v6 ? "]" : "", port);
+	else
+		n = snprintf(buf, cap, "[%.*s]%s", (int)host_len, value, colon);
+	if (n < 0 || (size_t)n >= cap)
+		return value;
+	if (bare_v6)
+		conf_warn(ctx->d, loc, "Endpoint %s is read as %s, as wg reads it: write it so",
+			  value, buf);
+	return buf;
+}
+
 static int key_endpoint(struct parse_ctx *ctx, char *value, struct loc loc)
 {
 	struct endpoint ep;
-	const char *err = parse_endpoint(ctx->a, value, &ep);
+	char buf[320]; /* a host name of 253 characters, brackets, a port */
+	const char *err = parse_endpoint(ctx->a, endpoint_as_wg(ctx, value, loc, buf, sizeof(buf)),
+					 &ep);
 
 	if (err)
 		return report_value(ctx, loc, "Endpoint", value, err);
+	/* The peer's endpoint is an address and a port in wgpolicy's state: no scope. */
+	if (strchr(ep.host, '%'))
+		conf_warn(ctx->d, loc,
+			  "the zone %s is not kept: the endpoint is set without it, and a "
+			  "link-local address without its interface is not reached",
+			  strchr(ep.host, '%'));
 	SET_OPT(ctx, ctx->peer->endpoint, ep, loc, "Endpoint");
 	return 0;
 }

@@ -98,14 +98,42 @@ static const struct key_def *find_key(const struct key_def *keys, const char *na
 	return NULL;
 }
 
+/* Keys of other WireGuard tools that people bring along, and what does their work here. */
+static const struct {
+	const char *key, *hint;
+} foreign_keys[] = {
+	{ "IncludedApplications", "WireGuard for Android's key: here a [Policy] selects programs "
+				  "by User, Group or Cgroup, or runs them with wgpolicy exec" },
+	{ "ExcludedApplications", "WireGuard for Android's key: here a [Policy] selects programs "
+				  "by User, Group or Cgroup, or runs them with wgpolicy exec" },
+	{ "PrivateKeyFile", "systemd-networkd's key: in this format, PostUp = wg set %i "
+			    "private-key FILE reads the key from a file" },
+	{ "PresharedKeyFile", "systemd-networkd's key: in this format, PostUp = wg set %i peer "
+			      "PUBLICKEY preshared-key FILE reads it from a file" },
+};
+
+static const char *foreign_key_hint(const char *key)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(foreign_keys) / sizeof(*foreign_keys); i++)
+		if (!strcasecmp(key, foreign_keys[i].key))
+			return foreign_keys[i].hint;
+	return NULL;
+}
+
 static void unknown_key(struct parse_ctx *ctx, const struct section_def *sec, const char *key,
 			struct loc loc)
 {
 	const char *names[64];
 	size_t n = 0, i;
 	const struct key_def *k;
-	const char *hint;
+	const char *hint = foreign_key_hint(key);
 
+	if (hint) {
+		conf_error(ctx->d, loc, "unknown key '%s' in [%s]: %s", key, sec->name, hint);
+		return;
+	}
 	for (i = 0; i < N_SECTIONS; i++) {
 		if (&sections[i] != sec && find_key(sections[i].keys, key)) {
 			conf_error(ctx->d, loc, "key '%s' belongs in [%s], not in [%s]", key,
@@ -167,7 +195,10 @@ static const struct section_def *current_section(const struct parse_ctx *ctx)
 int report_value(struct parse_ctx *ctx, struct loc loc, const char *key, const char *value,
 		 const char *why)
 {
-	conf_error(ctx->d, loc, "invalid %s '%s': %s", key, value, why);
+	if (conf_may_hold_key(value))
+		conf_error(ctx->d, loc, "invalid %s (not shown: it may hold a key): %s", key, why);
+	else
+		conf_error(ctx->d, loc, "invalid %s '%s': %s", key, value, why);
 	return 0;
 }
 
@@ -522,6 +553,7 @@ static int on_key(struct parse_ctx *ctx, const struct conf_line *line)
 		unknown_key(ctx, sec, line->key, line->loc);
 		return 0;
 	}
+	ctx->line_cut = line->cut;
 	/* Not shown: the value may be a key. */
 	if (wg_key_name(sec, key->name) && drop_blanks(line->value))
 		conf_warn(ctx->d, line->loc,

@@ -17,6 +17,7 @@ struct parse_ctx {
 	const char *file;
 	enum section_kind section;
 	bool seen_interface_section;
+	bool line_cut; /* the line being parsed lost its end to a '#' */
 	struct conf_iface *iface; /* this file's interface, once it has one */
 	struct conf_peer *peer;
 	struct conf_policy *policy;

@@ -2,6 +2,7 @@
 #ifndef WGP_CONF_READ_H
 #define WGP_CONF_READ_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "conf/diag.h"
@@ -26,6 +27,7 @@ struct conf_line {
 	char *arg;     /* LINE_SECTION: "office", or NULL */
 	char *key;     /* LINE_KEY */
 	char *value;   /* LINE_KEY: may be empty */
+	bool cut;      /* a '#' ended the line's text: a comment, or part of a value lost */
 };
 
 /* A non-zero return from the callback stops reading and is returned. */
@@ -39,6 +41,15 @@ typedef int (*conf_line_fn)(void *ctx, const struct conf_line *line);
  */
 int conf_read(const char *file, const char *data, size_t len, struct diags *d, conf_line_fn fn,
 	      void *ctx);
+
+/* Past a UTF-8 byte order mark at the start of @data, which editors write; @len shrinks. */
+const char *conf_skip_bom(const char *data, size_t *len);
+
+/*
+ * Could @s hold a key (a run of 40 base64 characters: 43 and a '=' make one)? A
+ * diagnostic must not show it then: it may be a private key pasted in the wrong place.
+ */
+bool conf_may_hold_key(const char *s);
 
 /* Trim blanks (space, tab, CR, VT, FF) at both ends, in place. */
 char *conf_trim(char *s);

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "conf/check.h"
+#include "util/x25519.h"
 
 unsigned fam_bit_of(uint8_t family)
 {
@@ -98,6 +99,27 @@ static int cmp_key(const void *a, const void *b)
 	int cmp = memcmp(pa->public_key.v.b, pb->public_key.v.b, WG_KEY_LEN);
 
 	return cmp ? cmp : (pa->index > pb->index) - (pa->index < pb->index);
+}
+
+/*
+ * WireGuard ignores a peer whose key is the interface's own public key (the kernel and
+ * wireguard-go alike, without a word): wg-quick comes up without it, a tunnel that never
+ * works, and apply fails when it reads the device back. Name the mistake before either.
+ */
+static void check_self_peers(struct conf *c, struct conf_iface *iface)
+{
+	uint8_t own[WG_KEY_LEN];
+
+	if (!IS_SET(iface->private_key))
+		return;
+	x25519_public(own, iface->private_key.v.b);
+	vec_foreach(it, &iface->peers)
+		if (IS_SET((*it)->public_key) && !memcmp((*it)->public_key.v.b, own, WG_KEY_LEN))
+			conf_warn(&c->diags, (*it)->public_key.loc,
+				  "this PublicKey is %s's own (its PrivateKey's): WireGuard ignores "
+				  "such a peer (apply fails when it reads the device back); give the "
+				  "other side's public key",
+				  iface->name);
 }
 
 static void check_peer_keys(struct conf *c, struct conf_iface *iface)
@@ -273,6 +295,7 @@ static void check_addresses(struct conf *c, const struct conf_iface *iface)
 static void validate_iface(struct conf *c, struct conf_iface *iface)
 {
 	check_addresses(c, iface);
+	check_self_peers(c, iface);
 	check_peer_keys(c, iface);
 	check_allowed_ips(c, iface);
 	check_mtu(c, iface);

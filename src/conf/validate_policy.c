@@ -130,6 +130,32 @@ static bool protocol_has_ports(uint32_t proto)
 	return proto == 6 || proto == 17 || proto == 33 || proto == 132 || proto == 136;
 }
 
+/*
+ * A From or To whose items are all sets without a prefix (a file not filled yet) selects
+ * nothing: say so, rather than that its families clash. True when it said so.
+ */
+static bool empty_sets_only(struct conf *c, const struct conf_policy *p, const char *key,
+			    const struct addr_sel *v, size_t n)
+{
+	char names[256] = "";
+	size_t i, len = 0;
+
+	if (!n || sel_families(c, v, n))
+		return false;
+	for (i = 0; i < n; i++) {
+		const struct conf_set *set = v[i].set ? conf_find_set(c, v[i].set) : NULL;
+
+		if (!set || set->prefixes.n)
+			return false;
+		if (len < sizeof(names))
+			len += (size_t)snprintf(names + len, sizeof(names) - len, "%s@%s",
+						i ? ", " : "", set->name);
+	}
+	conf_error(&c->diags, v[0].loc, "policy %s matches nothing: its %s holds only empty sets (%s)",
+		   p->name, key, names);
+	return true;
+}
+
 /* Combinations of selectors that no packet can satisfy. */
 static void check_contradictions(struct conf *c, struct conf_policy *p)
 {
@@ -153,6 +179,9 @@ static void check_contradictions(struct conf *c, struct conf_policy *p)
 				   "SourcePort and DestinationPort need IPProtocol tcp, udp, sctp, "
 				   "udplite or dccp");
 	}
+	if (empty_sets_only(c, p, "From", p->from.v, p->from.n) ||
+	    empty_sets_only(c, p, "To", p->to.v, p->to.n))
+		return;
 	if (policy_families(c, p) == 0)
 		conf_error(&c->diags, p->loc,
 			   "policy %s matches nothing: its From, To and Family select no common "

@@ -258,7 +258,9 @@ const char *parse_endpoint(struct arena *a, const char *s, struct endpoint *ep)
 	if (err)
 		return err;
 	if (parse_uint(colon + 1, 1, 65535, &port))
-		return "port must be a number in 1-65535";
+		return is_number(colon + 1) ? "port must be a number in 1-65535"
+					    : "port must be a number in 1-65535 or the name of a "
+					      "UDP service in /etc/services";
 	ep->host = arena_strdup(a, host);
 	ep->port = (uint16_t)port;
 	return ep->host ? NULL : "out of memory";

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include "load/load.h"
 
+#include <arpa/inet.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -8,6 +9,7 @@
 #include <jansson.h>
 #include <libgen.h>
 #include <limits.h>
+#include <netdb.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -140,17 +142,32 @@ static int lookup_table(void *ctx, const char *name, uint32_t *id)
 	return -ENOENT;
 }
 
-/* As wg-quick: warn when both the file and its folder let others in. */
+/* getaddrinfo's lookup of wg's Endpoint port, for a datagram socket: the UDP services. */
+static int lookup_service(void *ctx, const char *name, uint32_t *port)
+{
+	struct servent entry, *found = NULL;
+	char buf[1024];
+
+	(void)ctx;
+	if (getservbyname_r(name, "udp", &entry, buf, sizeof(buf), &found) || !found)
+		return -ENOENT;
+	*port = ntohs((uint16_t)found->s_port);
+	return 0;
+}
+
+/*
+ * As wg-quick: warn when both the file and its folder let others in. Like wg-quick
+ * (readlink -f), judge a link's target in the target's folder, not the link's.
+ */
 static bool world_accessible(void *ctx, const char *path)
 {
-	char copy[PATH_MAX];
+	char real[PATH_MAX];
 	struct stat file, dir;
 
 	(void)ctx;
-	if (stat(path, &file))
+	if (!realpath(path, real) || stat(real, &file))
 		return false;
-	snprintf(copy, sizeof(copy), "%s", path);
-	if (stat(dirname(copy), &dir))
+	if (stat(dirname(real), &dir))
 		return false;
 	return (file.st_mode & dir.st_mode & 0007) != 0;
 }
@@ -159,6 +176,7 @@ static const struct conf_env system_env = {
 	.lookup_user = lookup_user,
 	.lookup_group = lookup_group,
 	.lookup_table = lookup_table,
+	.lookup_service = lookup_service,
 	.read_file = env_read_file,
 	.world_accessible = world_accessible,
 };
@@ -168,7 +186,8 @@ const struct conf_env *load_system_env(void)
 	return &system_env;
 }
 
-static void load_file(struct conf *c, const char *path, const struct conf_env *env)
+/* @given: named on the command line, where a folder is a mistake for -C. */
+static void load_file(struct conf *c, const char *path, bool given, const struct conf_env *env)
 {
 	struct conf_source src = { .path = path };
 	char *data;
@@ -176,8 +195,11 @@ static void load_file(struct conf *c, const char *path, const struct conf_env *e
 	int err = read_whole_file(path, &data, &len);
 
 	if (err) {
+		bool dir = given && err == -EISDIR;
+
 		conf_error(&c->diags, ((struct loc){ arena_strdup(&c->arena, path), 0 }),
-			   "cannot read: %s", strerror(-err));
+			   "cannot read: %s%s%s", strerror(-err), dir ? "; read a folder with -C " : "",
+			   dir ? path : "");
 		return;
 	}
 	src.data = data;
@@ -217,7 +239,7 @@ static void load_dir(struct conf *c, const char *dir, const struct conf_env *env
 		char *path;
 
 		if (asprintf(&path, "%s/%s", dir, list[i]->d_name) >= 0) {
-			load_file(c, path, env);
+			load_file(c, path, false, env);
 			free(path);
 		}
 		free(list[i]);
@@ -241,7 +263,7 @@ int load_config_env(const char *dir, char *const *files, int nfiles, const struc
 	if (nfiles == 0)
 		load_dir(c, dir ? dir : DEFAULT_CONFIG_DIR, env);
 	for (i = 0; i < nfiles; i++)
-		load_file(c, files[i], env);
+		load_file(c, files[i], true, env);
 	conf_finish(c);
 	if (c->diags.oom) {
 		conf_free(c);

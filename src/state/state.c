@@ -198,8 +198,11 @@ bool st_link_equal(const struct st_link *a, const struct st_link *b)
 
 bool st_wgdev_equal(const struct st_wgdev *a, const struct st_wgdev *b)
 {
-	return !st_wgdev_key_cmp(a, b) && a->has_private_key == b->has_private_key &&
-	       (!a->has_private_key || !memcmp(&a->private_key, &b->private_key, ST_KEY_LEN)) &&
+	return !st_wgdev_key_cmp(a, b) &&
+	       (a->keep_private_key || b->keep_private_key ||
+		(a->has_private_key == b->has_private_key &&
+		 (!a->has_private_key ||
+		  !memcmp(&a->private_key, &b->private_key, ST_KEY_LEN)))) &&
 	       (!a->has_listen_port || !b->has_listen_port || a->listen_port == b->listen_port) &&
 	       a->fwmark == b->fwmark;
 }

@@ -62,6 +62,8 @@ struct st_wgdev {
 	char ifname[ST_IFNAMSIZ];
 	bool has_private_key;
 	struct st_key private_key;
+	/* The configuration gives none: the device's stays as it is (a hook may set it). */
+	bool keep_private_key;
 	bool has_listen_port; /* without one the device picks a port: any is fine */
 	uint16_t listen_port;
 	uint32_t fwmark;

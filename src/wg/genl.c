@@ -115,8 +115,9 @@ static void put_device(struct nl_msg *m, const struct st_wgdev *dev)
 {
 	static const struct st_key zero;
 
-	nl_put(m, WGDEVICE_A_PRIVATE_KEY, dev->has_private_key ? dev->private_key.b : zero.b,
-	       ST_KEY_LEN);
+	if (!dev->keep_private_key)
+		nl_put(m, WGDEVICE_A_PRIVATE_KEY,
+		       dev->has_private_key ? dev->private_key.b : zero.b, ST_KEY_LEN);
 	if (dev->has_listen_port)
 		nl_put_u16(m, WGDEVICE_A_LISTEN_PORT, dev->listen_port);
 	nl_put_u32(m, WGDEVICE_A_FWMARK, dev->fwmark);

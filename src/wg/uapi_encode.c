@@ -146,7 +146,9 @@ int wg_uapi_encode_set(struct wg_text *t, const struct st_wgdev *dev, const stru
 			return -EINVAL;
 	put_line(t, "set", "1");
 	if (dev) {
-		put_key(t, "private_key", dev->has_private_key ? dev->private_key.b : zero.b);
+		if (!dev->keep_private_key)
+			put_key(t, "private_key",
+				dev->has_private_key ? dev->private_key.b : zero.b);
 		if (dev->has_listen_port)
 			put_number(t, "listen_port", dev->listen_port);
 		put_number(t, "fwmark", dev->fwmark);

@@ -48,6 +48,18 @@ is "$status" 0 "a warning does not change the exit code"
 like "$stdout" "wg0.conf:2: warning: .*world accessible" "world-readable PrivateKey warns on its line"
 unlike "$stdout" "$(sed -n 's/PrivateKey = //p' "$tmp/ok/wg0.conf")" "the private key is never printed"
 
+# wg-quick judges a linked file where it lies: the target and the target's folder.
+mkdir -m 700 "$tmp/private"
+mkdir -m 755 "$tmp/public"
+cp "$tmp/ok/wg0.conf" "$tmp/public/wg2.conf"
+ln -s ../public/wg2.conf "$tmp/private/wg2.conf"
+run "$W" check "$tmp/private/wg2.conf"
+like "$stdout" "wg2.conf:2: warning: .*world accessible" "a link to a world-readable file elsewhere warns, as wg-quick"
+cp "$tmp/ok/wg0.conf" "$tmp/private/wg3.conf"
+ln -s "$tmp/private/wg3.conf" "$tmp/public/wg3.conf"
+run "$W" check "$tmp/public/wg3.conf"
+unlike "$stdout" "world accessible" "a link in an open folder to a file in a closed one does not warn, as wg-quick"
+
 run "$W" check -C "$tmp/nonexistent"
 is "$status" 1 "missing directory is an error"
 like "$stdout" "cannot read configuration folder" "missing directory explained"

@@ -6,7 +6,8 @@
 # a packet for the tunnel's address arriving by up0 is dropped, and the
 # peer's replies keep the tunnel's fwmark, so strict rp_filter lets them in.
 # Files as people have them (odd case, blanks, blanks inside wg's values, CR LF,
-# repeated and empty keys, several DNS and hook lines) read alike; files wg-quick refuses, wgpolicy refuses by file and line first.
+# repeated and empty keys, several DNS and hook lines, VPN providers' exports,
+# ports by service name) read alike; files wg-quick refuses, wgpolicy refuses by file and line first.
 #
 #   [wq: wg-quick] --veth-- [net] --veth-- [wp: wgpolicy]
 #   192.0.2.2/24, 2001:db8::2/64    .1, ::1    192.0.2.3/24 (same view)
@@ -243,6 +244,80 @@ DNS = corp.example, lab.example
 [Peer]
 PublicKey = $srv_pub
 AllowedIPs = 10.8.0.0/24"
+# As VPN providers export them (addresses made documentation ones).
+"mullvad-style|Address = 10.64.12.34/32,fd00:bbbb:bbbb:bb01::1:c21/128
+DNS = 10.64.0.1
+[Peer]
+PublicKey = $srv_pub
+AllowedIPs = 0.0.0.0/0,::0/0
+Endpoint = 203.0.113.1:51820"
+"proton-style|# Key for laptop
+# Bouncing = 1
+# NetShield = 1
+# Moderate NAT = off
+# NAT-PMP (Port Forwarding) = off
+# VPN Accelerator = on
+Address = 10.2.0.2/32, fd07:b944::2:2/128
+DNS = 10.2.0.1
+
+[Peer]
+# CH#1
+PublicKey = $srv_pub
+AllowedIPs = 0.0.0.0/0, ::/0
+Endpoint = 203.0.113.1:51820"
+"azire-style|Address = 10.0.51.20/19, fd0e:1c80:1337:1:10:0:33:14/64
+DNS = 198.51.100.53, 198.51.100.54, 2001:db8:53::2, vpn.example, corp.example
+[Peer]
+PublicKey = $srv_pub
+AllowedIPs = 0.0.0.0/0, ::/0
+Endpoint = localhost:51820"
+"ivpn-style|Address = 172.21.3.4/32
+DNS = 172.16.0.1
+[Peer]
+PublicKey = $srv_pub
+Endpoint = 192.0.2.1:2049
+AllowedIPs = 0.0.0.0/0
+PersistentKeepalive = 25"
+"warp-style|Address = 172.16.0.2/32
+Address = fd01:4700:110:8a36:df92:102a:9602:fa18/128
+DNS = 198.51.100.1, 198.51.100.2, 2001:db8:1111::1111
+MTU = 1280
+[Peer]
+PublicKey = $srv_pub
+AllowedIPs = 0.0.0.0/0
+AllowedIPs = ::/0
+Endpoint = [2001:db8::1]:2408"
+"table-auto-full|Address = 10.8.0.2/24
+Table = auto
+[Peer]
+PublicKey = $srv_pub
+Endpoint = 203.0.113.1:51820
+AllowedIPs = 0.0.0.0/0"
+"server-saveconfig|Address = 10.66.0.1/24, fd66::1/64
+ListenPort = 51866
+Table = auto
+SaveConfig = true
+[Peer]
+PublicKey = $srv_pub
+PresharedKey = $psk
+Endpoint = [2001:db8::1]:51820
+AllowedIPs = 10.66.0.2/32, fd66::2/128
+PersistentKeepalive = 25"
+# wg splits an Endpoint at its last colon and asks getaddrinfo: a UDP service's name is a port.
+"endpoints-as-wg|Address = 10.8.0.2/24
+[Peer]
+PublicKey = $srv_pub
+Endpoint = 192.0.2.1:https
+AllowedIPs = 10.8.0.0/24
+[Peer]
+PublicKey = $srv2_pub
+Endpoint = 2001:db8::1:51820
+AllowedIPs = 10.9.0.0/24"
+"listenport-service|Address = 10.8.0.2/24
+ListenPort = domain
+[Peer]
+PublicKey = $srv_pub
+AllowedIPs = 10.8.0.0/24"
 )
 
 # resolvconf would rewrite this machine's /etc/resolv.conf: a recorder stands in for it,
@@ -291,9 +366,9 @@ reply() {
 nft_checks() {
 	local name=$1 body=$2 qi=$3 pi=$4 addr want full4="" full6=""
 	# wg-quick loads them for the family of a default route through the tunnel in its own table.
-	if ! grep -q '^Table' <<<"$body"; then
+	if ! grep -v '^Table = auto' <<<"$body" | grep -q '^Table'; then
 		grep -q '^AllowedIPs = .*0\.0\.0\.0/0' <<<"$body" && full4=1
-		grep -q '^AllowedIPs = .*::/0' <<<"$body" && full6=1
+		grep -Eq '^AllowedIPs = .*::0?/0' <<<"$body" && full6=1
 	fi
 	for addr in $(sed -n 's/^Address = //p' <<<"$body" | tr -d ' ' | tr ',' ' '); do
 		addr=${addr%/*}
@@ -339,10 +414,21 @@ for c in "${cases[@]}"; do
 		_tap_result fail "$name: same rules, routes, addresses, MTU and wg settings as wg-quick" "$(cat "$TMP/$name.diff")"
 	fi
 	nft_checks "$name" "$body" "$qi" "$pi"
+	# The snapshot leaves ListenPort out (a random one differs): a given one must not.
+	if grep -Eq '^ListenPort = [^0]' <<<"$body"; then
+		is "$(nsx "$wp" wg show "$pi" listen-port)" "$(nsx "$wq" wg show "$qi" listen-port)" \
+			"$name: the same ListenPort as wg-quick's"
+	fi
 	run nsx "$wp" "$W" down "$TMP/$pi.conf"
 	[ "$status" -eq 0 ] || printf "%s\n" "$stderr" | sed "s/^/# /"
 	is "$status" 0 "$name: wgpolicy down"
 	RESOLVCONF_LOG=$TMP/$qi.dns nsx "$wq" wg-quick down "$TMP/$qi.conf" >/dev/null 2>&1
+	if grep -q '^SaveConfig = true' <<<"$body"; then
+		# wg-quick also saves the link-local address the kernel gave the tun (wgpolicy(5)).
+		is "$(sed "s/$pi/IFACE/g" "$TMP/$pi.conf")" \
+			"$(sed "s/$qi/IFACE/g; /^Address = fe80:/d" "$TMP/$qi.conf")" \
+			"$name: down saved the running interface to the file as wg-quick saved it"
+	fi
 	if grep -qi '^DNS' <<<"$body"; then
 		is "$(resolvconf_calls "$pi")" "$(resolvconf_calls "$qi")" \
 			"$name: resolvconf is called as wg-quick calls it, up and down"
@@ -384,6 +470,10 @@ PublicKey = $srv_pub
 AllowedIPs = 10.8.0.0/24"
 "listen-port-off|3|ListenPort = off"
 "fwmark-upper-hex|3|FwMark = 0X10"
+"cronly-line-ends|1|Address = 10.8.0.2/24
+[Peer]
+PublicKey = $srv_pub
+AllowedIPs = 10.8.0.0/24"
 )
 for c in "${bad[@]}"; do
 	name=${c%%|*} rest=${c#*|}
@@ -391,6 +481,8 @@ for c in "${bad[@]}"; do
 	n=$((n + 1))
 	qi=$(ifname "q$n") pi=$(ifname "p$n")
 	conf_files "$body" "$TMP/$qi.conf" "$TMP/$pi.conf"
+	# A name beginning with cronly has its lines end in CR alone.
+	[ "${name#cronly}" = "$name" ] || sed -i -z 's/\n/\r/g' "$TMP/$qi.conf" "$TMP/$pi.conf"
 	run nsx "$wq" env WG_QUICK_USERSPACE_IMPLEMENTATION=wireguard-go wg-quick up "$TMP/$qi.conf"
 	verdict=$([ "$status" -ne 0 ] && echo refused || echo accepted)
 	is "$verdict" refused "$name: wg-quick refuses the file"
@@ -400,6 +492,29 @@ for c in "${bad[@]}"; do
 	is "$(nsx "$wp" ip -o link show | grep -c "$pi")" 0 "$name: no interface was made"
 	is "$(rules_routes "$wp")" "$before" "$name: rules, routes and nftables tables are as before"
 done
+
+# A private key kept out of the file and set by a hook, as wg-quick users do: it stays, and
+# nothing wants it taken away afterwards.
+k1=$(ifname k1) k2=$(ifname k2)
+printf '%s\n' "$me_priv" > "$TMP/hook.key"
+chmod 600 "$TMP/hook.key"
+for f in "$k1" "$k2"; do
+	printf '[Interface]\nAddress = 10.33.0.2/24\nPostUp = wg set %%i private-key %s\n[Peer]\nPublicKey = %s\nAllowedIPs = 10.33.0.0/24\n' \
+		"$TMP/hook.key" "$srv_pub" > "$TMP/$f.conf"
+	chmod 600 "$TMP/$f.conf"
+done
+quick_up "key-by-hook" "$wq" "$TMP/$k1.conf"
+run nsx "$wp" "$W" up "$TMP/$k2.conf"
+is "$status" 0 "key-by-hook: wgpolicy up"
+[ "$status" -eq 0 ] || printf '%s\n' "$stderr" | sed 's/^/# /'
+is "$(nsx "$wp" wg show "$k2" public-key)" "$me_pub" "key-by-hook: the hook's key is the interface's"
+is "$(snapshot "$wp" "$k2")" "$(snapshot "$wq" "$k1")" "key-by-hook: the same state as wg-quick's"
+run nsx "$wp" "$W" plan "$TMP/$k2.conf"
+is "$status" 0 "key-by-hook: plan has nothing to do: the key is not taken away"
+run nsx "$wp" "$W" down "$TMP/$k2.conf"
+is "$status" 0 "key-by-hook: wgpolicy down"
+nsx "$wq" wg-quick down "$TMP/$k1.conf" >/dev/null 2>&1
+is "$(rules_routes "$wp")" "$before" "key-by-hook: down leaves rules, routes and tables as before"
 
 # Two full tunnels, each brought up from its own file: each has its own nftables table,
 # and down of one leaves the other's, as wg-quick's tables are. Both over IPv4 share

@@ -300,6 +300,7 @@ static void interface_values(void **state)
 	} cases[] = {
 		{ "ListenPort = 0", offsetof(struct conf_iface, listen_port), 0 },
 		{ "ListenPort = 65535", offsetof(struct conf_iface, listen_port), 65535 },
+		{ "ListenPort = https", offsetof(struct conf_iface, listen_port), 443 }, /* wg: getaddrinfo */
 		{ "FwMark = off", offsetof(struct conf_iface, fwmark), 0 },
 		{ "FwMark = OFF", offsetof(struct conf_iface, fwmark), 0 },
 		{ "FwMark = 0", offsetof(struct conf_iface, fwmark), 0 },
@@ -813,6 +814,14 @@ static void secrets_never_echoed(void **state)
 		"[Peer]\n" PSK,
 		"[Policy p]\n" PRIV,
 		"[Nope]\n" PRIV,
+		"[Peer] PrivateKey = " PRIV,		/* a header and a key on one line */
+		"[Peer]\rPrivateKey = " PRIV,		/* CR alone ends lines (classic Mac OS) */
+		"oK56DE9Ue9zK76rAc8pBl6opph+1v36lm7cXXsQKrQM", /* a key without its '=' */
+		"[Peer]\nx oK56DE9Ue9zK76rAc8pBl6opph+1v36lm7cXXsQKrQM",
+		"[Peer]\nAllowedIPs = " PRIV,	/* a key pasted into the wrong value */
+		"[Peer]\nEndpoint = " PRIV,
+		"Address = " PRIV,
+		"[Set s]\nAddress = " PRIV,	/* as a set File naming a key file reads it */
 	};
 	size_t k;
 
@@ -957,6 +966,94 @@ static void interface_file_names(void **state)
 	}
 }
 
+static void assert_endpoint(const struct conf_peer *p, const char *host, unsigned port)
+{
+	assert_true(IS_SET(p->endpoint));
+	assert_string_equal(p->endpoint.v.host, host);
+	assert_int_equal(p->endpoint.v.port, port);
+}
+
+/*
+ * wg resolves an Endpoint's port with getaddrinfo: a UDP service's name is a port too
+ * (https is 443). wgpolicy looks it up the same way; a name no service has is refused.
+ * A bare IPv6 address is split at its last colon, as wg splits it, with a warning.
+ */
+static void endpoint_ports_as_wg(void **state)
+{
+	struct conf *c = parse_text("/etc/wgpolicy/wg0.conf",
+				    "[Interface]\n"				/* 1 */
+				    "[Peer]\n"					/* 2 */
+				    "PublicKey = " PUB1 "\n"			/* 3 */
+				    "Endpoint = vpn.example.com:https\n"	/* 4 */
+				    "[Peer]\n"					/* 5 */
+				    "PublicKey = " PUB2 "\n"			/* 6 */
+				    "Endpoint = [2001:db8::1]:isakmp\n"	/* 7 */
+				    "[Peer]\n"					/* 8 */
+				    "PublicKey = " PUB3 "\n"			/* 9 */
+				    "Endpoint = 192.0.2.1:no-such-service\n"	/* 10 */
+				    "[Peer]\n"					/* 11 */
+				    "PublicKey = " PSK "\n"			/* 12 */
+				    "Endpoint = 2001:db8::1:51820\n");	/* 13 */
+	const struct conf_iface *i = c->ifaces.v[0];
+	const char *const want[] = {
+		"10:error:no-such-service': port must be a number in 1-65535 or the name of a UDP service",
+		"13:warning:read as [2001:db8::1]:51820, as wg reads it",
+	};
+
+	(void)state;
+	assert_diags(c, want, N(want));
+	assert_endpoint(i->peers.v[0], "vpn.example.com", 443);
+	assert_endpoint(i->peers.v[1], "2001:db8::1", 500);
+	assert_false(IS_SET(i->peers.v[2]->endpoint));
+	assert_endpoint(i->peers.v[3], "2001:db8::1", 51820);
+	conf_free(c);
+}
+
+/* wg-quick cuts a hook at '#' even inside quotes: say so when that leaves a quote open. */
+static void hook_cut_by_comment(void **state)
+{
+	struct conf *c = parse_text("/etc/wgpolicy/wg0.conf",
+				    "[Interface]\n"					/* 1 */
+				    "PostUp = echo 'a # b'\n"				/* 2 */
+				    "PostUp = iptables -A FORWARD -i %i -j ACCEPT # lan\n"	/* 3 */
+				    "PostUp = echo \"it's\" # fine\n"			/* 4 */
+				    "PreDown = echo \"#$USER\"\n"				/* 5 */
+				    "PostDown = echo \\' # escaped\n");			/* 6 */
+	const char *const want[] = {
+		"2:warning:PostUp is cut at '#', which starts a comment even inside quotes",
+		"5:warning:PreDown is cut at '#'",
+	};
+
+	(void)state;
+	assert_diags(c, want, N(want));
+	assert_string_equal(c->ifaces.v[0]->post_up.v[0].s, "echo 'a");
+	conf_free(c);
+}
+
+/* A peer with the interface's own key is ignored by WireGuard: a warning names the mistake. */
+static void peer_with_own_key(void **state)
+{
+	struct conf *c = parse_text("/etc/wgpolicy/wg0.conf",
+				    "[Interface]\n"					/* 1 */
+				    "PrivateKey = " PRIV "\n"				/* 2 */
+				    "[Peer]\n"						/* 3 */
+				    "PublicKey = cL9S5KV5wAy/AsKyYct3qz9BHxe5FYqxlb/eDthF/VY=\n" /* 4 */
+				    "AllowedIPs = 10.1.0.0/16\n"				/* 5 */
+				    "[Peer]\n"						/* 6 */
+				    "PublicKey = " PUB1 "\n"				/* 7 */
+				    "AllowedIPs = 10.2.0.0/16\n");			/* 8 */
+	const struct conf_iface *i = c->ifaces.v[0];
+	const char *const want[] = {
+		"4:warning:this PublicKey is wg0's own (its PrivateKey's): WireGuard ignores such a "
+		"peer (apply fails",
+	};
+
+	(void)state;
+	assert_diags(c, want, N(want));
+	assert_int_equal(i->peers.n, 2);
+	conf_free(c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -980,6 +1077,9 @@ int main(void)
 		cmocka_unit_test(allowed_ips_last_mention_wins),
 		cmocka_unit_test(empty_values_as_wg_quick),
 		cmocka_unit_test(interface_file_names),
+		cmocka_unit_test(endpoint_ports_as_wg),
+		cmocka_unit_test(hook_cut_by_comment),
+		cmocka_unit_test(peer_with_own_key),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

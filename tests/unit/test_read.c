@@ -111,6 +111,10 @@ static void lines(void **state)
 		{ "[Set a]]", "1!", 1, "unexpected text ']' after section header" },
 		{ "[Interface] = x", "1!", 1, "unexpected text '= x' after section header" },
 		{ "[]", "1!", 1, "empty section header '[]'" },
+		{ "[Interface]\rKey = v\r", "", 1, "lines end in CR alone (as in classic Mac OS)" },
+		{ "[Interface]\r", "1[Interface]" },
+		{ "[Interface]\n; c", "1[Interface]", 2, "'; c' is not a section header nor a "
+						   "'Key = value' line (comments start with '#')" },
 		{ "\n[ \t ]", "2!", 2, "empty section header" },
 		/* one BOM only, and only at the start */
 		{ "\xef\xbb\xbf\xef\xbb\xbf[Peer]", "", 1, "is not a section header nor" },
@@ -153,6 +157,16 @@ static void nul_byte(void **state)
 	for (i = 0; i < N(cases); i++)
 		read_case(cases[i].in, cases[i].len, "", 1, cases[i].line,
 			  "NUL byte: this is a binary file, not a configuration");
+}
+
+/* A file saved as "Unicode" by a Windows editor is UTF-16: say so, not "binary". */
+static void utf16(void **state)
+{
+	(void)state;
+	read_case("\xff\xfe[\0I\0]\0\n\0", 10, "", 1, 1,
+		  "this file is UTF-16 (as Windows editors save \"Unicode\"): save it as UTF-8");
+	read_case("\xfe\xff\0[\0I\0]\0\n", 10, "", 1, 1, "this file is UTF-16");
+	read_case("[\0I\0]\0\n\0", 8, "", 1, 1, "this file is UTF-16");
 }
 
 /* Lines of any length are read whole; the line after one is still counted right. */
@@ -228,7 +242,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(lines),	   cmocka_unit_test(reads_only_len_bytes),
-		cmocka_unit_test(nul_byte),	   cmocka_unit_test(long_lines),
+		cmocka_unit_test(nul_byte),	   cmocka_unit_test(utf16),	   cmocka_unit_test(long_lines),
 		cmocka_unit_test(callback_stops), cmocka_unit_test(trims),
 	};
 

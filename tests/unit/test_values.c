@@ -12,6 +12,7 @@
 #include <cmocka.h>
 
 #include "conf/values.h"
+#include "util/x25519.h"
 #include "testenv.h"
 
 #define N(a) (sizeof(a) / sizeof(*(a)))
@@ -240,7 +241,7 @@ static void endpoints(void **state)
 		{ "vpn.example.com:0", "port must be a number in 1-65535" },
 		{ "vpn.example.com:65536", "port must be a number in 1-65535" },
 		{ "vpn.example.com:-1", "port must be a number in 1-65535" },
-		{ "vpn.example.com:http", "port must be a number in 1-65535" },
+		{ "vpn.example.com:http", "port must be a number in 1-65535 or the name of a UDP service" },
 		{ ":51820", "missing host" },
 		{ "[]:51820", "missing host" },
 		{ "2001:db8::1:51820", "an IPv6 endpoint must be written [ADDRESS]:PORT" },
@@ -407,6 +408,33 @@ static void hostnames_and_numbers(void **state)
 	}
 }
 
+/* X25519 public keys as `wg pubkey` derives them (RFC 7748's first, an unclamped key too). */
+static void public_keys(void **state)
+{
+	static const struct {
+		const char *priv, *pub;
+	} cases[] = {
+		{ "dwdtCnMYpX08FsFyUbJmRd9ML4frwJkqsXf7pR25LCo=", "hSDwCYkwp1R0i33ctD73Wg2/Og0mOBr066SpjqqbTmo=" },
+		{ "oK56DE9Ue9zK76rAc8pBl6opph+1v36lm7cXXsQKrQM=", "cL9S5KV5wAy/AsKyYct3qz9BHxe5FYqxlb/eDthF/VY=" },
+		{ "uFET/yeLm4RU3JEZ9PgvUsl5a5MD+lel4s5VvTBb5XM=", "APPFeaL000zREjc9DeiUWDmlTp3ue//tX3wvSLwTYWQ=" },
+		{ "WJ5h7amseQAsysMDyCFAa6OLP4l3BWoKsXia5EmGaHE=", "H3KnMVfBtwF7IFhvwLfy69QuSepJmp8AuMQoZn85aiI=" },
+		{ "wON9jhA2mxtBTMeKcfYjFbpTM9QtypCH6wChrdxV1Uk=", "2afoy1Q7SqUZFC5SFFl0ZgMk0srbElJjoCw4AZ2h6w0=" },
+		{ "//////////////////////////////////////////8=", "hHwNLDdSNPNl5mCVUYejc1oPdhPRYJ06ak2MU66qWiI=" },
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < N(cases); i++) {
+		struct wg_key priv, want;
+		uint8_t pub[32];
+
+		assert_null(parse_key(cases[i].priv, &priv));
+		assert_null(parse_key(cases[i].pub, &want));
+		x25519_public(pub, priv.b);
+		assert_memory_equal(pub, want.b, 32);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -420,6 +448,7 @@ int main(void)
 		cmocka_unit_test(durations),
 		cmocka_unit_test(protocols),
 		cmocka_unit_test(hostnames_and_numbers),
+		cmocka_unit_test(public_keys),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

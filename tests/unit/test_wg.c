@@ -419,6 +419,26 @@ static void encodes_incremental_set(void **unused)
 		 "fwmark=0\n\n");
 	wg_text_free(&t);
 
+	/*
+	 * No PrivateKey in the configuration: the device's key is left as it is, since a hook
+	 * (PostUp = wg set %i private-key FILE) may set it, as wg-quick users do.
+	 */
+	dev.keep_private_key = true;
+	assert_int_equal(wg_uapi_encode_set(&t, &dev, NULL, 0), 0);
+	assert_string_equal(t.p, "set=1\nfwmark=0\n\n");
+	wg_text_free(&t);
+	{
+		struct st_wgdev live = dev;
+
+		live.keep_private_key = false;
+		live.has_private_key = true;
+		live.private_key = key(PRIV);
+		assert_true(st_wgdev_equal(&dev, &live));
+		assert_true(st_wgdev_equal(&live, &dev));
+		dev.keep_private_key = false;
+		assert_false(st_wgdev_equal(&dev, &live));
+	}
+
 	/* ListenPort = 0 asked for explicitly: sent, the device picks a new random port. */
 	dev.has_listen_port = true;
 	dev.listen_port = 0;

@@ -57,6 +57,16 @@ static int table(void *ctx, const char *name, uint32_t *id)
 	return lookup(name, id, names, ids, 2);
 }
 
+/* A few of /etc/services' UDP ports, not the machine's file: tests see the same everywhere. */
+static int service(void *ctx, const char *name, uint32_t *port)
+{
+	static const char *const names[] = { "https", "domain", "isakmp" };
+	static const uint32_t ports[] = { 443, 53, 500 };
+
+	(void)ctx;
+	return lookup(name, port, names, ports, 3);
+}
+
 static int read_file(void *ctx, const char *path, char **data, size_t *len)
 {
 	(void)ctx;
@@ -74,6 +84,7 @@ const struct conf_env test_env = {
 	.lookup_user = user,
 	.lookup_group = group,
 	.lookup_table = table,
+	.lookup_service = service,
 	.read_file = read_file,
 	.world_accessible = not_world_accessible,
 };
