@@ -17,8 +17,9 @@ struct out {
 
 /*
  * The ways a selector's prefixes of one family are looked up, one rule each:
- * an inline list or one interval set (n = 1, len[0] = ADDR_ANY_LEN), or one
- * hash set per prefix length when they have few lengths (len[i] each).
+ * as intervals, inline or in one set (n = 1, len[0] = ADDR_ANY_LEN), or one
+ * hash per prefix length when they have few lengths (len[i] each; inline,
+ * only when they have one).
  */
 #define ADDR_ANY_LEN 255
 #define HASH_LENGTHS_MAX 4
@@ -30,9 +31,10 @@ struct addr_ways {
 void addr_ways(const struct conf *c, const struct addr_sel *v, size_t n, uint8_t fam,
 	       struct addr_ways *out);
 /*
- * " ip saddr { ... }", " ip saddr @p0_saddr4" (interval set) or
- * " ip saddr & 255.255.255.0 @p0_saddr4_24" (hash set of the /24s), for the
- * way of length @len; the named set is declared into @sets once.
+ * " ip saddr { ... }", " ip saddr @p0_saddr4" (intervals) or
+ * " ip saddr & 255.255.255.0 { ... }" and " ip saddr & 255.255.255.0
+ * @p0_saddr4_24" (a hash of the /24s), for the way of length @len; the
+ * named set is declared into @sets once.
  */
 void addr_match(struct out *o, FILE *rule, FILE *sets, const struct conf_policy *p,
 		const struct addr_sel *v, size_t n, uint8_t fam, const char *dir, uint8_t len);

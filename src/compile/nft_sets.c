@@ -1,12 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * Address selectors in nftables: a short list inline, a long one as a named
- * set. A set of few prefix lengths (the common large set: /24s, or hosts)
- * becomes one hash set per length, looked up with the address masked to it;
- * any other, one interval set. The kernel looks a hash set up in constant
- * time, an interval set by walking a tree: 170 against 730 ns a packet for
- * 10,000 /24s here (bench/README.md), paid by every packet the leak guard or
- * the marking sees.
+ * set. Prefixes of few lengths (the common large set: /24s, or hosts) are
+ * looked up in one hash per length, with the address masked to it; any
+ * other mix, in one interval set. The kernel looks a hash up in constant
+ * time, an interval set by walking a tree or searching an array: 170 against
+ * 730 ns a packet for 10,000 /24s here, and for 10 /24s inline about 90 ns
+ * less as a hash than as intervals (bench/README.md), paid by every packet
+ * the leak guard or the marking sees. A named hash set is declared with its
+ * size, which makes the kernel choose its fixed-size hash over its resizable
+ * one (a lookup about 50 ns cheaper): the table is replaced whole on every
+ * change (kernel/nft.c), so a set never grows past what it was made with.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -70,15 +74,20 @@ static void note_length(void *arg, const struct prefix *p, struct loc loc)
 		l->w->len[l->w->n++] = p->len;
 }
 
+/*
+ * An inline list becomes a hash only when its prefixes have one length: a
+ * rule per length would cost a short mixed list more than its intervals.
+ */
 void addr_ways(const struct conf *c, const struct addr_sel *v, size_t n, uint8_t fam,
 	       struct addr_ways *out)
 {
 	struct lengths l = { fam, out, false };
+	size_t count = n ? count_family(c, v, n, fam) : 0;
 
 	out->n = 0;
-	if (n && count_family(c, v, n, fam) >= NAMED_SET_MIN)
+	if (count > 1)
 		sel_foreach(c, v, n, note_length, &l);
-	if (!out->n || l.many) {
+	if (!out->n || l.many || (count < NAMED_SET_MIN && out->n > 1)) {
 		out->n = 1;
 		out->len[0] = ADDR_ANY_LEN;
 	}
@@ -163,37 +172,65 @@ static const char *mask_text(uint8_t fam, uint8_t len, char buf[PREFIX_STRLEN])
 	return prefix_format(&m, buf, false);
 }
 
+/* The elements of the way of length @len, into @f; their count. */
+static size_t put_way(struct out *o, FILE *f, const struct addr_sel *v, size_t n, uint8_t fam,
+		      uint8_t len)
+{
+	struct elems e = { f, fam, len, 0 };
+
+	if (len != ADDR_ANY_LEN)
+		return put_nets(o, f, v, n, fam, len);
+	sel_foreach(o->ctx->c, v, n, put_elem, &e);
+	return e.n;
+}
+
 static void declare(struct out *o, FILE *sets, const char *name, uint8_t fam, uint8_t len,
 		    const struct addr_sel *v, size_t n)
 {
-	struct elems e = { sets, fam, len, 0 };
+	char *text = NULL;
+	size_t tlen = 0, k;
+	FILE *f = open_memstream(&text, &tlen);
 
-	fprintf(sets, "\tset %s {\n\t\ttype %s_addr;%s\n\t\telements = { ", name,
-		fam == FAMILY_V4 ? "ipv4" : "ipv6",
-		len == ADDR_ANY_LEN ? " flags interval; auto-merge;" : "");
+	if (!f) {
+		o->ctx->err = -ENOMEM;
+		return;
+	}
+	k = put_way(o, f, v, n, fam, len);
+	fclose(f);
+	fprintf(sets, "\tset %s {\n\t\ttype %s_addr;", name, fam == FAMILY_V4 ? "ipv4" : "ipv6");
 	if (len == ADDR_ANY_LEN)
-		sel_foreach(o->ctx->c, v, n, put_elem, &e);
+		fprintf(sets, " flags interval; auto-merge;");
 	else
-		e.n = put_nets(o, sets, v, n, fam, len);
-	fprintf(sets, " }\n\t}\n");
+		fprintf(sets, " size %zu;", k);
+	fprintf(sets, "\n\t\telements = { %s }\n\t}\n", text);
+	free(text);
 	o->sets++;
-	o->elements += (uint32_t)e.n;
+	o->elements += (uint32_t)k;
+}
+
+/* " ip daddr", or " ip daddr & 255.255.255.0" for the hash of the /24s. */
+static void masked(FILE *rule, const char *ip, const char *dir, uint8_t fam, uint8_t len)
+{
+	char mask[PREFIX_STRLEN];
+
+	fprintf(rule, " %s %s", ip, dir);
+	if (len != ADDR_ANY_LEN && len != prefix_max_len(fam))
+		fprintf(rule, " & %s", mask_text(fam, len, mask));
 }
 
 void addr_match(struct out *o, FILE *rule, FILE *sets, const struct conf_policy *p,
 		const struct addr_sel *v, size_t n, uint8_t fam, const char *dir, uint8_t len)
 {
 	const char *ip = fam == FAMILY_V4 ? "ip" : "ip6";
-	char name[64], mask[PREFIX_STRLEN];
+	char name[64];
 	uint32_t key = ((p->index * 4 + (dir[0] == 'd') * 2 + (fam == FAMILY_V6)) << 8) | len;
 
 	if (!n)
 		return;
+	masked(rule, ip, dir, fam, len);
 	if (count_family(o->ctx->c, v, n, fam) < NAMED_SET_MIN) {
-		struct elems e = { rule, fam, ADDR_ANY_LEN, 0 };
-
-		fprintf(rule, " %s %s { ", ip, dir);
-		sel_foreach(o->ctx->c, v, n, put_elem, &e);
+		fprintf(rule, " { ");
+		put_way(o, rule, v, n, fam, len);
 		fprintf(rule, " }");
 		return;
 	}
@@ -202,10 +239,7 @@ void addr_match(struct out *o, FILE *rule, FILE *sets, const struct conf_policy 
 	else
 		snprintf(name, sizeof(name), "p%u_%s%c_%u", p->index, dir,
 			 fam == FAMILY_V4 ? '4' : '6', len);
-	if (len == ADDR_ANY_LEN || len == prefix_max_len(fam))
-		fprintf(rule, " %s %s @%s", ip, dir, name);
-	else
-		fprintf(rule, " %s %s & %s @%s", ip, dir, mask_text(fam, len, mask), name);
+	fprintf(rule, " @%s", name);
 	if (first_use(o, key))
 		declare(o, sets, name, fam, len, v, n);
 }

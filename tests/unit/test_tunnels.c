@@ -238,8 +238,8 @@ static void sources_take_a_mark_past_the_native_limit(void **state)
 	assert_int_equal(by_source, 0);
 	assert_int_equal(by_mark, 1);
 	marking = inet_table(s);
-	assert_non_null(strstr(marking, "ip saddr { 10.0.1.0/24, 10.0.2.0/24, 10.0.3.0/24, "
-					"10.0.4.0/24, 10.0.5.0/24 }"));
+	assert_non_null(strstr(marking, "ip saddr & 255.255.255.0 { 10.0.1.0, 10.0.2.0, 10.0.3.0, "
+					"10.0.4.0, 10.0.5.0 }"));
 	/* The tunnels' marks are under the mask: the marking rules pass them without a rule. */
 	assert_null(strstr(marking, "} return"));
 	state_free(s);
@@ -272,12 +272,44 @@ static void guard_keeps_the_lan_local(void **state)
 		    "jump guard0", "chain guard0 {");
 }
 
+/* The guard's test of a policy whose destinations are @to: @want in the table. */
+static void guard_test(const char *to, const char *want)
+{
+	char policy[1024];
+	struct state *s;
+
+	snprintf(policy, sizeof(policy), "[Policy office]\nTo = %s\nVia = wg0\n", to);
+	s = compile_two("Table = off\n", "Table = off\n", policy, NULL);
+	if (!strstr(inet_table(s), want))
+		fail_msg("want \"%s\" in:\n%s", want, inet_table(s));
+	state_free(s);
+}
+
+static void prefixes_of_one_length_are_hashed(void **state)
+{
+	char many[1024];
+	size_t i, n = 0;
+
+	(void)state;
+	guard_test("10.0.1.0/24, 10.0.2.0/24",
+		   "ip daddr & 255.255.255.0 { 10.0.1.0, 10.0.2.0 } jump guard0");
+	guard_test("10.0.1.1, 10.0.1.2", "ip daddr { 10.0.1.1, 10.0.1.2 } jump guard0");
+	/* A short list of mixed lengths: one interval lookup, not one rule per length. */
+	guard_test("10.0.1.0/24, 10.1.0.0/16", "ip daddr { 10.0.1.0/24, 10.1.0.0/16 } jump guard0");
+	/* A named hash set is sized: the kernel's fixed-size hash, not its resizable one. */
+	for (i = 0; i < 20; i++)
+		n += (size_t)snprintf(many + n, sizeof(many) - n, "%s10.0.%zu.0/24", i ? ", " : "", i);
+	guard_test(many, "ip daddr & 255.255.255.0 @p0_daddr4_24 jump guard0");
+	guard_test(many, "set p0_daddr4_24 {\n\t\ttype ipv4_addr; size 20;\n");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(uplink_ways),
 		cmocka_unit_test(sources_take_a_mark_past_the_native_limit),
 		cmocka_unit_test(guard_keeps_the_lan_local),
+		cmocka_unit_test(prefixes_of_one_length_are_hashed),
 		cmocka_unit_test(peer_goes_before_the_rule),
 		cmocka_unit_test(marks_pass_a_files_fwmark_by),
 		cmocka_unit_test(full_tunnel_drops_its_policy_mark),
