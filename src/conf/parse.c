@@ -44,81 +44,11 @@ bool conf_valid_ifname(const char *name)
 	       strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_=+.-") == n;
 }
 
-/* Levenshtein distance, case-insensitive, for "did you mean". */
-static size_t edit_distance(const char *a, const char *b)
-{
-	size_t la = strlen(a), lb = strlen(b), i, j;
-	size_t row[64];
-
-	if (la >= 64 || lb >= 64)
-		return 64;
-	for (j = 0; j <= lb; j++)
-		row[j] = j;
-	for (i = 1; i <= la; i++) {
-		size_t diag = row[0];
-
-		row[0] = i;
-		for (j = 1; j <= lb; j++) {
-			size_t up = row[j];
-			size_t cost = (a[i - 1] | 0x20) == (b[j - 1] | 0x20) ? 0 : 1;
-			size_t best = diag + cost;
-
-			if (up + 1 < best)
-				best = up + 1;
-			if (row[j - 1] + 1 < best)
-				best = row[j - 1] + 1;
-			row[j] = best;
-			diag = up;
-		}
-	}
-	return row[lb];
-}
-
-static const char *closest(const char *word, const char *const *names, size_t n)
-{
-	size_t best = (size_t)-1, i, limit = strlen(word) < 5 ? 1 : 2;
-	const char *found = NULL;
-
-	for (i = 0; i < n; i++) {
-		size_t dist = edit_distance(word, names[i]);
-
-		if (dist < best) {
-			best = dist;
-			found = names[i];
-		}
-	}
-	return best <= limit ? found : NULL;
-}
-
 static const struct key_def *find_key(const struct key_def *keys, const char *name)
 {
 	for (; keys->name; keys++)
 		if (!strcasecmp(keys->name, name))
 			return keys;
-	return NULL;
-}
-
-/* Keys of other WireGuard tools that people bring along, and what does their work here. */
-static const struct {
-	const char *key, *hint;
-} foreign_keys[] = {
-	{ "IncludedApplications", "WireGuard for Android's key: here a [Policy] selects programs "
-				  "by User, Group or Cgroup, or runs them with wgpolicy exec" },
-	{ "ExcludedApplications", "WireGuard for Android's key: here a [Policy] selects programs "
-				  "by User, Group or Cgroup, or runs them with wgpolicy exec" },
-	{ "PrivateKeyFile", "systemd-networkd's key: in this format, PostUp = wg set %i "
-			    "private-key FILE reads the key from a file" },
-	{ "PresharedKeyFile", "systemd-networkd's key: in this format, PostUp = wg set %i peer "
-			      "PUBLICKEY preshared-key FILE reads it from a file" },
-};
-
-static const char *foreign_key_hint(const char *key)
-{
-	size_t i;
-
-	for (i = 0; i < sizeof(foreign_keys) / sizeof(*foreign_keys); i++)
-		if (!strcasecmp(key, foreign_keys[i].key))
-			return foreign_keys[i].hint;
 	return NULL;
 }
 
@@ -128,7 +58,7 @@ static void unknown_key(struct parse_ctx *ctx, const struct section_def *sec, co
 	const char *names[64];
 	size_t n = 0, i;
 	const struct key_def *k;
-	const char *hint = foreign_key_hint(key);
+	const char *hint = conf_foreign_key_hint(key);
 
 	if (hint) {
 		conf_error(ctx->d, loc, "unknown key '%s' in [%s]: %s", key, sec->name, hint);
@@ -143,7 +73,7 @@ static void unknown_key(struct parse_ctx *ctx, const struct section_def *sec, co
 	}
 	for (k = sec->keys; k->name && n < 64; k++)
 		names[n++] = k->name;
-	hint = closest(key, names, n);
+	hint = conf_closest(key, names, n);
 	if (hint)
 		conf_error(ctx->d, loc, "unknown key '%s' in [%s]; did you mean '%s'?", key,
 			   sec->name, hint);
@@ -406,7 +336,7 @@ static int open_section(struct parse_ctx *ctx, const struct conf_line *line)
 
 		for (i = 0; i < N_SECTIONS; i++)
 			names[i] = sections[i].name;
-		hint = closest(line->section, names, N_SECTIONS);
+		hint = conf_closest(line->section, names, N_SECTIONS);
 		if (hint)
 			conf_error(ctx->d, line->loc, "unknown section [%s]; did you mean [%s]?",
 				   line->section, hint);

@@ -43,6 +43,11 @@ extern const struct key_def interface_keys[], peer_keys[], policy_keys[], set_ke
 
 /* For each item of a comma list (and blank-separated, when @blanks), call @fn. */
 typedef int (*item_fn)(struct parse_ctx *ctx, char *item, struct loc loc, void *arg);
+/* conf/suggest.c: the name of @names within a typo or two of @word (case aside), or NULL. */
+const char *conf_closest(const char *word, const char *const *names, size_t n);
+/* What does the work of another WireGuard tool's key here, or NULL. */
+const char *conf_foreign_key_hint(const char *key);
+
 int parse_list(struct parse_ctx *ctx, char *value, struct loc loc, bool blanks, item_fn fn,
 	       void *arg);
 /* Warn that a single-valued key is given again; the later value wins, as in wg-quick. */
