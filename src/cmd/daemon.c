@@ -61,8 +61,10 @@ int daemon_main(int argc, char *argv[])
 static const char reload_usage[] = "Usage: wgpolicy reload\n"
 				   "\n"
 				   "Tell the daemon of this network namespace to re-read its\n"
-				   "configuration (as SIGHUP does). A configuration with errors is\n"
-				   "refused and the running one stays.\n";
+				   "configuration (as SIGHUP does) and print its answer, one line of\n"
+				   "JSON: {\"reloaded\":true}, or {\"reloaded\":false,\"error\":...}.\n"
+				   "A configuration with errors is refused and the running one stays\n"
+				   "(exit 1, as when no daemon answers).\n";
 
 int reload_main(int argc, char *argv[])
 {
