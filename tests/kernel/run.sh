@@ -56,6 +56,8 @@ say ip link set wgpk1 up
 say ip link add wgpk2 type veth peer name wgpk3
 say ip route add default dev wgpk0
 say ip route add 10.6.0.0/16 dev wgpk0 mtu 1400
+# A LAN of another program's link: the kernel makes its prefix route.
+say ip address add 10.5.0.1/24 dev wgpk1
 
 # /var/run/wireguard is shared by every namespace: the name must be unique.
 if command -v wireguard-go >/dev/null; then

@@ -153,14 +153,21 @@ static void baseline_dump(void **unused)
 				 .suppress_prefixlen = -1,
 				 .protocol = 2};
 	struct st_route dflt = rt("0.0.0.0/0", ROUTE_UNICAST, "wgpk0", 254, 0);
+	struct st_route lan = rt("10.5.0.0/24", ROUTE_UNICAST, "wgpk1", 254, 0);
 
 	(void)unused;
 	expect_in(s, OBJ_RULE, &main4);
 	expect_in(s, OBJ_RULE, &local6);
 	dflt.protocol = 3; /* RTPROT_BOOT: what `ip route add` gives */
 	expect_in(s, OBJ_ROUTE, &dflt);
-	/* The kernel's own routes (local table, prefix routes of addresses) stay out. */
-	assert_int_equal(count_routes(s, 2, 0), 0);
+	/*
+	 * The kernel's own routes of links not wgpolicy's are in view, as any
+	 * other program's (a route of wgpolicy's cannot take their place); those
+	 * of the local table (local and broadcast types) are not modelled.
+	 */
+	lan.protocol = 2;
+	expect_in(s, OBJ_ROUTE, &lan);
+	assert_int_equal(count_routes(s, 2, 255), 0);
 	state_free(s);
 }
 
@@ -505,6 +512,7 @@ static void userspace_link_and_addresses(void **unused)
 	const char *name = getenv("WGPK_WGGO");
 	struct st_link l = {.backend = WG_BACKEND_USERSPACE, .mtu = 1380, .up = true};
 	struct st_addr a[2] = {{.addr = pfx("10.99.0.1/24")}, {.addr = pfx("fd99::1/64")}};
+	struct st_route net99 = rt("10.99.0.0/24", ROUTE_UNICAST, "", 254, 0);
 	const struct st_link *got;
 	struct state *s;
 
@@ -530,6 +538,8 @@ static void userspace_link_and_addresses(void **unused)
 	assert_int_equal(s->addrs.n, 2);
 	expect_in(s, OBJ_ADDR, &a[0]);
 	expect_in(s, OBJ_ADDR, &a[1]);
+	/* The kernel's prefix route of wgpolicy's own address follows the address: not in view. */
+	assert_null(find(s, OBJ_ROUTE, &net99));
 	state_free(s);
 
 	run_ok(OP_DEL, OBJ_ADDR, a, 2);
