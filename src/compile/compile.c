@@ -83,15 +83,20 @@ const struct uplink_fact *facts_uplink(const struct facts *f, const char *ifname
 	return NULL;
 }
 
-uint32_t facts_path_mtu(const struct facts *f, const struct st_endpoint *ep)
+struct mtu_fact *facts_mtu(const struct facts *f, const struct st_endpoint *ep)
 {
-	size_t i;
-
-	for (i = 0; i < f->n_mtus; i++)
+	for (size_t i = 0; i < f->n_mtus; i++)
 		if (f->mtus[i].addr.family == ep->family &&
 		    !memcmp(f->mtus[i].addr.addr, ep->addr, ep->family == FAMILY_V4 ? 4 : 16))
-			return f->mtus[i].mtu;
-	return 0;
+			return &f->mtus[i];
+	return NULL;
+}
+
+uint32_t facts_path_mtu(const struct facts *f, const struct st_endpoint *ep)
+{
+	const struct mtu_fact *mf = facts_mtu(f, ep);
+
+	return mf ? mf->mtu : 0;
 }
 
 /*

@@ -23,8 +23,16 @@ struct endpoint_fact {
 
 struct mtu_fact {
 	struct prefix addr; /* an endpoint address */
-	uint32_t mtu;       /* the path MTU towards it; 0: unknown */
+	uint32_t mtu;       /* the path MTU towards it, past wgpolicy's own tunnels; 0: unknown */
+	/*
+	 * The route of main its packets met, when a full tunnel's
+	 * `suppress_prefixlength 0` may pass them on (family 0: not asked).
+	 */
+	struct prefix main_route;
 };
+
+/* Tunnels inside tunnels are followed this deep: a loop of them is the kernel's to drop. */
+#define MAX_TUNNEL_HOPS 4
 
 /* An uplink named by an Underlay: its gateways from the main table's default routes. */
 struct uplink_fact {
@@ -47,7 +55,7 @@ struct facts {
 	const char *userspace_program; /* $WGPOLICY_USERSPACE_IMPLEMENTATION, or NULL */
 	const struct endpoint_fact *endpoints;
 	size_t n_endpoints;
-	const struct mtu_fact *mtus;
+	struct mtu_fact *mtus;
 	size_t n_mtus;
 	uint32_t default_mtu; /* MTU of the IPv4 default route's device; 0: none */
 	const struct uplink_fact *uplinks;
@@ -126,6 +134,8 @@ const struct uplink_fact *facts_uplink(const struct facts *f, const char *ifname
 
 /* The path MTU towards a resolved endpoint; 0: unknown. */
 uint32_t facts_path_mtu(const struct facts *f, const struct st_endpoint *ep);
+/* Its fact; NULL: none. */
+struct mtu_fact *facts_mtu(const struct facts *f, const struct st_endpoint *ep);
 /* Look up a resolved endpoint. */
 const struct endpoint_fact *facts_endpoint(const struct facts *f, const char *host, uint16_t port);
 

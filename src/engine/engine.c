@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "explain/explain.h"
 #include "load/load.h"
 #include "util/log.h"
 
@@ -65,6 +66,27 @@ static void conflict_message(enum obj_type type, const void *obj)
 			link);
 }
 
+/*
+ * Compile, and again while a tunnel's path MTU turns out to be another
+ * tunnel's (explain_tunnel_paths): a chain of them settles one link a round.
+ */
+static int compile_settled(struct engine *e, struct diags *d)
+{
+	for (int round = 0;; round++) {
+		int err;
+
+		diags_init(d, &e->arena);
+		err = compile_state(e->conf, &e->facts, e->desired, d);
+		if (err || round == MAX_TUNNEL_HOPS ||
+		    !explain_tunnel_paths(e->conf, &e->facts, e->desired, &e->arena))
+			return err;
+		state_free(e->desired);
+		e->desired = state_new();
+		if (!e->desired)
+			return -ENOMEM;
+	}
+}
+
 static int compile_desired(struct engine *e)
 {
 	struct diags d;
@@ -80,8 +102,7 @@ static int compile_desired(struct engine *e)
 	}
 	e->facts.target_up = e->target_up;
 	e->facts.health = e->health;
-	diags_init(&d, &e->arena);
-	err = compile_state(e->conf, &e->facts, e->desired, &d);
+	err = compile_settled(e, &d);
 	load_print_diags(stderr, &d, false);
 	if (err) {
 		log_err("%s; nothing was changed",

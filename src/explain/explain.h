@@ -117,6 +117,16 @@ const struct st_route *table_lookup(const struct state *s, uint32_t table,
 const struct st_wgpeer *allowedips_lookup(const struct state *s, const char *ifname,
 					  const struct prefix *dst);
 
+/* ---- paths.c: where the tunnels' own packets go ---- */
+
+/*
+ * Tunnels sized by the path to their endpoints whose packets another tunnel
+ * of @desired (compiled from @c and @f) will carry: set their path MTU in @f
+ * to that tunnel's. True if one changed: compile again with @f.
+ */
+bool explain_tunnel_paths(const struct conf *c, struct facts *f, const struct state *desired,
+			  struct arena *a);
+
 /* ---- the kernel's answer, and whether it agrees ---- */
 
 struct kernel_route {

@@ -78,14 +78,22 @@ int kernel_exec_confirmed(struct nl *nl, const struct op *ops, size_t n, int *st
 /* Create a kernel WireGuard link; -EOPNOTSUPP when the kernel has no WireGuard. */
 int kernel_link_create_wireguard(struct nl *nl, const char *name);
 
+/* The way towards an address, as `ip route get` finds it. */
+struct route_path {
+	uint32_t mtu; /* the route's mtu metric, else its output device's; 0: no route */
+	int oif;      /* 0: none */
+	uint32_t table;
+};
+
 /*
  * The path MTU towards @dst as `ip route get DST mark MARK` would find it:
  * the route's mtu metric, else the MTU of its output device. The mark is the
  * tunnel's own fwmark, so that a full tunnel already up does not route the
- * lookup into itself. With @dst NULL: the MTU of the device of the IPv4
- * default route in the main table (wg-quick's fallback). *mtu = 0 if none.
+ * lookup into itself. With @dst NULL: the device of the IPv4 default route in
+ * the main table (wg-quick's fallback).
  */
-int kernel_route_mtu(struct nl *nl, const struct prefix *dst, uint32_t mark, uint32_t *mtu);
+int kernel_route_mtu(struct nl *nl, const struct prefix *dst, uint32_t mark,
+		     struct route_path *out);
 
 /* `ip route get` with every selector the kernel takes: a route lookup, nothing sent. */
 struct route_query {

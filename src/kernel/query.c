@@ -16,6 +16,7 @@
 struct path {
 	bool found;
 	int oif;
+	uint32_t table;
 	uint32_t mtu;
 	uint32_t metric;
 };
@@ -29,7 +30,7 @@ static int get_cb(const struct nlmsghdr *nlh, void *data)
 
 	if (err < 0)
 		return err;
-	*p = (struct path){.found = true, .oif = rm.oif, .mtu = rm.mtu};
+	*p = (struct path){.found = true, .oif = rm.oif, .table = rm.route.table, .mtu = rm.mtu};
 	return 0;
 }
 
@@ -45,7 +46,11 @@ static int default_cb(const struct nlmsghdr *nlh, void *data)
 	if (rm.route.table != RT_TABLE_MAIN || rm.route.dst.len || rm.route.type != ROUTE_UNICAST ||
 	    !rm.oif || (p->found && rm.route.metric >= p->metric))
 		return 0;
-	*p = (struct path){.found = true, .oif = rm.oif, .mtu = rm.mtu, .metric = rm.route.metric};
+	*p = (struct path){.found = true,
+			    .oif = rm.oif,
+			    .table = rm.route.table,
+			    .mtu = rm.mtu,
+			    .metric = rm.route.metric};
 	return 0;
 }
 
@@ -76,21 +81,22 @@ static int find_path(struct nl *nl, const struct prefix *dst, uint32_t mark, str
 	return err;
 }
 
-int kernel_route_mtu(struct nl *nl, const struct prefix *dst, uint32_t mark, uint32_t *mtu)
+int kernel_route_mtu(struct nl *nl, const struct prefix *dst, uint32_t mark,
+		     struct route_path *out)
 {
 	uint8_t buf[KMSG_MAX];
 	struct path p = {0};
 	int err = find_path(nl, dst, mark, &p);
 
-	*mtu = 0;
+	*out = (struct route_path){.oif = p.oif, .table = p.table};
 	if (err < 0 || !p.found)
 		return err;
 	if (p.mtu || !p.oif) {
-		*mtu = p.mtu;
+		out->mtu = p.mtu;
 		return 0;
 	}
 	err = link_encode_get(buf, sizeof(buf), p.oif);
-	return err < 0 ? err : nl_call(nl, (struct nlmsghdr *)buf, link_mtu_cb, mtu, NULL);
+	return err < 0 ? err : nl_call(nl, (struct nlmsghdr *)buf, link_mtu_cb, &out->mtu, NULL);
 }
 
 static int answer_cb(const struct nlmsghdr *nlh, void *data)

@@ -147,6 +147,7 @@ int route_encode_get(void *buf, size_t len, const struct prefix *dst, uint32_t m
 	if (rtm) {
 		rtm->rtm_family = dst->family;
 		rtm->rtm_dst_len = (uint8_t)prefix_max_len(dst->family);
+		rtm->rtm_flags = RTM_F_LOOKUP_TABLE;
 	}
 	put_addr(&m, RTA_DST, dst);
 	if (mark)

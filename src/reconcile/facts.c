@@ -70,6 +70,67 @@ static uint32_t iface_mark(const struct conf_iface *iface, const struct state *l
 	return 0;
 }
 
+/* The fwmark of wgpolicy's own tunnel of ifindex @oif in @live; 0: not one, or none. */
+static uint32_t own_tunnel_mark(const struct state *live, int oif)
+{
+	vec_foreach(l, &live->links) {
+		if (l->ifindex != oif || !l->owned)
+			continue;
+		vec_foreach(d, &live->wgdevs)
+			if (!strcmp(d->ifname, l->name))
+				return d->fwmark;
+	}
+	return 0;
+}
+
+/*
+ * The path MTU towards an endpoint, as the kernel routes @mark's packets now,
+ * but never through one of wgpolicy's own tunnels: whether they go there
+ * after the apply is the desired state's to say (explain_tunnel_paths). Such
+ * a tunnel's own packets (its fwmark) leave by its underlay: ask as them.
+ * With @full_tunnels, also which route of main took them: a full tunnel's
+ * `suppress_prefixlength 0` passes a default route on, a LAN's route not.
+ */
+static void endpoint_mtu(struct reconcile *r, const struct state *live, struct mtu_fact *mf,
+			 uint32_t mark, bool full_tunnels)
+{
+	struct route_path p = {0};
+	struct route_query q = {.dst = mf->addr, .uid = ROUTE_QUERY_NO_UID, .fibmatch = true};
+	struct route_answer match;
+
+	for (int hops = 0; hops < MAX_TUNNEL_HOPS; hops++) {
+		uint32_t through;
+
+		kernel_route_mtu(r->nl, &mf->addr, mark, &p);
+		through = p.oif ? own_tunnel_mark(live, p.oif) : 0;
+		if (!through || through == mark)
+			break;
+		mark = through;
+	}
+	mf->mtu = p.mtu;
+	if (!full_tunnels || !p.mtu || p.table != RT_TABLE_MAIN_ID)
+		return;
+	q.mark = mark;
+	if (!kernel_route_get(r->nl, &q, &match) && match.table == RT_TABLE_MAIN_ID)
+		mf->main_route = match.dst;
+}
+
+static uint32_t default_route_mtu(struct reconcile *r)
+{
+	struct route_path p;
+
+	kernel_route_mtu(r->nl, NULL, 0, &p);
+	return p.mtu;
+}
+
+static bool has_full_tunnel(const struct conf *c)
+{
+	vec_foreach(iface, &c->ifaces)
+		if (conf_full_tunnel_prefix(*iface))
+			return true;
+	return false;
+}
+
 static size_t count_endpoints(const struct conf *c)
 {
 	size_t n = 0;
@@ -154,6 +215,7 @@ int reconcile_facts(struct reconcile *r, const struct conf *c, const struct stat
 		    endpoint_fn lookup, void *lookup_ctx, struct facts *f, struct arena *a)
 {
 	size_t n = count_endpoints(c);
+	bool full_tunnels = has_full_tunnel(c);
 	struct endpoint_fact *eps = arena_alloc(a, sizeof(*eps) * (n + 1));
 	struct mtu_fact *mtus = arena_alloc(a, sizeof(*mtus) * (n + 1));
 
@@ -167,7 +229,7 @@ int reconcile_facts(struct reconcile *r, const struct conf *c, const struct stat
 	f->endpoints = eps;
 	f->mtus = mtus;
 	if (compile_needs_default_mtu(c))
-		kernel_route_mtu(r->nl, NULL, 0, &f->default_mtu);
+		f->default_mtu = default_route_mtu(r);
 	if (uplink_facts(c, live, f, a) || mark_use_facts(r, c, f, a))
 		return -ENOMEM;
 	vec_foreach(iface, &c->ifaces) {
@@ -186,10 +248,11 @@ int reconcile_facts(struct reconcile *r, const struct conf *c, const struct stat
 			if (!ef->ep.family)
 				continue;
 			mf = &mtus[f->n_mtus++];
+			*mf = (struct mtu_fact){0};
 			mf->addr.family = ef->ep.family;
 			mf->addr.len = (uint8_t)prefix_max_len(ef->ep.family);
 			memcpy(mf->addr.addr, ef->ep.addr, 16);
-			kernel_route_mtu(r->nl, &mf->addr, mark, &mf->mtu);
+			endpoint_mtu(r, live, mf, mark, full_tunnels);
 		}
 	}
 	return 0;

@@ -555,20 +555,20 @@ static void path_mtu(void **unused)
 	struct st_rule mark = rl(FAMILY_V4, 50, RULE_TO_TABLE, 1002);
 	struct st_route via1 = rt("10.7.0.0/16", ROUTE_UNICAST, "wgpk1", 1002, 0);
 	struct prefix dst;
-	uint32_t mtu;
+	struct route_path p;
 
 	(void)unused;
 	dst = pfx("10.6.1.1");
-	assert_int_equal(kernel_route_mtu(nl, &dst, 0, &mtu), 0);
-	assert_int_equal(mtu, 1400); /* the route's mtu metric */
+	assert_int_equal(kernel_route_mtu(nl, &dst, 0, &p), 0);
+	assert_int_equal(p.mtu, 1400); /* the route's mtu metric */
 	dst = pfx("10.7.0.1");
-	assert_int_equal(kernel_route_mtu(nl, &dst, 0, &mtu), 0);
-	assert_int_equal(mtu, 1450); /* the default route's device */
-	assert_int_equal(kernel_route_mtu(nl, NULL, 0, &mtu), 0);
-	assert_int_equal(mtu, 1450);
+	assert_int_equal(kernel_route_mtu(nl, &dst, 0, &p), 0);
+	assert_int_equal(p.mtu, 1450); /* the default route's device */
+	assert_int_equal(kernel_route_mtu(nl, NULL, 0, &p), 0);
+	assert_int_equal(p.mtu, 1450);
 	dst = pfx("2001:db8:ffff::1");
-	assert_int_equal(kernel_route_mtu(nl, &dst, 0, &mtu), 0);
-	assert_int_equal(mtu, 0); /* no IPv6 route at all */
+	assert_int_equal(kernel_route_mtu(nl, &dst, 0, &p), 0);
+	assert_int_equal(p.mtu, 0); /* no IPv6 route at all */
 
 	/* With a mark, the lookup follows the fwmark rules. */
 	mark.fwmark = 0x77;
@@ -576,8 +576,10 @@ static void path_mtu(void **unused)
 	run_ok(OP_ADD, OBJ_RULE, &mark, 1);
 	run_ok(OP_ADD, OBJ_ROUTE, &via1, 1);
 	dst = pfx("10.7.0.1");
-	assert_int_equal(kernel_route_mtu(nl, &dst, 0x77, &mtu), 0);
-	assert_int_equal(mtu, 1300);
+	assert_int_equal(kernel_route_mtu(nl, &dst, 0x77, &p), 0);
+	assert_int_equal(p.mtu, 1300);
+	assert_int_equal(p.table, 1002);
+	assert_int_not_equal(p.oif, 0);
 	run_ok(OP_DEL, OBJ_ROUTE, &via1, 1);
 	run_ok(OP_DEL, OBJ_RULE, &mark, 1);
 }

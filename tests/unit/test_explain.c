@@ -506,6 +506,76 @@ static void packet_words(void **unused)
 	done(&fx);
 }
 
+/* The MTU of link @name in @desired. */
+static uint32_t link_mtu(const struct state *desired, const char *name)
+{
+	vec_foreach(l, &desired->links) if (!strcmp(l->name, name)) return l->mtu;
+	fail_msg("no link %s", name);
+	return 0;
+}
+
+/*
+ * B's packets go inside the full tunnel A once both are up: its path MTU is
+ * A's, unless a route of main for B's endpoint (the LAN) takes them first.
+ */
+static void a_tunnel_inside_a_full_tunnel(void **unused)
+{
+	static const char a_conf[] = "[Interface]\nPrivateKey = " KEY_A "\nMTU = auto\n"
+				     "[Peer]\nPublicKey = " PUB_A "\nEndpoint = 203.0.113.10:51820\n"
+				     "AllowedIPs = 0.0.0.0/0\n";
+	static const char b_conf[] = "[Interface]\nPrivateKey = " KEY_A "\nMTU = auto\n"
+				     "[Peer]\nPublicKey = " PUB_B "\nEndpoint = 198.51.100.7:51820\n"
+				     "AllowedIPs = 10.8.0.0/24\n";
+	struct conf_source srcs[] = {
+	    {.path = "wga.conf", .data = a_conf, .len = sizeof(a_conf) - 1},
+	    {.path = "wgb.conf", .data = b_conf, .len = sizeof(b_conf) - 1},
+	};
+	struct conf *c = parse_sources(srcs, 2);
+	struct state *live = state_new(), *desired;
+	struct mtu_fact mtus[2] = {{.mtu = 1500}, {.mtu = 1500}};
+	struct test_facts tf;
+	struct facts *f = test_facts(&tf, c, live);
+	struct arena a;
+	struct diags d;
+	int round;
+
+	(void)unused;
+	arena_init(&a);
+	assert_null(addr_parse("203.0.113.10", &mtus[0].addr));
+	assert_null(addr_parse("198.51.100.7", &mtus[1].addr));
+	assert_null(prefix_parse("0.0.0.0/0", &mtus[1].main_route, NULL));
+	f->mtus = mtus;
+	f->n_mtus = 2;
+	for (round = 0; round < 3; round++) {
+		desired = state_new();
+		diags_init(&d, &desired->arena);
+		assert_int_equal(compile_state(c, f, desired, &d), 0);
+		if (!explain_tunnel_paths(c, f, desired, &a))
+			break;
+		state_free(desired);
+	}
+	assert_int_equal(round, 1); /* one round to learn B's path, the next changes nothing */
+	assert_int_equal(mtus[0].mtu, 1500);
+	assert_int_equal(mtus[1].mtu, 1440);
+	assert_int_equal(link_mtu(desired, "wga"), 1440);
+	assert_int_equal(link_mtu(desired, "wgb"), 1380);
+
+	/* B's endpoint on the LAN: main's /24 beats the suppressed default, A does not carry it. */
+	mtus[1].mtu = 1500;
+	assert_null(prefix_parse("198.51.100.0/24", &mtus[1].main_route, NULL));
+	assert_false(explain_tunnel_paths(c, f, desired, &a));
+	assert_int_equal(mtus[1].mtu, 1500);
+	/* Not asked of the kernel: the simulation's own assumption, A carries it. */
+	mtus[1].main_route = (struct prefix){0};
+	assert_true(explain_tunnel_paths(c, f, desired, &a));
+
+	state_free(desired);
+	state_free(live);
+	test_facts_free(&tf);
+	arena_free(&a);
+	conf_free(c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -521,6 +591,7 @@ int main(void)
 	    cmocka_unit_test(wg_quick_full_tunnel),
 	    cmocka_unit_test(kernel_answers_compared),
 	    cmocka_unit_test(packet_words),
+	    cmocka_unit_test(a_tunnel_inside_a_full_tunnel),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -164,10 +164,10 @@ static void route_get_with_mark(void **unused)
 	uint8_t buf[KMSG_MAX];
 
 	(void)unused;
-	/* ip route get 192.0.2.1 mark 0x77 */
+	/* ip route get 192.0.2.1 mark 0x77, answered with the table the lookup ended in */
 	EXPECT(route_encode_get(buf, sizeof(buf), &dst, 0x77),
 	       NLH(44, RTM_GETROUTE, NLM_F_REQUEST),
-	       RTMSG(AF_INET, 32, 0, 0, 0, 0),
+	       AF_INET, 32, 0, 0, 0, 0, 0, 0, U32(RTM_F_LOOKUP_TABLE),
 	       NLA(8, RTA_DST), 192, 0, 2, 1,
 	       NLA(8, RTA_MARK), U32(0x77));
 }
