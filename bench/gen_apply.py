@@ -10,6 +10,8 @@ peers-N/IF.conf     N in 1000 and 10000: one interface, N peers (distinct keys,
                     one distinct /32 each), Table = off: only the device is set
 peers-N/IF.wg       the same device as `wg setconf` reads it
 peers-N/changed/    the same, but the middle peer has another AllowedIPs
+endpoints/IF.conf   10000 peers as peers-10000, each with an Endpoint of its own
+                    (10.200.0.0/14), and no MTU: one path MTU to ask per peer
 routes/IF.conf      100 peers of 100 /32 each, Table = 1234: 10000 owned routes
 routes/off/IF.conf  the same with Table = off: the device without its routes
 routes/changed/     the same as routes/, but one prefix of the middle peer moved
@@ -63,8 +65,9 @@ def interface(priv, table):
     return lines + [""]
 
 
-def peer(pub, allowed):
-    return ["[Peer]", f"PublicKey = {pub}", "AllowedIPs = " + ", ".join(allowed), ""]
+def peer(pub, allowed, endpoint=None):
+    lines = ["[Peer]", f"PublicKey = {pub}", "AllowedIPs = " + ", ".join(allowed)]
+    return lines + ([f"Endpoint = {endpoint}:51820"] if endpoint else []) + [""]
 
 
 def write(path, lines):
@@ -74,11 +77,11 @@ def write(path, lines):
     os.chmod(path, 0o600)  # else check warns that the PrivateKey is world accessible
 
 
-def device(rng, groups, table):
-    """Lines of one interface whose peers carry @groups of prefixes."""
+def device(rng, groups, table, endpoints=None):
+    """Lines of one interface whose peers carry @groups of prefixes (at @endpoints)."""
     lines = interface(private_key(rng), table)
-    for allowed in groups:
-        lines += peer(public_key(rng), allowed)
+    for i, allowed in enumerate(groups):
+        lines += peer(public_key(rng), allowed, endpoints[i] if endpoints else None)
     return lines
 
 
@@ -92,6 +95,13 @@ def peers(out, name, n):
     rng.setstate(state)
     groups[n // 2] = [host(n + 1)]
     write(f"{out}/changed/{name}.conf", device(rng, groups, "off"))
+
+
+def with_endpoints(out, name, n):
+    rng = random.Random(f"wgpolicy-bench-endpoints-{n}")
+    ends = [f"10.{200 + (i >> 16)}.{(i >> 8) & 255}.{i & 255}" for i in range(n)]
+    lines = device(rng, [[host(i)] for i in range(n)], "off", ends)
+    write(f"{out}/{name}.conf", [line for line in lines if not line.startswith("MTU")])
 
 
 def routes(out, name, n_peers, per_peer):
@@ -142,6 +152,7 @@ def main():
     out, prefix = sys.argv[1], sys.argv[2]
     for n in (1000, 10000):
         peers(f"{out}/peers-{n}", prefix + "p", n)
+    with_endpoints(f"{out}/endpoints", prefix + "e", 10000)
     routes(f"{out}/routes", prefix + "r", 100, 100)
     dest_set(f"{out}/set", prefix + "s", 10000)
     up(f"{out}/up", prefix + "u")

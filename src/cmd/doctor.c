@@ -179,7 +179,7 @@ static void print(const struct findings *f, bool json)
 
 static int doctor(const struct cmd_opts *o, bool probe)
 {
-	struct engine_opts eo = {.dir = o->dir};
+	struct engine_opts eo = {.dir = o->dir, .every_path_mtu = true};
 	struct arena a;
 	struct findings f = {&a, {0}};
 	struct engine e;

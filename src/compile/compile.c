@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "compile/compile_internal.h"
@@ -49,14 +50,37 @@ uint8_t compile_protocol(const struct conf *c)
 	return IS_SET(c->global.protocol) ? (uint8_t)c->global.protocol.v : GLOBAL_DEFAULT_PROTOCOL;
 }
 
+static int endpoint_fact_cmp(const void *x, const void *y)
+{
+	const struct endpoint_fact *a = x, *b = y;
+	int c = strcmp(a->host, b->host);
+
+	return c ? c : (a->port > b->port) - (a->port < b->port);
+}
+
+static int mtu_fact_cmp(const void *x, const void *y)
+{
+	const struct mtu_fact *a = x, *b = y;
+	int c = strcmp(a->ifname, b->ifname);
+
+	return c ? c : prefix_cmp(&a->addr, &b->addr);
+}
+
+void facts_index(struct facts *f)
+{
+	if (f->n_endpoints > 1)
+		qsort(f->endpoints, f->n_endpoints, sizeof(*f->endpoints), endpoint_fact_cmp);
+	if (f->n_mtus > 1)
+		qsort(f->mtus, f->n_mtus, sizeof(*f->mtus), mtu_fact_cmp);
+}
+
 const struct endpoint_fact *facts_endpoint(const struct facts *f, const char *host, uint16_t port)
 {
-	size_t i;
+	const struct endpoint_fact key = {.host = host, .port = port};
 
-	for (i = 0; i < f->n_endpoints; i++)
-		if (f->endpoints[i].port == port && !strcmp(f->endpoints[i].host, host))
-			return &f->endpoints[i];
-	return NULL;
+	return f->n_endpoints ? bsearch(&key, f->endpoints, f->n_endpoints,
+					sizeof(*f->endpoints), endpoint_fact_cmp)
+			      : NULL;
 }
 
 const struct target *facts_active_target(const struct facts *f, const struct conf_policy *p)
@@ -83,18 +107,19 @@ const struct uplink_fact *facts_uplink(const struct facts *f, const char *ifname
 	return NULL;
 }
 
-struct mtu_fact *facts_mtu(const struct facts *f, const struct st_endpoint *ep)
+struct mtu_fact *facts_mtu(const struct facts *f, const char *ifname, const struct st_endpoint *ep)
 {
-	for (size_t i = 0; i < f->n_mtus; i++)
-		if (f->mtus[i].addr.family == ep->family &&
-		    !memcmp(f->mtus[i].addr.addr, ep->addr, ep->family == FAMILY_V4 ? 4 : 16))
-			return &f->mtus[i];
-	return NULL;
+	struct mtu_fact key = {.ifname = ifname};
+
+	key.addr.family = ep->family;
+	key.addr.len = (uint8_t)prefix_max_len(ep->family);
+	memcpy(key.addr.addr, ep->addr, 16);
+	return f->n_mtus ? bsearch(&key, f->mtus, f->n_mtus, sizeof(*f->mtus), mtu_fact_cmp) : NULL;
 }
 
-uint32_t facts_path_mtu(const struct facts *f, const struct st_endpoint *ep)
+uint32_t facts_path_mtu(const struct facts *f, const char *ifname, const struct st_endpoint *ep)
 {
-	const struct mtu_fact *mf = facts_mtu(f, ep);
+	const struct mtu_fact *mf = facts_mtu(f, ifname, ep);
 
 	return mf ? mf->mtu : 0;
 }
@@ -149,7 +174,7 @@ uint32_t compile_mtu(struct compile_ctx *ctx, const struct conf_iface *iface)
 		if (!IS_SET((*peer)->endpoint))
 			continue;
 		ef = facts_endpoint(ctx->f, (*peer)->endpoint.v.host, (*peer)->endpoint.v.port);
-		m = ef && ef->ep.family ? facts_path_mtu(ctx->f, &ef->ep) : 0;
+		m = ef && ef->ep.family ? facts_path_mtu(ctx->f, iface->name, &ef->ep) : 0;
 		if (!m)
 			continue;
 		if (!is_auto) {
@@ -163,6 +188,11 @@ uint32_t compile_mtu(struct compile_ctx *ctx, const struct conf_iface *iface)
 		return is_auto ? best : best - WG_OVERHEAD_V6;
 	fallback = ctx->f->default_mtu ? ctx->f->default_mtu : DEFAULT_LINK_MTU;
 	return fallback - WG_OVERHEAD_V6;
+}
+
+bool compile_mtu_by_path(const struct conf_iface *iface)
+{
+	return (!IS_SET(iface->mtu) || iface->mtu.v.is_auto) && !IS_SET(iface->underlay);
 }
 
 bool compile_needs_default_mtu(const struct conf *c)

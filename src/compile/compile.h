@@ -22,6 +22,7 @@ struct endpoint_fact {
 };
 
 struct mtu_fact {
+	const char *ifname; /* whose peer's endpoint: the tunnel's mark routes it */
 	struct prefix addr; /* an endpoint address */
 	uint32_t mtu;       /* the path MTU towards it, past wgpolicy's own tunnels; 0: unknown */
 	/*
@@ -53,7 +54,7 @@ struct facts {
 	bool kernel_wireguard;         /* the kernel can create WireGuard links */
 	bool nft_egress;               /* nftables has egress hooks (Linux 5.16) */
 	const char *userspace_program; /* $WGPOLICY_USERSPACE_IMPLEMENTATION, or NULL */
-	const struct endpoint_fact *endpoints;
+	struct endpoint_fact *endpoints;
 	size_t n_endpoints;
 	struct mtu_fact *mtus;
 	size_t n_mtus;
@@ -132,10 +133,17 @@ uint8_t compile_protocol(const struct conf *c);
 const struct target *facts_active_target(const struct facts *f, const struct conf_policy *p);
 const struct uplink_fact *facts_uplink(const struct facts *f, const char *ifname);
 
-/* The path MTU towards a resolved endpoint; 0: unknown. */
-uint32_t facts_path_mtu(const struct facts *f, const struct st_endpoint *ep);
+/*
+ * Sort the endpoint and MTU facts for the look-ups below, once they are all
+ * gathered: a configuration of 10,000 peers asks for each of them.
+ */
+void facts_index(struct facts *f);
+/* Does @iface's MTU follow the path to its endpoints (no MTU, or auto; no Underlay)? */
+bool compile_mtu_by_path(const struct conf_iface *iface);
+/* The path MTU from @ifname towards a resolved endpoint; 0: unknown. */
+uint32_t facts_path_mtu(const struct facts *f, const char *ifname, const struct st_endpoint *ep);
 /* Its fact; NULL: none. */
-struct mtu_fact *facts_mtu(const struct facts *f, const struct st_endpoint *ep);
+struct mtu_fact *facts_mtu(const struct facts *f, const char *ifname, const struct st_endpoint *ep);
 /* Look up a resolved endpoint. */
 const struct endpoint_fact *facts_endpoint(const struct facts *f, const char *host, uint16_t port);
 

@@ -162,6 +162,7 @@ static int open_kernel(struct engine *e)
 	if (geteuid() != 0)
 		log_warn("not running as root: reading the kernel may fail");
 	err = reconcile_open(&e->r, compile_protocol(e->conf));
+	e->r.every_path_mtu = e->o.every_path_mtu;
 	if (!err && e->o.keep_marks)
 		err = reconcile_keep_marks(&e->r);
 	if (err) {

@@ -24,6 +24,7 @@ struct engine_opts {
 	bool down;        /* desired state: nothing */
 	bool need_config; /* fail when the configuration has errors (down does not) */
 	bool keep_marks;  /* many rounds (the daemon): reconcile_keep_marks */
+	bool every_path_mtu; /* doctor: see struct reconcile */
 };
 
 struct engine {

@@ -94,6 +94,9 @@ struct simulation {
 /* Replay @pk through @desired (compiled from @c); scratch in @a. Pointers point into @desired. */
 void explain_simulate(const struct conf *c, const struct state *desired, const struct packet *pk,
 		      struct arena *a, struct simulation *out);
+/* The same up to the route: no peer. */
+void explain_route(const struct conf *c, const struct state *desired, const struct packet *pk,
+		   struct arena *a, struct simulation *out);
 /* An object as doctor and explain name it: its ip line without "ip -4 rule add". */
 const char *explain_shown(enum obj_type type, const void *obj, char *buf, size_t len);
 /*

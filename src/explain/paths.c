@@ -25,12 +25,6 @@ static uint32_t desired_fwmark(const struct state *s, const char *name)
 	return 0;
 }
 
-/* Does the MTU of @iface follow the path to its endpoints (no MTU, or MTU = auto)? */
-static bool sized_by_path(const struct conf_iface *iface)
-{
-	return (!IS_SET(iface->mtu) || iface->mtu.v.is_auto) && !IS_SET(iface->underlay);
-}
-
 /* Another tunnel of @desired that carries @iface's packets to @mf's endpoint; NULL: none. */
 static const struct st_link *carrier(const struct conf *c, const struct state *desired,
 				     const struct conf_iface *iface, const struct mtu_fact *mf,
@@ -48,7 +42,7 @@ static const struct st_link *carrier(const struct conf *c, const struct state *d
 	struct simulation sim;
 	const struct st_link *l;
 
-	explain_simulate(c, desired, &pk, a, &sim);
+	explain_route(c, desired, &pk, a, &sim);
 	explain_settle(&sim, &main);
 	if (sim.end != SIM_ROUTE || sim.route->type != ROUTE_UNICAST || !*sim.route->ifname)
 		return NULL;
@@ -64,7 +58,7 @@ bool explain_tunnel_paths(const struct conf *c, struct facts *f, const struct st
 	if (c->ifaces.n < 2)
 		return false;
 	vec_foreach(iface, &c->ifaces) {
-		if (!sized_by_path(*iface))
+		if (!compile_mtu_by_path(*iface))
 			continue;
 		vec_foreach(peer, &(*iface)->peers) {
 			const struct endpoint *ep = &(*peer)->endpoint.v;
@@ -75,7 +69,7 @@ bool explain_tunnel_paths(const struct conf *c, struct facts *f, const struct st
 			if (!IS_SET((*peer)->endpoint))
 				continue;
 			ef = facts_endpoint(f, ep->host, ep->port);
-			mf = ef && ef->ep.family ? facts_mtu(f, &ef->ep) : NULL;
+			mf = ef && ef->ep.family ? facts_mtu(f, (*iface)->name, &ef->ep) : NULL;
 			via = mf ? carrier(c, desired, *iface, mf, ep->port, a) : NULL;
 			if (via && via->mtu && via->mtu != mf->mtu) {
 				mf->mtu = via->mtu;

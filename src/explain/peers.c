@@ -378,7 +378,7 @@ void check_mtu(struct findings *f, const struct state *live, const struct facts 
 			/* A path into the tunnel itself has no MTU to fit: endpoint-routes says so. */
 			if (strcmp(p->ifname, l->name) || !p->endpoint.family ||
 			    looped(p, loops, n_loops) ||
-			    !(path = facts_path_mtu(facts, &p->endpoint)))
+			    !(path = facts_path_mtu(facts, p->ifname, &p->endpoint)))
 				continue;
 			n++;
 			room = path -

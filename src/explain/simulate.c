@@ -209,8 +209,8 @@ static bool lookup(const struct state *s, const struct st_rule *r, const struct 
 	return true;
 }
 
-void explain_simulate(const struct conf *c, const struct state *desired, const struct packet *pk,
-		      struct arena *a, struct simulation *out)
+void explain_route(const struct conf *c, const struct state *desired, const struct packet *pk,
+		   struct arena *a, struct simulation *out)
 {
 	const uint8_t fam = pk->to.family;
 	const struct st_rule defaults[2] = {
@@ -242,6 +242,12 @@ void explain_simulate(const struct conf *c, const struct state *desired, const s
 		out->table = rules[i]->table;
 		break;
 	}
+}
+
+void explain_simulate(const struct conf *c, const struct state *desired, const struct packet *pk,
+		      struct arena *a, struct simulation *out)
+{
+	explain_route(c, desired, pk, a, out);
 	if (out->route && out->route->type == ROUTE_UNICAST && !out->route->n_nh)
 		out->peer = allowedips_lookup(desired, out->route->ifname, &pk->to);
 }

@@ -90,10 +90,17 @@ struct route_path {
  * the route's mtu metric, else the MTU of its output device. The mark is the
  * tunnel's own fwmark, so that a full tunnel already up does not route the
  * lookup into itself. With @dst NULL: the device of the IPv4 default route in
- * the main table (wg-quick's fallback).
+ * the main table (wg-quick's fallback). @memo (may be NULL) keeps the device
+ * MTUs asked, for the next call: many endpoints leave by one uplink.
  */
+#define LINK_MTUS_MAX 8
+struct link_mtus {
+	int ifindex[LINK_MTUS_MAX];
+	uint32_t mtu[LINK_MTUS_MAX];
+	unsigned n;
+};
 int kernel_route_mtu(struct nl *nl, const struct prefix *dst, uint32_t mark,
-		     struct route_path *out);
+		     struct link_mtus *memo, struct route_path *out);
 
 /* `ip route get` with every selector the kernel takes: a route lookup, nothing sent. */
 struct route_query {

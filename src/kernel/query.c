@@ -81,22 +81,35 @@ static int find_path(struct nl *nl, const struct prefix *dst, uint32_t mark, str
 	return err;
 }
 
-int kernel_route_mtu(struct nl *nl, const struct prefix *dst, uint32_t mark,
-		     struct route_path *out)
+static int link_mtu(struct nl *nl, int ifindex, struct link_mtus *memo, uint32_t *mtu)
 {
 	uint8_t buf[KMSG_MAX];
+	int err;
+
+	for (unsigned i = 0; memo && i < memo->n; i++)
+		if (memo->ifindex[i] == ifindex) {
+			*mtu = memo->mtu[i];
+			return 0;
+		}
+	err = link_encode_get(buf, sizeof(buf), ifindex);
+	err = err < 0 ? err : nl_call(nl, (struct nlmsghdr *)buf, link_mtu_cb, mtu, NULL);
+	if (!err && memo && memo->n < LINK_MTUS_MAX) {
+		memo->ifindex[memo->n] = ifindex;
+		memo->mtu[memo->n++] = *mtu;
+	}
+	return err;
+}
+
+int kernel_route_mtu(struct nl *nl, const struct prefix *dst, uint32_t mark,
+		     struct link_mtus *memo, struct route_path *out)
+{
 	struct path p = {0};
 	int err = find_path(nl, dst, mark, &p);
 
-	*out = (struct route_path){.oif = p.oif, .table = p.table};
-	if (err < 0 || !p.found)
+	*out = (struct route_path){.oif = p.oif, .table = p.table, .mtu = p.mtu};
+	if (err < 0 || !p.found || p.mtu || !p.oif)
 		return err;
-	if (p.mtu || !p.oif) {
-		out->mtu = p.mtu;
-		return 0;
-	}
-	err = link_encode_get(buf, sizeof(buf), p.oif);
-	return err < 0 ? err : nl_call(nl, (struct nlmsghdr *)buf, link_mtu_cb, &out->mtu, NULL);
+	return link_mtu(nl, p.oif, memo, &out->mtu);
 }
 
 static int answer_cb(const struct nlmsghdr *nlh, void *data)

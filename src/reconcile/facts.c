@@ -92,7 +92,7 @@ static uint32_t own_tunnel_mark(const struct state *live, int oif)
  * `suppress_prefixlength 0` passes a default route on, a LAN's route not.
  */
 static void endpoint_mtu(struct reconcile *r, const struct state *live, struct mtu_fact *mf,
-			 uint32_t mark, bool full_tunnels)
+			 uint32_t mark, bool full_tunnels, struct link_mtus *memo)
 {
 	struct route_path p = {0};
 	struct route_query q = {.dst = mf->addr, .uid = ROUTE_QUERY_NO_UID, .fibmatch = true};
@@ -101,7 +101,7 @@ static void endpoint_mtu(struct reconcile *r, const struct state *live, struct m
 	for (int hops = 0; hops < MAX_TUNNEL_HOPS; hops++) {
 		uint32_t through;
 
-		kernel_route_mtu(r->nl, &mf->addr, mark, &p);
+		kernel_route_mtu(r->nl, &mf->addr, mark, memo, &p);
 		through = p.oif ? own_tunnel_mark(live, p.oif) : 0;
 		if (!through || through == mark)
 			break;
@@ -119,7 +119,7 @@ static uint32_t default_route_mtu(struct reconcile *r)
 {
 	struct route_path p;
 
-	kernel_route_mtu(r->nl, NULL, 0, &p);
+	kernel_route_mtu(r->nl, NULL, 0, NULL, &p);
 	return p.mtu;
 }
 
@@ -216,6 +216,7 @@ int reconcile_facts(struct reconcile *r, const struct conf *c, const struct stat
 {
 	size_t n = count_endpoints(c);
 	bool full_tunnels = has_full_tunnel(c);
+	struct link_mtus memo = {0};
 	struct endpoint_fact *eps = arena_alloc(a, sizeof(*eps) * (n + 1));
 	struct mtu_fact *mtus = arena_alloc(a, sizeof(*mtus) * (n + 1));
 
@@ -233,6 +234,7 @@ int reconcile_facts(struct reconcile *r, const struct conf *c, const struct stat
 	if (uplink_facts(c, live, f, a) || mark_use_facts(r, c, f, a))
 		return -ENOMEM;
 	vec_foreach(iface, &c->ifaces) {
+		bool mtus_asked = r->every_path_mtu || compile_mtu_by_path(*iface);
 		uint32_t mark = iface_mark(*iface, live);
 
 		vec_foreach(peer, &(*iface)->peers) {
@@ -245,15 +247,16 @@ int reconcile_facts(struct reconcile *r, const struct conf *c, const struct stat
 			ef->host = (*peer)->endpoint.v.host;
 			ef->port = (*peer)->endpoint.v.port;
 			(lookup ? lookup : lookup_now)(lookup_ctx, ef, a);
-			if (!ef->ep.family)
+			if (!ef->ep.family || !mtus_asked)
 				continue;
 			mf = &mtus[f->n_mtus++];
-			*mf = (struct mtu_fact){0};
+			*mf = (struct mtu_fact){.ifname = (*iface)->name};
 			mf->addr.family = ef->ep.family;
 			mf->addr.len = (uint8_t)prefix_max_len(ef->ep.family);
 			memcpy(mf->addr.addr, ef->ep.addr, 16);
-			endpoint_mtu(r, live, mf, mark, full_tunnels);
+			endpoint_mtu(r, live, mf, mark, full_tunnels, &memo);
 		}
 	}
+	facts_index(f);
 	return 0;
 }

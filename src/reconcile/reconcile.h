@@ -26,6 +26,11 @@ struct reconcile {
 	size_t n_scope_tables;
 	bool scope_has_all_links; /* the scope covers every link wgpolicy owns */
 	const struct state *scope_live, *scope_desired;
+	/*
+	 * Ask the path MTU towards every endpoint (doctor checks each tunnel's
+	 * MTU against it), not only of tunnels sized by it (compile_mtu_by_path).
+	 */
+	bool every_path_mtu;
 	/* Log each executed op as its command line ("[#] ..."), like wg-quick. */
 	FILE *log;
 	/*

@@ -559,15 +559,15 @@ static void path_mtu(void **unused)
 
 	(void)unused;
 	dst = pfx("10.6.1.1");
-	assert_int_equal(kernel_route_mtu(nl, &dst, 0, &p), 0);
+	assert_int_equal(kernel_route_mtu(nl, &dst, 0, NULL, &p), 0);
 	assert_int_equal(p.mtu, 1400); /* the route's mtu metric */
 	dst = pfx("10.7.0.1");
-	assert_int_equal(kernel_route_mtu(nl, &dst, 0, &p), 0);
+	assert_int_equal(kernel_route_mtu(nl, &dst, 0, NULL, &p), 0);
 	assert_int_equal(p.mtu, 1450); /* the default route's device */
-	assert_int_equal(kernel_route_mtu(nl, NULL, 0, &p), 0);
+	assert_int_equal(kernel_route_mtu(nl, NULL, 0, NULL, &p), 0);
 	assert_int_equal(p.mtu, 1450);
 	dst = pfx("2001:db8:ffff::1");
-	assert_int_equal(kernel_route_mtu(nl, &dst, 0, &p), 0);
+	assert_int_equal(kernel_route_mtu(nl, &dst, 0, NULL, &p), 0);
 	assert_int_equal(p.mtu, 0); /* no IPv6 route at all */
 
 	/* With a mark, the lookup follows the fwmark rules. */
@@ -576,7 +576,7 @@ static void path_mtu(void **unused)
 	run_ok(OP_ADD, OBJ_RULE, &mark, 1);
 	run_ok(OP_ADD, OBJ_ROUTE, &via1, 1);
 	dst = pfx("10.7.0.1");
-	assert_int_equal(kernel_route_mtu(nl, &dst, 0x77, &p), 0);
+	assert_int_equal(kernel_route_mtu(nl, &dst, 0x77, NULL, &p), 0);
 	assert_int_equal(p.mtu, 1300);
 	assert_int_equal(p.table, 1002);
 	assert_int_not_equal(p.oif, 0);

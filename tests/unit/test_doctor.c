@@ -296,7 +296,7 @@ static void handshakes(void **unused)
 
 static void mtu_against_the_path(void **unused)
 {
-	struct mtu_fact path = {.mtu = 1500};
+	struct mtu_fact path = {.ifname = "wg0", .mtu = 1500};
 	struct facts facts = {.mtus = &path, .n_mtus = 1};
 	struct st_wgpeer *p;
 	struct fx fx;

@@ -532,7 +532,7 @@ static void a_tunnel_inside_a_full_tunnel(void **unused)
 	};
 	struct conf *c = parse_sources(srcs, 2);
 	struct state *live = state_new(), *desired;
-	struct mtu_fact mtus[2] = {{.mtu = 1500}, {.mtu = 1500}};
+	struct mtu_fact mtus[2] = {{.ifname = "wga", .mtu = 1500}, {.ifname = "wgb", .mtu = 1500}};
 	struct test_facts tf;
 	struct facts *f = test_facts(&tf, c, live);
 	struct arena a;

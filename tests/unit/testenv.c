@@ -186,6 +186,7 @@ struct facts *test_facts(struct test_facts *tf, const struct conf *c, const stru
 	tf->ups = fixed_uplinks(c, &tf->f.n_uplinks);
 	tf->f.endpoints = tf->eps;
 	tf->f.uplinks = tf->ups;
+	facts_index(&tf->f);
 	return &tf->f;
 }
 
