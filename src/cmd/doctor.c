@@ -143,6 +143,7 @@ static void check_kernel(struct findings *f, struct engine *e, bool planned, boo
 	if (probe)
 		check_mtu_probe(f, e);
 	check_rp_filter(f, e);
+	check_forwarding(f, e);
 	check_dns(f, e);
 }
 

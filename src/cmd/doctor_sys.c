@@ -6,7 +6,9 @@
  * interface the resolver's nameservers are reached.
  */
 #include <errno.h>
+#include <ifaddrs.h>
 #include <net/if.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -229,6 +231,91 @@ void check_rp_filter(struct findings *f, struct engine *e)
 			    strict ? "strict on some tunnels, but the kernel lets the policies' "
 				     "replies through"
 				   : "no policy's tunnel filters reverse paths strictly");
+}
+
+/* ---- forwarding ---- */
+
+struct other_hosts {
+	const struct ifaddrs *local;
+	unsigned fams;
+};
+
+static bool is_local(const struct ifaddrs *ifa, const struct prefix *p)
+{
+	for (; ifa; ifa = ifa->ifa_next) {
+		const struct sockaddr *sa = ifa->ifa_addr;
+
+		if (sa && sa->sa_family == AF_INET && p->family == FAMILY_V4 &&
+		    !memcmp(&((const struct sockaddr_in *)sa)->sin_addr, p->addr, 4))
+			return true;
+		if (sa && sa->sa_family == AF_INET6 && p->family == FAMILY_V6 &&
+		    !memcmp(&((const struct sockaddr_in6 *)sa)->sin6_addr, p->addr, 16))
+			return true;
+	}
+	return false;
+}
+
+/* A source prefix holds other hosts unless it is one address of this host. */
+static void other_hosts_of(void *arg, const struct prefix *p, struct loc loc)
+{
+	struct other_hosts *o = arg;
+
+	(void)loc;
+	if (p->len != prefix_max_len(p->family) || !is_local(o->local, p))
+		o->fams |= fam_bit_of(p->family);
+}
+
+/* The families of other hosts' packets @p selects (by source or incoming interface); 0: none. */
+static unsigned forwarded_families(const struct conf *c, const struct conf_policy *p,
+				   const struct ifaddrs *local)
+{
+	struct other_hosts o = {local, 0};
+
+	if (p->from.n) {
+		sel_foreach(c, p->from.v, p->from.n, other_hosts_of, &o);
+		return policy_families(c, p) & o.fams;
+	}
+	/* By interface alone: IPv6 only if asked for, many gateways forward IPv4 alone. */
+	return p->iif.n ? (IS_SET(p->family) ? policy_families(c, p) : FAM_V4) : 0;
+}
+
+static bool host_forwards(const char *family)
+{
+	char name[48], value[16];
+
+	snprintf(name, sizeof(name), "net.%s.conf.all.forwarding", family);
+	return sysctl_read(name, value, sizeof(value)) || strcmp(value, "0");
+}
+
+/* A gateway's policies for its LAN come to nothing while the kernel forwards nothing. */
+void check_forwarding(struct findings *f, struct engine *e)
+{
+	static const char *const family[] = {"ipv4", "ipv6"};
+	size_t before = f->v.n;
+	struct ifaddrs *local = NULL;
+
+	if (getifaddrs(&local))
+		local = NULL;
+	for (unsigned i = 0; i < 2; i++) {
+		if (host_forwards(family[i]))
+			continue;
+		vec_foreach(p, &e->conf->policies) {
+			if (!(forwarded_families(e->conf, *p, local) & (i ? FAM_V6 : FAM_V4)))
+				continue;
+			finding_add(f, "forwarding", LEVEL_FAIL,
+				    arena_printf(f->a, "sysctl -w net.%s.conf.all.forwarding=1",
+						 family[i]),
+				    "policy %s selects other hosts' packets (%s), but this host "
+				    "forwards no %s: the kernel drops them",
+				    (*p)->name, (*p)->from.n ? "From" : "IncomingInterface",
+				    i ? "IPv6" : "IPv4");
+			break;
+		}
+	}
+	freeifaddrs(local);
+	if (f->v.n == before)
+		finding_add(f, "forwarding", LEVEL_OK, NULL,
+			    "the host forwards what the policies select of other hosts' packets");
 }
 
 /* ---- DNS ---- */

@@ -14,6 +14,7 @@
 #include "engine/engine.h"
 #include "explain/explain.h"
 #include "kernel/kernel.h"
+#include "kernel/sysctl.h"
 #include "load/load.h"
 #include "util/log.h"
 
@@ -54,6 +55,8 @@ struct explain {
 	struct route_query q;
 	struct kernel_route kr;
 	const struct st_wgpeer *live_peer;
+	/* The packet's incoming interface forwards nothing: the sysctl that says so; "": it does. */
+	char not_forwarding[96];
 };
 
 static const char *table_name(uint32_t id, char *buf, size_t len)
@@ -197,6 +200,25 @@ static char *query_text(const struct explain *x, char *buf, size_t n)
 	return buf;
 }
 
+/*
+ * A forwarded packet the kernel refuses as unreachable may meet no route at
+ * all: its incoming interface does not forward (net.ipv4.ip_forward = 0, a
+ * gateway's classic). Say so rather than blame a kill switch.
+ */
+static void check_forwarding(struct explain *x)
+{
+	char value[16], iif[ST_IFNAMSIZ], *dot;
+
+	/* sysctl(8)'s way: a dot within a name (a VLAN's eth0.100) is written as '/'. */
+	memcpy(iif, x->pk.iif, sizeof(iif));
+	while ((dot = strchr(iif, '.')))
+		*dot = '/';
+	snprintf(x->not_forwarding, sizeof(x->not_forwarding), "net.%s.conf.%s.forwarding",
+		 x->pk.to.family == FAMILY_V4 ? "ipv4" : "ipv6", iif);
+	if (sysctl_read(x->not_forwarding, value, sizeof(value)) || strcmp(value, "0"))
+		x->not_forwarding[0] = '\0';
+}
+
 static void ask_kernel(struct explain *x)
 {
 	struct route_answer path, fib;
@@ -207,6 +229,8 @@ static void ask_kernel(struct explain *x)
 	if (!err)
 		err = kernel_route_get(x->e.r.nl, &x->q, &path);
 	k->error = err;
+	if (err == -EHOSTUNREACH && packet_forwarded(&x->pk))
+		check_forwarding(x);
 	if (err)
 		return;
 	k->local = path.local;
@@ -223,10 +247,15 @@ static void ask_kernel(struct explain *x)
 		x->live_peer = allowedips_lookup(x->e.live, k->dev, &x->pk.to);
 }
 
-static const char *kernel_error(const struct explain *x)
+static const char *kernel_error(const struct explain *x, char *buf, size_t len)
 {
 	int err = x->kr.error;
 
+	if (x->not_forwarding[0]) {
+		snprintf(buf, len, "No route to host: %s does not forward (%s = 0)", x->pk.iif,
+			 x->not_forwarding);
+		return buf;
+	}
 	if (err == -ENODEV)
 		return "no such interface (iif)";
 	if (err == -EINVAL && x->pk.from.family && !packet_forwarded(&x->pk))
@@ -245,11 +274,11 @@ static const char *kernel_error(const struct explain *x)
 static json_t *kernel_json(const struct explain *x)
 {
 	const struct kernel_route *k = &x->kr;
-	char q[512], t[16], gw[PREFIX_STRLEN], src[PREFIX_STRLEN], m[PREFIX_STRLEN];
+	char q[512], t[16], gw[PREFIX_STRLEN], src[PREFIX_STRLEN], m[PREFIX_STRLEN], e[192];
 
 	query_text(x, q, sizeof(q));
 	if (k->error)
-		return json_pack("{s:s, s:s}", "query", q, "error", kernel_error(x));
+		return json_pack("{s:s, s:s}", "query", q, "error", kernel_error(x, e, sizeof(e)));
 	return json_pack("{s:s, s:n, s:b, s:s, s:s?, s:s?, s:s?, s:s?, s:o}", "query", q, "error",
 			 "local", k->local, "table", table_name(k->table, t, sizeof(t)),
 			 "interface", k->dev[0] ? k->dev : NULL, "gateway",
@@ -282,11 +311,18 @@ static json_t *verdict_json(const struct explain *x)
 	char rule[OP_LINE_MAX], text[OP_LINE_MAX + 128];
 	/* The guard is in the kernel only while wgpolicy's table is. */
 	bool dropped = x->e.live->nft.n && explain_guard_drops(&x->cv, &x->sim, &x->kr);
-	bool holds = x->cv.chosen && x->cv.killswitch && x->kr.error == -EHOSTUNREACH;
+	bool holds = x->cv.chosen && x->cv.killswitch && x->kr.error == -EHOSTUNREACH &&
+		     !x->not_forwarding[0];
 
-	if (ag == DISAGREE)
+	if (ag == DISAGREE && !x->not_forwarding[0])
 		foreign = foreign_first(x, rule, sizeof(rule));
-	if (foreign) {
+	if (x->not_forwarding[0]) {
+		snprintf(text, sizeof(text),
+			 "this host forwards nothing that comes in by %s: sysctl -w %s=1 (for "
+			 "every interface: net.%s.conf.all.forwarding=1)",
+			 x->pk.iif, x->not_forwarding, x->pk.to.family == FAMILY_V4 ? "ipv4" : "ipv6");
+		hint = text;
+	} else if (foreign) {
 		snprintf(text, sizeof(text),
 			 "rule '%s' is not wgpolicy's and takes it first: move it after wgpolicy's "
 			 "rules (PriorityRange), or narrow it",

@@ -68,7 +68,7 @@ doctor
 is "$status" 0 "healthy: exit 0"
 is "$(failing)" "" "healthy: no FAIL"
 for check in config keys daemon endpoints endpoint-routes plan rules tables nftables allowed-ips sysctls \
-	foreign-rules handshakes mtu rp_filter dns; do
+	foreign-rules handshakes mtu rp_filter forwarding dns; do
 	is "$(level "$check")" ok "healthy: $check ok"
 done
 run nsx "$GW" "$W" doctor -C "$CONF"
@@ -110,6 +110,22 @@ doctor
 is "$(level foreign-rules)" ok "foreign rules that take nothing: ok"
 pp "$GW" ip rule del pref 501
 pp "$GW" ip rule del pref 502
+
+# IPv4 forwarding off: office's LAN packets are dropped before any rule. The gateway's
+# own uid 1001 needs no forwarding, and explain says why lan1's packet finds no way.
+pp "$GW" sysctl -qw net.ipv4.conf.all.forwarding=0
+doctor
+is "$(level forwarding "policy office selects other hosts' packets \\(From\\), but this host forwards no IPv4")" \
+	FAIL "IPv4 forwarding off: FAIL names office"
+is "$(level forwarding "backup-user")" none "forwarding: the user policy needs none"
+is "$(level forwarding "IPv6")" none "IPv6 still forwarded: no finding for it"
+run nsx "$GW" "$W" explain -C "$CONF" to 203.0.113.10 from 10.0.1.2 iif "lan1"
+like "$stdout" "refused: No route to host: lan1 does not forward" "explain: the kernel refuses, and why"
+like "$stdout" "sysctl -w net.ipv4.conf.lan1.forwarding=1" "explain: the hint is the sysctl"
+unlike "$stdout" "kill switch holds" "explain: no kill switch blamed"
+pp "$GW" sysctl -qw net.ipv4.conf.all.forwarding=1
+doctor
+is "$(level forwarding)" ok "forwarding back on: ok"
 
 # A world-readable key file: wg-quick's warning.
 chmod 644 "$CONF/$A.conf"
