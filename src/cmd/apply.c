@@ -36,7 +36,7 @@ static int run(struct engine_opts *eo)
 		return EXIT_ERROR;
 	}
 	if (!ret)
-		warn_foreign_rules(&e);
+		warn_system(&e);
 	if (!ret && !e.plan.ops.n)
 		fprintf(stderr, "wgpolicy: nothing to change\n");
 	else if (!ret)

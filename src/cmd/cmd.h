@@ -64,10 +64,12 @@ json_t *daemon_json(void);
 /* target_up_fn over daemon_json()'s answer: unknown targets are up. */
 bool daemon_target_up(const void *daemon, const struct conf_policy *p, size_t i);
 /*
- * Warn on stderr of rules of other programs that take a policy's traffic
- * before wgpolicy's rules do: its kill switch, in wgpolicy's tables, never
- * sees that traffic (`wgpolicy doctor` reports the same).
+ * Warn on stderr of what in the system keeps policies from working, as
+ * `wgpolicy doctor` reports it: rules of other programs that take a policy's
+ * traffic before wgpolicy's rules do (its kill switch, in wgpolicy's tables,
+ * never sees that traffic), and a host that forwards none of the other
+ * hosts' packets a policy selects.
  */
-void warn_foreign_rules(struct engine *e);
+void warn_system(struct engine *e);
 
 #endif

@@ -19,6 +19,7 @@ size_t check_endpoint_routes(struct findings *f, struct engine *e,
 			     const struct st_wgpeer *const **loops);
 /* Strict rp_filter on a policy's tunnel, judged by the kernel's own reverse path check. */
 void check_rp_filter(struct findings *f, struct engine *e);
+/* A policy that selects other hosts' packets on a host that forwards none of that family. */
 void check_forwarding(struct findings *f, struct engine *e);
 /* resolv.conf's nameservers: by which interface they are reached, and leaks around tunnels. */
 void check_dns(struct findings *f, struct engine *e);

@@ -36,7 +36,7 @@ int plan_main(int argc, char *argv[])
 	if (!ret && !iface_scope_known(&e, &eo, "plan"))
 		ret = EXIT_ERROR;
 	if (!ret) {
-		warn_foreign_rules(&e);
+		warn_system(&e);
 		engine_print_plan(&e, stdout, o.json);
 		ret = e.plan.ops.n ? EXIT_CHANGES : EXIT_OK;
 	}

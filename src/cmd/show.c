@@ -5,6 +5,7 @@
 #include "cmd/cmd.h"
 #include "daemon/daemon.h"
 #include "engine/engine.h"
+#include "cmd/doctor.h"
 #include "explain/doctor.h"
 
 static const char *peer_name(const struct conf *c, const struct st_wgpeer *p)
@@ -86,11 +87,12 @@ bool daemon_target_up(const void *daemon, const struct conf_policy *p, size_t i)
 	return true;
 }
 
-void warn_foreign_rules(struct engine *e)
+void warn_system(struct engine *e)
 {
 	struct findings f = { .a = &e->arena };
 
 	check_foreign_rules(&f, e->conf, e->live, e->r.protocol);
+	check_forwarding(&f, e);
 	vec_foreach(x, &f.v)
 		if (x->level != LEVEL_OK)
 			fprintf(stderr, "wgpolicy: warning: %s: %s\n", x->reason, x->hint);

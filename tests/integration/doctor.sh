@@ -123,6 +123,9 @@ run nsx "$GW" "$W" explain -C "$CONF" to 203.0.113.10 from 10.0.1.2 iif "lan1"
 like "$stdout" "refused: No route to host: lan1 does not forward" "explain: the kernel refuses, and why"
 like "$stdout" "sysctl -w net.ipv4.conf.lan1.forwarding=1" "explain: the hint is the sysctl"
 unlike "$stdout" "kill switch holds" "explain: no kill switch blamed"
+run nsx "$GW" "$W" plan -C "$CONF"
+like "$stderr" "warning: policy office selects other hosts' packets \\(From\\), but this host forwards no IPv4" \
+	"plan warns of it too"
 pp "$GW" sysctl -qw net.ipv4.conf.all.forwarding=1
 doctor
 is "$(level forwarding)" ok "forwarding back on: ok"
