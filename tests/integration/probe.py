@@ -44,14 +44,19 @@ def family(host):
     return socket.AF_INET6 if ":" in host else socket.AF_INET
 
 
-def tcp(host, port):
-    with socket.socket(family(host), socket.SOCK_STREAM) as s:
-        s.settimeout(3)
+def echoed(kind, host, port, timeout, shown):
+    """Send a line to HOST:PORT and expect it back; print the address shown(socket) gives."""
+    with socket.socket(family(host), kind) as s:
+        s.settimeout(timeout)
         s.connect((host, port))
         s.sendall(b"wgpolicy lab\n")
-        data = s.recv(256)
-        print(s.getsockname()[0])
+        data = s.recv(512)
+        print(shown(s)[0])
         return 0 if data == b"wgpolicy lab\n" else 1
+
+
+def tcp(host, port):
+    return echoed(socket.SOCK_STREAM, host, port, 3, socket.socket.getsockname)
 
 
 def udp(host, port, n):
@@ -77,13 +82,8 @@ def udpecho(addr, port):
 
 
 def ask(host, port):
-    with socket.socket(family(host), socket.SOCK_DGRAM) as s:
-        s.settimeout(2)
-        s.connect((host, port))
-        s.send(b"wgpolicy query\n")
-        data = s.recv(512)
-        print(s.getpeername()[0])
-        return 0 if data == b"wgpolicy query\n" else 1
+    # A connected datagram socket takes answers from HOST:PORT alone.
+    return echoed(socket.SOCK_DGRAM, host, port, 2, socket.socket.getpeername)
 
 
 def main(argv):
