@@ -199,13 +199,6 @@ static void check_probe(struct conf *c, struct conf_policy *p)
 			  p->check.v.timeout_ms, p->check.v.interval_ms);
 }
 
-static bool is_loopback(const struct prefix *a)
-{
-	static const uint8_t v6_loopback[16] = { [15] = 1 };
-
-	return a->family == FAMILY_V4 ? a->addr[0] == 127 : !memcmp(a->addr, v6_loopback, 16);
-}
-
 /* DNS redirects the queries of the policy's senders, to resolvers reached from outside. */
 static void check_dns(struct conf *c, struct conf_policy *p)
 {
@@ -222,7 +215,7 @@ static void check_dns(struct conf *c, struct conf_policy *p)
 			   "FirewallMark",
 			   p->name);
 	vec_foreach(lp, &p->dns)
-		if (is_loopback(&lp->p))
+		if (addr_is_loopback(&lp->p))
 			conf_error(&c->diags, lp->loc,
 				   "DNS %s is a loopback address, which a redirected query cannot "
 				   "reach: give a resolver beyond the tunnel",
