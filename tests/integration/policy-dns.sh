@@ -81,6 +81,9 @@ is "$status" 0 "uid 1001 asks the local stub 127.0.0.53: answered by it, left al
 unseen "vpn1 got no IPv6 query" "$VPN1" u1001_6
 unseen "still not one packet to port 53 reached the internet" "$INET" leak
 
+run nsx "$GW" "$W" explain -C "$CONF" to 203.0.113.53 from 10.0.1.2 iif lan1 ipproto udp dport 53
+has "$stdout" "its DNS redirects it to 10.8.0.1" "explain: lan1's query is redirected to A's server"
+
 gw_wgpolicy plan "plan after apply"
 lacks "$stdout" "nft" "plan: the table with its NAT chains is as compiled, nothing to do"
 gw_wgpolicy status
