@@ -98,14 +98,20 @@ static json_t *config_json(const struct explain *x)
 	char buf[64];
 	json_t *via = json_array();
 
+	char dns[PREFIX_STRLEN];
+
 	if (cv->chosen)
 		vec_foreach(t, &cv->chosen->p->via)
 		    json_array_append_new(via, json_string(target_name(t, buf, sizeof(buf))));
-	return json_pack("{s:o, s:s?, s:o, s:s?, s:b, s:b, s:s}", "policies", verdicts_json(cv),
-			 "policy", cv->chosen ? cv->chosen->p->name : NULL, "via", via, "target",
-			 target_name(cv->active, buf, sizeof(buf)), "killswitch", cv->killswitch,
-			 "leak_guard", cv->guard, "health",
-			 json_is_object(x->daemon) ? "daemon" : "assumed");
+	/* "dns": where the policy's DNS redirects the query, "drop", or absent: left as it is. */
+	return json_pack("{s:o, s:s?, s:o, s:s?, s:b, s:b, s:s, s:s?}", "policies",
+			 verdicts_json(cv), "policy", cv->chosen ? cv->chosen->p->name : NULL,
+			 "via", via, "target", target_name(cv->active, buf, sizeof(buf)),
+			 "killswitch", cv->killswitch, "leak_guard", cv->guard, "health",
+			 json_is_object(x->daemon) ? "daemon" : "assumed", "dns",
+			 cv->dns_to ? prefix_format(cv->dns_to, dns, false)
+			 : cv->dns_dropped ? "drop"
+					   : NULL);
 }
 
 /* ---- the compiled state ---- */
@@ -380,6 +386,14 @@ static void print_config(FILE *out, const json_t *c)
 								 : "on, by routes alone",
 		!strcmp(STR(c, "health"), "daemon") ? "health from the daemon"
 						    : "no daemon: the first target is taken as up");
+	if (!STR(c, "dns"))
+		return;
+	if (!strcmp(STR(c, "dns"), "drop"))
+		fprintf(out, "  -> a DNS query: dropped by its DNS, which has no resolver of its "
+			     "family\n");
+	else
+		fprintf(out, "  -> a DNS query: its DNS redirects it to %s, by way of the policy\n",
+			STR(c, "dns"));
 }
 
 static void print_compiled(FILE *out, const json_t *s)

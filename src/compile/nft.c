@@ -160,18 +160,20 @@ static void for_each_match(struct out *o, FILE *chain, FILE *sets, const struct 
 /* ---- chains ---- */
 
 /* The table's pieces, in the order join() writes them. */
-enum { C_SETS, C_MARK_OUT, C_MARK_IN, C_NAT, C_GUARD, C_GUARDS, C_MSS, C_COUNT };
+enum { C_SETS, C_MARK_OUT, C_MARK_IN, C_NAT, C_DNS_IN, C_DNS_OUT, C_DNS, C_GUARD, C_GUARDS, C_MSS,
+       C_COUNT };
 
 struct chains {
-	FILE *sets, *mark_out, *mark_in, *nat, *guard, *guards, *mss;
+	FILE *sets, *mark_out, *mark_in, *nat, *dns_in, *dns_out, *dns, *guard, *guards, *mss;
 	char *text[C_COUNT];
 	size_t len[C_COUNT];
 };
 
 static FILE **chain_file(struct chains *ch, int i)
 {
-	FILE **f[C_COUNT] = { &ch->sets, &ch->mark_out, &ch->mark_in, &ch->nat,
-			      &ch->guard, &ch->guards, &ch->mss };
+	FILE **f[C_COUNT] = { &ch->sets,   &ch->mark_out, &ch->mark_in, &ch->nat,
+			      &ch->dns_in, &ch->dns_out,  &ch->dns,	    &ch->guard,
+			      &ch->guards, &ch->mss };
 
 	return f[i];
 }
@@ -238,25 +240,45 @@ static void tunnel_marks(struct out *o, FILE *chain, const char *verdict, bool o
 }
 
 /*
- * The guard replays the RPDB's first match: in priority order, what a
- * guarded policy takes jumps to the policy's own chain (guard_chain), which
- * lets it leave by its tunnels and drops it anywhere else. What a policy
- * without the guard takes leaves where its table says (it is let pass before
- * a later policy's selectors, or mark, could drop it): only needed with a
- * guarded one after it. A packet no policy takes pays one rule (a lookup) a
- * selector, and nothing else: every forwarded packet of a router passes here.
+ * A replay of the RPDB's first match, the guard's and the DNS redirect's: in
+ * priority order, what a policy the replay is for (o->replay) takes jumps to
+ * that policy's own chain; what another policy takes is let pass, before a
+ * later policy's selectors, or mark, could take it. A packet no policy takes
+ * pays one rule (a lookup) a selector, and nothing else: every forwarded
+ * packet of a router passes the guard.
  */
-static void guard_rule(struct out *o, FILE *chain, const char *match, const struct pol_info *pi,
-		       uint8_t fam)
+static void replay_rule(struct out *o, FILE *chain, const char *match, const struct pol_info *pi,
+			uint8_t fam)
 {
 	const char *m = *match ? match + 1 : "", *sp = *match ? " " : "";
 
 	(void)fam;
-	if (guarded(pi))
-		fprintf(chain, "\t\t%s%sjump guard%u\n", m, sp, pi->p->index);
+	if (o->replay->takes(pi))
+		fprintf(chain, "\t\t%s%sjump %s%u\n", m, sp, o->replay->chain, pi->p->index);
 	else
 		fprintf(chain, "\t\t%s%saccept\n", m, sp);
 	o->rules++;
+}
+
+bool replay_needs(const struct out *o, const struct pol_info *pols, size_t i, size_t n)
+{
+	for (; i < n; i++)
+		if (o->replay->takes(&pols[i]) && (!o->replay->passes || o->replay->passes(&pols[i])))
+			return true;
+	return false;
+}
+
+void replay_policy(struct out *o, FILE *chain, const struct pol_info *pi)
+{
+	char match[64];
+
+	if (!pi->mark) {
+		for_each_match(o, chain, o->set_decls, pi, true, replay_rule);
+		return;
+	}
+	/* A marked policy's packets are known by their mark. */
+	snprintf(match, sizeof(match), " meta mark & 0x%x == 0x%x", mask_of(o), pi->mark);
+	replay_rule(o, chain, match, pi, 0);
 }
 
 /* What compile_source_locality keeps on the LAN, the guard lets pass. */
@@ -271,14 +293,6 @@ static void locality(struct out *o, FILE *chain, const char *match, const struct
 		   ADDR_ANY_LEN);
 	fprintf(chain, " accept\n");
 	o->rules++;
-}
-
-static bool guarded_after(const struct pol_info *pols, size_t i, size_t n)
-{
-	for (i++; i < n; i++)
-		if (guarded(&pols[i]))
-			return true;
-	return false;
 }
 
 /*
@@ -338,33 +352,31 @@ static void guard(struct out *o, struct chains *ch, const struct pol_info *pols,
 		  size_t n)
 {
 	const struct pol_info *pi = &pols[i];
-	char match[64];
 
-	if (!guarded(pi) && !guarded_after(pols, i, n))
+	if (!replay_needs(o, pols, i, n))
 		return;
 	if (guarded(pi))
 		guard_chain(o, ch, pi);
-	if (!pi->mark) {
-		for_each_match(o, ch->guard, ch->sets, pi, true, guard_rule);
-		return;
-	}
-	/* A marked policy's packets are known by their mark. */
-	snprintf(match, sizeof(match), " meta mark & 0x%x == 0x%x", mask_of(o), pi->mark);
-	guard_rule(o, ch->guard, match, pi, 0);
+	replay_policy(o, ch->guard, pi);
 }
 
-static bool socket_only(const struct conf_policy *p)
+bool pol_forwarded(const struct pol_info *pi)
 {
-	return p->users.n || p->groups.n || p->cgroups.n;
+	return !pi->p->users.n && !pi->p->groups.n && !pi->p->cgroups.n;
+}
+
+bool pol_sent(const struct pol_info *pi)
+{
+	return !pi->p->iif.n;
 }
 
 static void marking(struct out *o, struct chains *ch, const struct pol_info *pi)
 {
 	if (!pi->mark)
 		return;
-	if (!pi->p->iif.n)
+	if (pol_sent(pi))
 		for_each_match(o, ch->mark_out, ch->sets, pi, false, mark_rule);
-	if (!socket_only(pi->p))
+	if (pol_forwarded(pi))
 		for_each_match(o, ch->mark_in, ch->sets, pi, false, mark_rule);
 	/*
 	 * A mark re-routes local traffic after its source address was chosen:
@@ -418,6 +430,8 @@ static const char *const chain_heads[C_COUNT] = {
 	[C_MARK_IN] = "chain mark_in {\n\t\ttype filter hook prerouting priority mangle; "
 		      "policy accept;\n",
 	[C_NAT] = "chain nat_out {\n\t\ttype nat hook postrouting priority srcnat; policy accept;\n",
+	[C_DNS_IN] = "chain dns_in {\n\t\ttype nat hook prerouting priority dstnat; policy accept;\n",
+	[C_DNS_OUT] = "chain dns_out {\n\t\ttype nat hook output priority -100; policy accept;\n",
 	[C_GUARD] = "chain guard {\n\t\ttype filter hook postrouting priority filter; "
 		    "policy accept;\n",
 	[C_MSS] = "chain mss {\n\t\ttype filter hook postrouting priority mangle; policy accept;\n",
@@ -525,6 +539,7 @@ static void emit_nft(struct out *o, const char *body, const struct pol_info *pol
 
 void compile_nft(struct compile_ctx *ctx, const struct pol_info *pols, size_t n)
 {
+	static const struct replay guard_replay = { guarded, NULL, "guard" };
 	struct out o = { .ctx = ctx };
 	struct chains ch;
 	bool guard_on = any(pols, n, guarded);
@@ -544,9 +559,12 @@ void compile_nft(struct compile_ctx *ctx, const struct pol_info *pols, size_t n)
 		marking(&o, &ch, &pols[i]);
 	/* The clamp before the guard's verdicts, in the hook its packets pass anyway. */
 	o.rules += compile_mss(ctx, pols, n, guard_on ? ch.guard : NULL, ch.mss);
-	if (guard_on)
+	if (guard_on) {
+		o.replay = &guard_replay;
 		for (i = 0; i < n; i++)
 			guard(&o, &ch, pols, i, n);
+	}
+	compile_dns(&o, ch.dns_in, ch.dns_out, ch.dns, pols, n);
 	body = join(&o, &ch);
 	if (!body)
 		ctx->err = -ENOMEM;

@@ -389,6 +389,40 @@ static int key_check(struct parse_ctx *ctx, char *value, struct loc loc)
 	return 0;
 }
 
+static int dns_item(struct parse_ctx *ctx, char *item, struct loc loc, void *unused)
+{
+	struct lprefix *slot;
+	struct prefix addr;
+
+	(void)unused;
+	if (!strcasecmp(item, "tunnel"))
+		return report_value(ctx, loc, "DNS", item,
+				    "tunnel stands alone: DNS = tunnel, or DNS = ADDRESS, ...");
+	if (addr_parse(item, &addr))
+		return report_value(ctx, loc, "DNS", item,
+				    "expected tunnel or the IP addresses of resolvers");
+	OOM_IF_NULL(slot = vec_push(ctx->a, &ctx->policy->dns));
+	slot->p = addr;
+	slot->loc = loc;
+	return 0;
+}
+
+/* DNS = tunnel, or DNS = ADDRESS, ...: where the policy's DNS queries go. */
+static int key_dns(struct parse_ctx *ctx, char *value, struct loc loc)
+{
+	struct conf_policy *p = ctx->policy;
+
+	if (IS_SET(p->dns_tunnel) || (p->dns.n && !strcasecmp(value, "tunnel")))
+		return report_value(ctx, loc, "DNS", value,
+				    "DNS is given again: DNS = tunnel takes no addresses beside it");
+	if (!strcasecmp(value, "tunnel")) {
+		p->dns_tunnel.v = true;
+		p->dns_tunnel.loc = loc;
+		return 0;
+	}
+	return list_key(ctx, "DNS", value, loc, dns_item, NULL);
+}
+
 const struct key_def policy_keys[] = {
 	{ "From", key_from },
 	{ "To", key_to },
@@ -410,6 +444,7 @@ const struct key_def policy_keys[] = {
 	{ "Priority", key_priority },
 	{ "Table", key_policy_table },
 	{ "Check", key_check },
+	{ "DNS", key_dns },
 	{ NULL, NULL },
 };
 

@@ -110,6 +110,55 @@ static void lint_family(struct conf *c, const struct conf_policy *p)
 		  p->name);
 }
 
+static bool has_family(const struct lprefix *v, size_t n, uint8_t family)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (v[i].p.family == family)
+			return true;
+	return false;
+}
+
+/* A family the policy carries with no resolver of its own: its queries are dropped. */
+static void lint_dns_family(struct conf *c, const struct conf_policy *p, uint8_t family)
+{
+	struct loc loc = IS_SET(p->dns_tunnel) ? p->dns_tunnel.loc : p->dns.v[0].loc;
+	const char *fam = family == FAMILY_V4 ? "IPv4" : "IPv6";
+
+	if (!IS_SET(p->dns_tunnel)) {
+		if (!has_family(p->dns.v, p->dns.n, family))
+			conf_warn(&c->diags, loc,
+				  "policy %s's DNS has no %s resolver: its %s queries are dropped",
+				  p->name, fam, fam);
+		return;
+	}
+	vec_foreach(t, &p->via)
+		if (t->iface && t->iface->dns.n && !has_family(t->iface->dns.v, t->iface->dns.n, family))
+			conf_warn(&c->diags, loc,
+				  "%s's DNS has no %s server: policy %s's %s queries are dropped "
+				  "while it uses %s",
+				  t->iface->name, fam, p->name, fam, t->iface->name);
+}
+
+static void lint_dns(struct conf *c, const struct conf_policy *p)
+{
+	unsigned fams = policy_families(c, p);
+
+	if (p->had_errors || (!IS_SET(p->dns_tunnel) && !p->dns.n))
+		return;
+	if (fams & FAM_V4)
+		lint_dns_family(c, p, FAMILY_V4);
+	if (fams & FAM_V6)
+		lint_dns_family(c, p, FAMILY_V6);
+	if (p->users.n || p->groups.n || p->cgroups.n)
+		conf_warn(&c->diags, IS_SET(p->dns_tunnel) ? p->dns_tunnel.loc : p->dns.v[0].loc,
+			  "policy %s's DNS leaves alone its programs' queries to this host's own "
+			  "resolver (a stub such as 127.0.0.53), whose queries upstream are its own, "
+			  "not the policy's",
+			  p->name);
+}
+
 static void lint_priorities(struct conf *c)
 {
 	size_t i, j;
@@ -138,8 +187,10 @@ static void conf_lint(struct conf *c)
 		lint_search_only(c, *iface);
 		lint_underlay_mtu(c, *iface);
 	}
-	vec_foreach(p, &c->policies)
+	vec_foreach(p, &c->policies) {
 		lint_family(c, *p);
+		lint_dns(c, *p);
+	}
 	lint_prefixes(c);
 	lint_priorities(c);
 }

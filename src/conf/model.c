@@ -129,3 +129,23 @@ bool target_probe_addr(const struct conf_policy *p, const struct target *t, stru
 	}
 	return derive_addr(t->iface, t->peer, out);
 }
+
+const struct lprefix *policy_dns_servers(const struct conf_policy *p, const struct target *active,
+					 size_t *n)
+{
+	const struct conf_iface *iface = active ? active->iface : NULL;
+
+	if (!IS_SET(p->dns_tunnel)) {
+		*n = p->dns.n;
+		return p->dns.v;
+	}
+	for (size_t i = 0; !iface && i < p->via.n; i++)
+		iface = p->via.v[i].iface;
+	*n = iface ? iface->dns.n : 0;
+	return iface ? iface->dns.v : NULL;
+}
+
+bool policy_selects_senders(const struct conf_policy *p)
+{
+	return p->from.n || p->iif.n || p->users.n || p->groups.n || p->cgroups.n || p->fwmarks.n;
+}

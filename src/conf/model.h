@@ -181,6 +181,12 @@ struct conf_policy {
 	OPT(uint32_t) priority;
 	OPT(uint32_t) table;
 	OPT(struct probe_check) check;
+	/*
+	 * DNS: the resolvers its DNS queries are redirected to, or with
+	 * dns_tunnel set (DNS = tunnel) those of its active Via tunnel.
+	 */
+	VEC(struct lprefix) dns;
+	OPT(bool) dns_tunnel;
 	bool had_errors; /* a line of it was invalid, so the whole of it is not judged */
 };
 
@@ -256,6 +262,15 @@ const char *target_name(const struct target *t, char *buf, size_t len);
  * from its AllowedIPs; false when there is none.
  */
 bool target_probe_addr(const struct conf_policy *p, const struct target *t, struct prefix *out);
+/*
+ * The resolvers @p's DNS redirects its queries to, while @active is its
+ * target in use: its DNS addresses, or with DNS = tunnel the DNS servers of
+ * @active, or of its first tunnel while no tunnel is in use. @n = 0: none.
+ */
+const struct lprefix *policy_dns_servers(const struct conf_policy *p, const struct target *active,
+					 size_t *n);
+/* Does @p select by who sends (From, IncomingInterface, User, ...), not by destination alone? */
+bool policy_selects_senders(const struct conf_policy *p);
 /* The same target, as the files name it (across two readings of the configuration). */
 bool conf_target_same(const struct target *a, const struct target *b);
 

@@ -199,6 +199,44 @@ static void check_probe(struct conf *c, struct conf_policy *p)
 			  p->check.v.timeout_ms, p->check.v.interval_ms);
 }
 
+/* DNS redirects the queries of the policy's senders, to resolvers reached from outside. */
+static void check_dns(struct conf *c, struct conf_policy *p)
+{
+	struct loc loc = IS_SET(p->dns_tunnel) ? p->dns_tunnel.loc : p->dns.n ? p->dns.v[0].loc : p->loc;
+	char buf[PREFIX_STRLEN];
+	bool tunnels = false;
+
+	if (!IS_SET(p->dns_tunnel) && !p->dns.n)
+		return;
+	if (!policy_selects_senders(p))
+		conf_error(&c->diags, loc,
+			   "DNS redirects the queries of the policy's senders, but policy %s selects "
+			   "by To alone: give From, IncomingInterface, User, Group, Cgroup or "
+			   "FirewallMark",
+			   p->name);
+	vec_foreach(lp, &p->dns)
+		if (addr_is_loopback(&lp->p))
+			conf_error(&c->diags, lp->loc,
+				   "DNS %s is a loopback address, which a redirected query cannot "
+				   "reach: give a resolver beyond the tunnel",
+				   prefix_format(&lp->p, buf, false));
+	if (!IS_SET(p->dns_tunnel))
+		return;
+	vec_foreach(t, &p->via) {
+		if (!t->iface)
+			continue;
+		tunnels = true;
+		if (!t->iface->dns.n)
+			conf_error(&c->diags, p->dns_tunnel.loc,
+				   "DNS = tunnel, but Via's %s sets no DNS server: give it DNS = "
+				   "ADDRESS in %s, or give the policy the resolvers' addresses",
+				   t->iface->name, t->iface->file ? t->iface->file : t->iface->name);
+	}
+	if (!tunnels && p->via.n)
+		conf_error(&c->diags, p->dns_tunnel.loc,
+			   "DNS = tunnel, but Via names no tunnel: give the resolvers' addresses");
+}
+
 void conf_validate_policy(struct conf *c, struct conf_policy *p)
 {
 	check_set_refs(c, p->from.v, p->from.n);
@@ -209,6 +247,7 @@ void conf_validate_policy(struct conf *c, struct conf_policy *p)
 	if (p->had_errors)
 		return;
 	check_mode(c, p);
+	check_dns(c, p);
 	check_contradictions(c, p);
 	conf_check_coverage(c, p);
 }

@@ -58,6 +58,12 @@ struct config_view {
 	const struct target *active;  /* its target now (failover); NULL: every one down */
 	bool killswitch; /* unreachable when no target can carry it */
 	bool guard;	 /* and the leak guard (KillSwitch = yes) */
+	/*
+	 * A DNS query the chosen policy's DNS redirects: to dns_to, or
+	 * dropped (no resolver of its family); neither: left as it is.
+	 */
+	const struct prefix *dns_to;
+	bool dns_dropped;
 };
 
 /*

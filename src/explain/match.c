@@ -283,6 +283,30 @@ static int by_priority(const void *x, const void *y)
 	return a->p->index < b->p->index ? -1 : a->p->index > b->p->index;
 }
 
+/*
+ * What the chosen policy's DNS does with @pk (compile/nft_dns.c): a query to
+ * one of its resolvers or, sent here, to loopback stays; the rest goes to the
+ * first of its family, or is dropped. (A query this host sends to another of
+ * its own addresses stays too, which the configuration alone cannot tell.)
+ */
+static void dns_redirect(const struct packet *pk, struct config_view *out)
+{
+	const struct lprefix *v;
+	size_t n, i;
+
+	if ((pk->proto != 6 && pk->proto != 17) || !pk->has_dport || pk->dport != 53 ||
+	    (!packet_forwarded(pk) && addr_is_loopback(&pk->to)))
+		return;
+	v = policy_dns_servers(out->chosen->p, out->active, &n);
+	for (i = 0; i < n; i++)
+		if (prefix_equal(&v[i].p, &pk->to))
+			return;
+	for (i = 0; i < n && !out->dns_to; i++)
+		if (v[i].p.family == pk->to.family)
+			out->dns_to = &v[i].p;
+	out->dns_dropped = n && !out->dns_to;
+}
+
 int explain_config(const struct conf *c, const struct facts *f, const struct packet *pk,
 		   struct arena *a, struct config_view *out)
 {
@@ -310,5 +334,6 @@ int explain_config(const struct conf *c, const struct facts *f, const struct pac
 	out->active = facts_active_target(f ? f : &all_up, out->chosen->p);
 	out->killswitch = policy_killswitch(out->chosen->p) != KILLSWITCH_NO;
 	out->guard = policy_killswitch(out->chosen->p) == KILLSWITCH_YES;
+	dns_redirect(pk, out);
 	return 0;
 }

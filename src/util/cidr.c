@@ -137,6 +137,13 @@ bool prefix_has_host_bits(const struct prefix *p)
 	return memcmp(n.addr, p->addr, sizeof(n.addr)) != 0;
 }
 
+bool addr_is_loopback(const struct prefix *a)
+{
+	static const uint8_t v6_loopback[16] = { [15] = 1 };
+
+	return a->family == FAMILY_V4 ? a->addr[0] == 127 : !memcmp(a->addr, v6_loopback, 16);
+}
+
 bool prefix_contains(const struct prefix *outer, const struct prefix *inner)
 {
 	return outer->family == inner->family && outer->len <= inner->len &&

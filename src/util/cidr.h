@@ -27,6 +27,8 @@ const char *prefix_parse(const char *s, struct prefix *p, bool *had_len);
 const char *addr_parse(const char *s, struct prefix *p);
 unsigned prefix_max_len(uint8_t family);
 bool prefix_has_host_bits(const struct prefix *p);
+/* Is the address @a in 127.0.0.0/8, or ::1? */
+bool addr_is_loopback(const struct prefix *a);
 /* A copy of @p with the host bits cleared. */
 struct prefix prefix_network(const struct prefix *p);
 /* Does @outer contain all of @inner (same family, shorter or equal, same bits)? */

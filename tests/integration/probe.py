@@ -2,6 +2,9 @@
 #   serve PORT...          TCP echo on every address (v4 and v6) of the namespace, until killed
 #   tcp HOST PORT          connect, send a line, expect it back; prints the local address used
 #   udp HOST PORT N        N datagrams, 20 ms apart, no answer expected
+#   udpecho ADDR PORT      answer every datagram to ADDR:PORT with itself, until killed
+#   ask HOST PORT          a datagram, and its echo back from HOST:PORT itself (as a resolver's
+#                          answer must come back); prints the address that answered
 # Every wait is bounded: a connection that hangs fails after 3 s.
 import socket
 import sys
@@ -41,14 +44,19 @@ def family(host):
     return socket.AF_INET6 if ":" in host else socket.AF_INET
 
 
-def tcp(host, port):
-    with socket.socket(family(host), socket.SOCK_STREAM) as s:
-        s.settimeout(3)
+def echoed(kind, host, port, timeout, shown):
+    """Send a line to HOST:PORT and expect it back; print the address shown(socket) gives."""
+    with socket.socket(family(host), kind) as s:
+        s.settimeout(timeout)
         s.connect((host, port))
         s.sendall(b"wgpolicy lab\n")
-        data = s.recv(256)
-        print(s.getsockname()[0])
+        data = s.recv(512)
+        print(shown(s)[0])
         return 0 if data == b"wgpolicy lab\n" else 1
+
+
+def tcp(host, port):
+    return echoed(socket.SOCK_STREAM, host, port, 3, socket.socket.getsockname)
 
 
 def udp(host, port, n):
@@ -62,6 +70,22 @@ def udp(host, port, n):
     return 0
 
 
+def udpecho(addr, port):
+    with socket.socket(family(addr), socket.SOCK_DGRAM) as s:
+        if family(addr) == socket.AF_INET6:
+            s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
+        s.bind((addr, port))
+        print("ready", flush=True)
+        while True:
+            data, peer = s.recvfrom(512)
+            s.sendto(data, peer)
+
+
+def ask(host, port):
+    # A connected datagram socket takes answers from HOST:PORT alone.
+    return echoed(socket.SOCK_DGRAM, host, port, 2, socket.socket.getpeername)
+
+
 def main(argv):
     cmd = argv[1]
     if cmd == "serve":
@@ -70,7 +94,12 @@ def main(argv):
         return tcp(argv[2], int(argv[3]))
     elif cmd == "udp":
         return udp(argv[2], int(argv[3]), int(argv[4]))
-    print("usage: serve PORT... | tcp HOST PORT | udp HOST PORT N", file=sys.stderr)
+    elif cmd == "udpecho":
+        udpecho(argv[2], int(argv[3]))
+    elif cmd == "ask":
+        return ask(argv[2], int(argv[3]))
+    print("usage: serve PORT... | tcp HOST PORT | udp HOST PORT N | udpecho ADDR PORT | "
+          "ask HOST PORT", file=sys.stderr)
     return 2
 
 

@@ -226,6 +226,48 @@ static void failover_and_kill_switch_state(void **unused)
 	done(&fx);
 }
 
+/* What a policy's DNS does with a packet: "10.8.0.1", "drop", or "" (left as it is). */
+static const char *dns_verdict(struct fx *fx, const char *words, char *buf)
+{
+	struct config_view cv;
+
+	chosen(fx, words, &cv);
+	if (cv.dns_to)
+		return prefix_format(cv.dns_to, buf, false);
+	return cv.dns_dropped ? "drop" : "";
+}
+
+static void dns_queries_redirected_dropped_or_left(void **unused)
+{
+	static const char dns[] = "[Policy office]\nFrom = 10.0.1.0/24, fd00:1::/64\nVia = wg0\n"
+				  "DNS = 10.8.0.1\n"
+				  "[Policy user]\nUser = 2000\nVia = wg1\nDNS = 10.9.0.1, 10.9.0.2\n";
+	static const char *const cases[][2] = {
+		{ "to 203.0.113.53 from 10.0.1.2 iif lan1 ipproto udp dport 53", "10.8.0.1" },
+		{ "to 10.0.1.1 from 10.0.1.2 iif lan1 ipproto tcp dport 53", "10.8.0.1" },
+		{ "to 2001:db8::53 from fd00:1::2 iif lan1 ipproto udp dport 53", "drop" },
+		{ "to 10.8.0.1 from 10.0.1.2 iif lan1 ipproto udp dport 53", "" },
+		{ "to 203.0.113.53 from 10.0.1.2 iif lan1 ipproto udp dport 443", "" },
+		{ "to 203.0.113.53 from 10.0.2.2 iif lan2 ipproto udp dport 53", "" },
+		{ "to 203.0.113.53 uid 2000 ipproto udp dport 53", "10.9.0.1" },
+		{ "to 10.9.0.2 uid 2000 ipproto udp dport 53", "" },
+		{ "to 127.0.0.53 uid 2000 ipproto udp dport 53", "" },
+	};
+	char buf[PREFIX_STRLEN];
+	struct fx fx;
+	size_t i;
+
+	(void)unused;
+	build(&fx, dns);
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const char *got = dns_verdict(&fx, cases[i][0], buf);
+
+		if (strcmp(got, cases[i][1]))
+			fail_msg("%s: DNS gives '%s', expected '%s'", cases[i][0], got, cases[i][1]);
+	}
+	done(&fx);
+}
+
 /* ---- the compiled state's view ---- */
 
 static void simulate(struct fx *fx, const char *words, struct simulation *sim)
@@ -583,6 +625,7 @@ int main(void)
 	    cmocka_unit_test(each_exclusion_says_which_selector),
 	    cmocka_unit_test(another_family_is_one_reason),
 	    cmocka_unit_test(failover_and_kill_switch_state),
+	    cmocka_unit_test(dns_queries_redirected_dropped_or_left),
 	    cmocka_unit_test(rule_table_route_and_peer),
 	    cmocka_unit_test(cgroup_policy_is_marked_by_nftables),
 	    cmocka_unit_test(a_tunnels_own_packets_take_main),
