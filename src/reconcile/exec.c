@@ -188,6 +188,8 @@ static int exec_link_add(struct run *x, const struct op *op)
 	err = remember(x, op);
 	if (!err && (err = saved_sysctls_forget_link(l->name)))
 		fail(x, op, err, "cannot forget the sysctls saved of an earlier link of its name");
+	if (!err && (err = saved_endpoints_forget(l->name)))
+		fail(x, op, err, "cannot forget the endpoints saved of an earlier link of its name");
 	if (err)
 		return err;
 	/* The link exists now: its mark, MTU and state are part of the add (logged above). */

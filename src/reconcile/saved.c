@@ -35,30 +35,36 @@ int saved_netns_cookie(uint64_t *cookie)
 /*
  * One file per network namespace, named by its cookie: unlike the inode,
  * which a new namespace reuses, the cookie is never given twice in a boot
- * (Linux 5.14); the inode only where the kernel has no cookie.
+ * (Linux 5.14); the inode only where the kernel has no cookie. The
+ * endpoints of an interface's peers (@ifname) have a file of their own
+ * beside it: 10,000 of them are read only when that interface is.
  */
-static int saved_path(char *buf, size_t len)
+static int saved_path(char *buf, size_t len, const char *ifname)
 {
+	char part[32] = "";
 	uint64_t cookie;
 	struct stat st;
 
+	if (ifname)
+		snprintf(part, sizeof(part), ".endpoints.%s", ifname);
 	if (!saved_netns_cookie(&cookie)) {
-		snprintf(buf, len, SAVED_DIR "/netns-cookie-%llu.json", (unsigned long long)cookie);
+		snprintf(buf, len, SAVED_DIR "/netns-cookie-%llu%s.json", (unsigned long long)cookie,
+			 part);
 		return 0;
 	}
 	if (stat("/proc/self/ns/net", &st))
 		return -errno;
-	snprintf(buf, len, SAVED_DIR "/netns-%lu-%lu.json", (unsigned long)st.st_dev,
-		 (unsigned long)st.st_ino);
+	snprintf(buf, len, SAVED_DIR "/netns-%lu-%lu%s.json", (unsigned long)st.st_dev,
+		 (unsigned long)st.st_ino, part);
 	return 0;
 }
 
-static json_t *load_json(void)
+static json_t *load_json_of(const char *ifname)
 {
-	char path[128];
+	char path[160];
 	json_t *root = NULL;
 
-	if (!saved_path(path, sizeof(path)))
+	if (!saved_path(path, sizeof(path), ifname))
 		root = json_load_file(path, 0, NULL);
 	if (!json_is_object(root)) {
 		json_decref(root);
@@ -85,14 +91,9 @@ int saved_write_json(const char *path, json_t *root)
 	return 0;
 }
 
-static int store_json(json_t *root)
+static json_t *load_json(void)
 {
-	char path[128];
-	int err;
-
-	if ((err = saved_path(path, sizeof(path))))
-		return err;
-	return saved_write_json(path, root);
+	return load_json_of(NULL);
 }
 
 static json_t *section(json_t *root, const char *name)
@@ -195,20 +196,27 @@ static bool empty(json_t *root)
 	return true;
 }
 
-/* Store @root, and drop it. */
-static int commit(json_t *root)
+/* Store @root (the file of @ifname's endpoints, or NULL: the namespace's), and drop it. */
+static int commit_of(json_t *root, const char *ifname)
 {
-	char path[128];
-	int err;
+	char path[160];
+	int err = saved_path(path, sizeof(path), ifname);
 
-	/* Nothing left to restore: no file left behind either. */
-	if (empty(root) && !saved_path(path, sizeof(path))) {
-		json_decref(root);
-		return unlink(path) && errno != ENOENT ? -errno : 0;
-	}
-	err = store_json(root);
+	/* Endpoints were kept here before they had files of their own. */
+	if (!ifname)
+		json_object_del(root, "endpoints");
+	if (!err && (ifname ? !json_object_size(root) : empty(root)))
+		/* Nothing left to restore: no file left behind either. */
+		err = unlink(path) && errno != ENOENT ? -errno : 0;
+	else if (!err)
+		err = saved_write_json(path, root);
 	json_decref(root);
 	return err;
+}
+
+static int commit(json_t *root)
+{
+	return commit_of(root, NULL);
 }
 
 static int update(const char *sec, const char *key, json_t *value)
@@ -286,17 +294,24 @@ int saved_dns_forget(const char *ifname)
 
 int saved_endpoints_load(struct state *live)
 {
-	json_t *root = load_json(), *ifaces = json_object_get(root, "endpoints");
+	const char *loaded = NULL;
+	json_t *peers = NULL;
 	char key[ST_KEY_B64_LEN];
 	int err = 0;
 
 	vec_foreach(p, &live->wgpeers) {
-		json_t *dev = json_object_get(ifaces, p->ifname), *e;
+		json_t *e;
 
+		/* A device's peers come together: its file is read once. */
+		if (!loaded || strcmp(loaded, p->ifname)) {
+			json_decref(peers);
+			peers = load_json_of(p->ifname);
+			loaded = p->ifname;
+		}
 		/* Most devices have no record: spare 10,000 peers their keys' encoding. */
-		if (!dev)
+		if (!json_object_size(peers))
 			continue;
-		e = json_object_get(dev, st_key_format(&p->public_key, key));
+		e = json_object_get(peers, st_key_format(&p->public_key, key));
 		if (!json_is_string(e))
 			continue;
 		p->endpoint_set = arena_strdup(&live->arena, json_string_value(e));
@@ -305,49 +320,47 @@ int saved_endpoints_load(struct state *live)
 			break;
 		}
 	}
-	json_decref(root);
+	json_decref(peers);
 	return err;
 }
 
 int saved_endpoints_update(const struct op *ops, size_t n)
 {
-	json_t *root = load_json(), *ifaces = section(root, "endpoints");
 	char key[ST_KEY_B64_LEN], ep[ST_ENDPOINT_STRLEN];
+	const char *loaded = NULL;
+	json_t *peers = NULL;
 	bool changed = false;
-	size_t i;
+	int err = 0;
 
-	for (i = 0; i < n; i++) {
+	for (size_t i = 0; i < n && !err; i++) {
 		const struct st_wgpeer *p = ops[i].obj;
-		json_t *peers;
 
 		if (ops[i].type != OBJ_WGPEER || (ops[i].kind != OP_DEL && !p->endpoint.family))
 			continue; /* no endpoint set: the one recorded stays what wgpolicy set */
-		peers = section(ifaces, p->ifname);
+		if (!loaded || strcmp(loaded, p->ifname)) {
+			err = changed ? commit_of(peers, loaded) : (json_decref(peers), 0);
+			peers = load_json_of(p->ifname);
+			loaded = p->ifname;
+			changed = false;
+		}
 		st_key_format(&p->public_key, key);
 		if (ops[i].kind == OP_DEL)
 			json_object_del(peers, key);
 		else
 			json_object_set_new(peers, key,
 					    json_string(st_endpoint_format(&p->endpoint, ep)));
-		if (!json_object_size(peers))
-			json_object_del(ifaces, p->ifname);
 		changed = true;
 	}
-	if (!changed) {
-		json_decref(root);
-		return 0;
-	}
-	return commit(root);
+	if (changed && !err)
+		return commit_of(peers, loaded);
+	json_decref(peers);
+	return err;
 }
 
 int saved_endpoints_forget(const char *ifname)
 {
-	json_t *root = load_json();
+	char path[160];
+	int err = saved_path(path, sizeof(path), ifname);
 
-	if (!json_object_get(json_object_get(root, "endpoints"), ifname)) {
-		json_decref(root);
-		return 0;
-	}
-	json_object_del(section(root, "endpoints"), ifname);
-	return commit(root);
+	return err ? err : unlink(path) && errno != ENOENT ? -errno : 0;
 }

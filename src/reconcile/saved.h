@@ -44,7 +44,7 @@ int saved_dns_forget(const char *ifname);
 int saved_endpoints_load(struct state *live);
 /* Record the endpoints that @n executed peer ops set; a removed peer's goes. */
 int saved_endpoints_update(const struct op *ops, size_t n);
-/* Forget the endpoints of @ifname's peers: the interface is gone. */
+/* Forget the endpoints of @ifname's peers: the interface is gone, or made anew. */
 int saved_endpoints_forget(const char *ifname);
 
 #endif

@@ -79,11 +79,16 @@ is "$(endpoint_of)" 192.0.2.4:51820 "A's peer: the new configured endpoint"
 run nsx "$GW" "$W" plan -C "$CONF"
 is "$status" 0 "then plan has nothing to do"
 
-# What wgpolicy recorded of the endpoints it set goes with the interfaces.
-ok "the endpoint set is recorded in /run/wgpolicy" grep -q "\"$A\"" /run/wgpolicy/*.json
+# What wgpolicy recorded of the endpoints it set goes with the interfaces: a file
+# of A's own, beside the namespace's (10,000 peers' records are read only with A).
+records() { ls /run/wgpolicy/ | grep -c "\.endpoints\.$A\.json\$"; }
+is "$(records)" 1 "the endpoints set are recorded in A's own file in /run/wgpolicy"
+ok "it holds A's peer's endpoint" grep -q "192.0.2.4:51820" /run/wgpolicy/*.endpoints."$A".json
+ns_file=$(ls /run/wgpolicy/*.endpoints."$A".json | sed "s/\.endpoints\.$A\.json\$/.json/")
+run grep -c "192.0.2.4:51820" "$ns_file"
+is "$stdout" 0 "the namespace's file holds no endpoints"
 run nsx "$GW" "$W" down
 is "$status" 0 "down"
-run grep -l "\"$A\"" /run/wgpolicy/*.json
-is "$stdout" "" "down: no record of A's peers is left"
+is "$(records)" 0 "down: no record of A's peers is left"
 
 done_testing
