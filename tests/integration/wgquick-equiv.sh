@@ -318,6 +318,17 @@ ListenPort = domain
 [Peer]
 PublicKey = $srv_pub
 AllowedIPs = 10.8.0.0/24"
+# One file for every node of a mesh lists each node as a peer of itself: WireGuard ignores
+# that peer, and wg-quick routes none of its AllowedIPs (it routes what wg shows).
+"mesh-self-peer|Address = 10.8.0.2/24
+[Peer]
+PublicKey = $me_pub
+Endpoint = 192.0.2.3:51820
+AllowedIPs = 10.8.0.2/32, 192.168.52.0/24
+[Peer]
+PublicKey = $srv_pub
+Endpoint = 192.0.2.1:51820
+AllowedIPs = 10.8.0.1/32, 192.168.51.0/24"
 )
 
 # resolvconf would rewrite this machine's /etc/resolv.conf: a recorder stands in for it,
@@ -515,6 +526,42 @@ run nsx "$wp" "$W" down "$TMP/$k2.conf"
 is "$status" 0 "key-by-hook: wgpolicy down"
 nsx "$wq" wg-quick down "$TMP/$k1.conf" >/dev/null 2>&1
 is "$(rules_routes "$wp")" "$before" "key-by-hook: down leaves rules, routes and tables as before"
+
+# Without PrivateKey wg-quick brings up an interface without a key (one set later, by hand or a
+# hook), and wgpolicy the same. A file without [Interface] (empty, or comments alone) wg-quick
+# brings up bare too; wgpolicy refuses it, as a file cut short or the wrong one.
+keyless=("[Interface]" "[Interface]
+Address = 10.34.0.2/24
+[Peer]
+PublicKey = $srv_pub
+AllowedIPs = 10.34.0.0/16")
+for i in 0 1; do
+	k1=$(ifname kq$i) k2=$(ifname kp$i)
+	printf '%s\n' "${keyless[$i]}" > "$TMP/$k1.conf"
+	cp "$TMP/$k1.conf" "$TMP/$k2.conf" && chmod 600 "$TMP/$k1.conf" "$TMP/$k2.conf"
+	quick_up "keyless-$i" "$wq" "$TMP/$k1.conf"
+	run nsx "$wp" "$W" up "$TMP/$k2.conf"
+	is "$status" 0 "keyless-$i: wgpolicy up"
+	is "$(snapshot "$wp" "$k2")" "$(snapshot "$wq" "$k1")" "keyless-$i: the same state as wg-quick's"
+	is "$(nsx "$wp" wg show "$k2" private-key)" "(none)" "keyless-$i: no private key"
+	run nsx "$wp" "$W" plan "$TMP/$k2.conf"
+	is "$status" 0 "keyless-$i: after up, plan has nothing to do"
+	run nsx "$wp" "$W" down "$TMP/$k2.conf"
+	is "$status" 0 "keyless-$i: wgpolicy down"
+	nsx "$wq" wg-quick down "$TMP/$k1.conf" >/dev/null 2>&1
+done
+for body in "" "# wg0, for the office"; do
+	k1=$(ifname eq) k2=$(ifname ep)
+	printf '%s' "$body" > "$TMP/$k1.conf"
+	cp "$TMP/$k1.conf" "$TMP/$k2.conf" && chmod 600 "$TMP/$k1.conf" "$TMP/$k2.conf"
+	quick_up "no-interface-section '$body'" "$wq" "$TMP/$k1.conf"
+	nsx "$wq" wg-quick down "$TMP/$k1.conf" >/dev/null 2>&1
+	run nsx "$wp" "$W" up "$TMP/$k2.conf"
+	is "$status" 1 "no-interface-section '$body': wgpolicy refuses it"
+	has "$stderr" "$TMP/$k2.conf: error: no [Interface] section" "no-interface-section: the error names the file"
+	is "$(nsx "$wp" ip -o link show | grep -c "$k2")" 0 "no-interface-section: no interface was made"
+done
+is "$(rules_routes "$wp")" "$before" "keyless: down leaves rules, routes and tables as before"
 
 # Two full tunnels, each brought up from its own file: each has its own nftables table,
 # and down of one leaves the other's, as wg-quick's tables are. Both over IPv4 share
