@@ -70,17 +70,17 @@ static uint32_t iface_mark(const struct conf_iface *iface, const struct state *l
 	return 0;
 }
 
-/* The fwmark of wgpolicy's own tunnel of ifindex @oif in @live; 0: not one, or none. */
-static uint32_t own_tunnel_mark(const struct state *live, int oif)
+/* The device of wgpolicy's own tunnel of ifindex @oif in @live; NULL: not one. */
+static const struct st_wgdev *own_tunnel(const struct state *live, int oif)
 {
 	vec_foreach(l, &live->links) {
 		if (l->ifindex != oif || !l->owned)
 			continue;
 		vec_foreach(d, &live->wgdevs)
 			if (!strcmp(d->ifname, l->name))
-				return d->fwmark;
+				return d;
 	}
-	return 0;
+	return NULL;
 }
 
 /*
@@ -88,6 +88,10 @@ static uint32_t own_tunnel_mark(const struct state *live, int oif)
  * but never through one of wgpolicy's own tunnels: whether they go there
  * after the apply is the desired state's to say (explain_tunnel_paths). Such
  * a tunnel's own packets (its fwmark) leave by its underlay: ask as them.
+ * A tunnel without a mark, or whose marked packets come back to it, has no
+ * underlay to ask: unknown, as before the tunnel's routes were there, when
+ * wg-quick sized it (by the default route then); else the next apply would
+ * size it by itself.
  * With @full_tunnels, also which route of main took them: a full tunnel's
  * `suppress_prefixlength 0` passes a default route on, a LAN's route not.
  */
@@ -99,13 +103,17 @@ static void endpoint_mtu(struct reconcile *r, const struct state *live, struct m
 	struct route_answer match;
 
 	for (int hops = 0; hops < MAX_TUNNEL_HOPS; hops++) {
-		uint32_t through;
+		const struct st_wgdev *through;
 
 		kernel_route_mtu(r->nl, &mf->addr, mark, &p);
-		through = p.oif ? own_tunnel_mark(live, p.oif) : 0;
-		if (!through || through == mark)
+		through = p.oif ? own_tunnel(live, p.oif) : NULL;
+		if (!through)
 			break;
-		mark = through;
+		if (!through->fwmark || through->fwmark == mark) {
+			p.mtu = 0;
+			break;
+		}
+		mark = through->fwmark;
 	}
 	mf->mtu = p.mtu;
 	if (!full_tunnels || !p.mtu || p.table != RT_TABLE_MAIN_ID)

@@ -329,6 +329,19 @@ AllowedIPs = 10.8.0.2/32, 192.168.52.0/24
 PublicKey = $srv_pub
 Endpoint = 192.0.2.1:51820
 AllowedIPs = 10.8.0.1/32, 192.168.51.0/24"
+# wg-quick sizes the MTU before it adds its routes: by the underlay's route to an endpoint
+# that AllowedIPs cover, or the default route's to a link-local one, which the interface's
+# own fe80::/64 takes once up; the next plan has nothing to change either.
+"endpoint-in-allowedips|Address = 10.8.0.2/24
+[Peer]
+PublicKey = $srv_pub
+Endpoint = 198.51.100.7:51820
+AllowedIPs = 198.51.100.0/24"
+"endpoint-link-local|Address = 10.8.0.2/24
+[Peer]
+PublicKey = $srv_pub
+Endpoint = [fe80::1%up0]:51820
+AllowedIPs = 10.9.0.0/24"
 )
 
 # resolvconf would rewrite this machine's /etc/resolv.conf: a recorder stands in for it,
