@@ -337,6 +337,14 @@ AllowedIPs = 10.8.0.1/32, 192.168.51.0/24"
 PublicKey = $srv_pub
 Endpoint = 198.51.100.7:51820
 AllowedIPs = 198.51.100.0/24"
+# wg reads an AllowedIPs length in decimal (/08), and an Endpoint by getaddrinfo (127.1 is
+# 127.0.0.1); ip takes IPv6 in capitals.
+"short-forms|Address = 10.8.0.2/24, FD08::2/64
+[Peer]
+PublicKey = $srv_pub
+Endpoint = 127.1:51820
+AllowedIPs = 10.64.0.0/010 ,${tab}FD09::/064
+AllowedIPs = 172.16.0.0/012"
 "endpoint-link-local|Address = 10.8.0.2/24
 [Peer]
 PublicKey = $srv_pub
@@ -391,8 +399,8 @@ nft_checks() {
 	local name=$1 body=$2 qi=$3 pi=$4 addr want full4="" full6=""
 	# wg-quick loads them for the family of a default route through the tunnel in its own table.
 	if ! grep -v '^Table = auto' <<<"$body" | grep -q '^Table'; then
-		grep -q '^AllowedIPs = .*0\.0\.0\.0/0' <<<"$body" && full4=1
-		grep -Eq '^AllowedIPs = .*::0?/0' <<<"$body" && full6=1
+		grep -Eq '^AllowedIPs = (.*[ ,])?0\.0\.0\.0/0([ ,]|$)' <<<"$body" && full4=1
+		grep -Eq '^AllowedIPs = (.*[ ,])?::0?/0([ ,]|$)' <<<"$body" && full6=1
 	fi
 	for addr in $(sed -n 's/^Address = //p' <<<"$body" | tr -d ' ' | tr ',' ' '); do
 		addr=${addr%/*}
@@ -515,6 +523,29 @@ for c in "${bad[@]}"; do
 	has "$stderr" "$TMP/$pi.conf:$line: error:" "$name: the error names file and line $line"
 	is "$(nsx "$wp" ip -o link show | grep -c "$pi")" 0 "$name: no interface was made"
 	is "$(rules_routes "$wp")" "$before" "$name: rules, routes and nftables tables are as before"
+done
+
+# Addresses wg-quick hands to ip as written, which reads them otherwise than meant
+# (10.1 as 10.1.0.0, /024 as octal): wgpolicy refuses them by file and line, and says
+# what ip made of them. name|LINE|body|what wg-quick's interface got
+odd=(
+"address-short|3|Address = 10.1/16|10.1.0.0/16"
+"address-octal-length|3|Address = 10.8.0.2/024|10.8.0.2/20"
+"address-octal-part|3|Address = 010.8.0.2/24|8.8.0.2/24"
+)
+for c in "${odd[@]}"; do
+	IFS='|' read -r name line body got <<<"$c"
+	n=$((n + 1))
+	qi=$(ifname "q$n") pi=$(ifname "p$n")
+	conf_files "$body" "$TMP/$qi.conf" "$TMP/$pi.conf"
+	quick_up "$name" "$wq" "$TMP/$qi.conf"
+	is "$(nsx "$wq" ip -o -4 addr show dev "$qi" | awk '{print $4}')" "$got" "$name: wg-quick's ip made it $got"
+	nsx "$wq" wg-quick down "$TMP/$qi.conf" >/dev/null 2>&1
+	run nsx "$wp" "$W" up "$TMP/$pi.conf"
+	is "$status" 1 "$name: wgpolicy refuses it"
+	has "$stderr" "$TMP/$pi.conf:$line: error:" "$name: the error names file and line $line"
+	has "$stderr" "reads it as $got" "$name: and says what ip would make of it"
+	is "$(nsx "$wp" ip -o link show | grep -c "$pi")" 0 "$name: no interface was made"
 done
 
 # A private key kept out of the file and set by a hook, as wg-quick users do: it stays, and
