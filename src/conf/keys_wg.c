@@ -201,6 +201,11 @@ static int key_table(struct parse_ctx *ctx, char *value, struct loc loc)
 		t.kind = TABLE_AUTO;
 	else if (parse_table_id(ctx, value, &t.id) == 0)
 		t.kind = TABLE_ID;
+	else if (!parse_ip_number(value, 0, 0, &t.id))
+		/* ip route add ... table 0 asks for none, and the kernel takes main. */
+		return report_value(ctx, loc, "Table", value,
+				    "0 is no table (ip puts wg-quick's routes in main): write "
+				    "main for that, or off for no routes");
 	else
 		return report_value(ctx, loc, "Table", value,
 				    "expected off, auto, a table number or a name from rt_tables");

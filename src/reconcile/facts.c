@@ -123,12 +123,13 @@ static void endpoint_mtu(struct reconcile *r, const struct state *live, struct m
 		mf->main_route = match.dst;
 }
 
-static uint32_t default_route_mtu(struct reconcile *r)
+/* Never an own tunnel's (Table = main, 0.0.0.0/0): wg-quick sized it before its routes. */
+static uint32_t default_route_mtu(struct reconcile *r, const struct state *live)
 {
 	struct route_path p;
 
 	kernel_route_mtu(r->nl, NULL, 0, &p);
-	return p.mtu;
+	return p.oif && own_tunnel(live, p.oif) ? 0 : p.mtu;
 }
 
 static bool has_full_tunnel(const struct conf *c)
@@ -237,7 +238,7 @@ int reconcile_facts(struct reconcile *r, const struct conf *c, const struct stat
 	f->endpoints = eps;
 	f->mtus = mtus;
 	if (compile_needs_default_mtu(c))
-		f->default_mtu = default_route_mtu(r);
+		f->default_mtu = default_route_mtu(r, live);
 	if (uplink_facts(c, live, f, a) || mark_use_facts(r, c, f, a))
 		return -ENOMEM;
 	vec_foreach(iface, &c->ifaces) {

@@ -607,6 +607,23 @@ for body in "" "# wg0, for the office"; do
 done
 is "$(rules_routes "$wp")" "$before" "keyless: down leaves rules, routes and tables as before"
 
+# Table = main with 0.0.0.0/0 where no default route is (wg-quick's ip route add fails beside
+# one): wg-quick sized the MTU before its default route was there; the next plan keeps it.
+bq=$(netns bq) bp=$(netns bp)
+k1=$(ifname mq) k2=$(ifname mp)
+conf_files "Address = 10.35.0.2/24
+Table = main
+[Peer]
+PublicKey = $srv_pub
+AllowedIPs = 0.0.0.0/0" "$TMP/$k1.conf" "$TMP/$k2.conf"
+quick_up "table-main-default" "$bq" "$TMP/$k1.conf"
+run nsx "$bp" "$W" up "$TMP/$k2.conf"
+is "$status" 0 "table-main-default: wgpolicy up"
+is "$(snapshot "$bp" "$k2")" "$(snapshot "$bq" "$k1")" "table-main-default: the same state as wg-quick's"
+run nsx "$bp" "$W" plan "$TMP/$k2.conf"
+is "$status" 0 "table-main-default: after up, plan has nothing to do"
+[ "$status" -eq 0 ] || printf '%s\n' "$stdout" | sed 's/^/# /'
+
 # Two full tunnels, each brought up from its own file: each has its own nftables table,
 # and down of one leaves the other's, as wg-quick's tables are. Both over IPv4 share
 # src_valid_mark: set with the first, kept while either is up, given back with the last.
