@@ -103,13 +103,24 @@ int iface_scope(const struct cmd_opts *o, struct engine_opts *eo, char name[IFNA
 	return 0;
 }
 
-/* `up NAME` or `plan NAME` of a name the configuration does not have is a mistake, not a no-op. */
+/*
+ * `up NAME` or `plan NAME` of a name the configuration does not have is a mistake, not a no-op.
+ * So is `up FILE` of a file without [Interface] (empty, or comments alone), which wg-quick
+ * brings up as a bare interface: more likely a file cut short or the wrong one than a wish.
+ */
 bool iface_scope_known(const struct engine *e, const struct engine_opts *eo, const char *cmd)
 {
 	if (!eo->n_scope || conf_find_iface(e->conf, eo->scope[0]))
 		return true;
+	if (eo->nfiles) {
+		fprintf(stderr,
+			"%s: error: no [Interface] section: nothing says what %s is (wg-quick "
+			"would bring up a bare %s from it; write [Interface] alone for that)\n",
+			eo->files[0], eo->scope[0], eo->scope[0]);
+		return false;
+	}
 	fprintf(stderr, "wgpolicy %s: no interface %s in the configuration (%s)\n", cmd,
-		eo->scope[0], eo->nfiles ? eo->files[0] : eo->dir ? eo->dir : DEFAULT_CONFIG_DIR);
+		eo->scope[0], eo->dir ? eo->dir : DEFAULT_CONFIG_DIR);
 	return false;
 }
 

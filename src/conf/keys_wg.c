@@ -67,13 +67,33 @@ static int key_fwmark(struct parse_ctx *ctx, char *value, struct loc loc)
 	return 0;
 }
 
+/*
+ * wg-quick hands an Address to ip as written, which reads 10.1 as 10.1.0.0, 010 as 8 and /024
+ * as /20, where getaddrinfo reads 10.1 as 10.0.0.1: such a file is refused, saying what ip
+ * would have made of it.
+ */
+static const char *as_ip_reads(const char *item, const char *err, char *buf, size_t cap)
+{
+	struct prefix p;
+	char ip[PREFIX_STRLEN];
+
+	if (!ip_reads_v4_prefix(item, &p))
+		return err;
+	snprintf(buf, cap,
+		 "%s; ip, which wg-quick hands it to, reads it as %s: write that, if it is meant",
+		 err, prefix_format(&p, ip, true));
+	return buf;
+}
+
 static int address_item(struct parse_ctx *ctx, char *item, struct loc loc, void *vec)
 {
 	struct prefix p;
 	const char *err = prefix_parse(item, &p, NULL);
+	char why[256];
 
 	if (err)
-		return report_value(ctx, loc, "Address", item, err);
+		return report_value(ctx, loc, "Address", item,
+				    as_ip_reads(item, err, why, sizeof(why)));
 	return add_prefix(ctx, vec, &p, loc);
 }
 
@@ -181,6 +201,11 @@ static int key_table(struct parse_ctx *ctx, char *value, struct loc loc)
 		t.kind = TABLE_AUTO;
 	else if (parse_table_id(ctx, value, &t.id) == 0)
 		t.kind = TABLE_ID;
+	else if (!parse_ip_number(value, 0, 0, &t.id))
+		/* ip route add ... table 0 asks for none, and the kernel takes main. */
+		return report_value(ctx, loc, "Table", value,
+				    "0 is no table (ip puts wg-quick's routes in main): write "
+				    "main for that, or off for no routes");
 	else
 		return report_value(ctx, loc, "Table", value,
 				    "expected off, auto, a table number or a name from rt_tables");
@@ -326,10 +351,28 @@ static int key_preshared_key(struct parse_ctx *ctx, char *value, struct loc loc)
 	return 0;
 }
 
+/*
+ * wg reads an AllowedIPs length in decimal, leading zeros and all (/08 is /8), and wg-quick
+ * routes what wg read: @item with its length's leading zeros dropped, in @buf.
+ */
+static const char *decimal_length(const char *item, char *buf, size_t cap)
+{
+	const char *len = strchr(item, '/');
+	size_t zeros = len ? strspn(len + 1, "0") : 0;
+
+	if (zeros && !len[1 + zeros])
+		zeros--; /* /00 is /0 */
+	if (!zeros || snprintf(buf, cap, "%.*s%s", (int)(len + 1 - item), item,
+			       len + 1 + zeros) >= (int)cap)
+		return item;
+	return buf;
+}
+
 static int allowed_ip_item(struct parse_ctx *ctx, char *item, struct loc loc, void *unused)
 {
+	char buf[PREFIX_STRLEN];
 	struct prefix p;
-	const char *err = prefix_parse(item, &p, NULL);
+	const char *err = prefix_parse(decimal_length(item, buf, sizeof(buf)), &p, NULL);
 
 	(void)unused;
 	if (err)
@@ -362,31 +405,53 @@ static bool is_ipv6(const char *s, size_t n)
 }
 
 /*
+ * An IPv4 address written short or as one number (127.1, 10.0.513, 2130706433), which
+ * getaddrinfo, under wg, reads as inet_aton does (127.0.0.1): true, and the address in full
+ * in @out.
+ */
+static bool is_short_ipv4(const char *s, size_t n, char out[INET_ADDRSTRLEN])
+{
+	char buf[INET_ADDRSTRLEN];
+	struct prefix p;
+	struct in_addr a;
+
+	if (!n || n >= sizeof(buf) || strspn(s, "0123456789.") < n)
+		return false;
+	memcpy(buf, s, n);
+	buf[n] = '\0';
+	return addr_parse(buf, &p) && inet_aton(buf, &a) &&
+	       inet_ntop(AF_INET, &a, out, INET_ADDRSTRLEN);
+}
+
+/*
  * wg splits an Endpoint at its last colon and hands both halves to getaddrinfo: an IPv6
  * address without brackets is read so (with a warning: it looks like an address without a
- * port), and a UDP service's name is a port (https is 443). Returns @value, or the same
- * endpoint as wg reads it in @buf: brackets around a bare IPv6 address, a service's number.
+ * port), an IPv4 address written short is one in full (127.1 is 127.0.0.1, also with a
+ * warning), and a UDP service's name is a port (https is 443). Returns @value, or the same
+ * endpoint as wg reads it in @buf: brackets around a bare IPv6 address, an IPv4 address in
+ * full, a service's number.
  */
 static const char *endpoint_as_wg(struct parse_ctx *ctx, const char *value, struct loc loc,
 				  char *buf, size_t cap)
 {
 	const char *colon = strrchr(value, ':');
-	size_t host_len = colon ? (size_t)(colon - value) : 0;
-	bool bare_v6 = colon && value[0] != '[' && is_ipv6(value, host_len);
-	uint32_t port = 0;
-	bool named = colon && service_port(ctx, colon + 1, &port);
+	int host_len = colon ? (int)(colon - value) : 0;
+	bool bare_v6 = colon && value[0] != '[' && is_ipv6(value, (size_t)host_len);
+	char v4[INET_ADDRSTRLEN], port[12];
+	bool short_v4 = colon && is_short_ipv4(value, (size_t)host_len, v4);
+	uint32_t number = 0;
+	bool named = colon && service_port(ctx, colon + 1, &number);
 	int n;
 
-	if (!bare_v6 && !named)
+	if (!bare_v6 && !short_v4 && !named)
 		return value;
-	if (named)
-		n = snprintf(buf, cap, "%s%.*s%s:%u", bare_v6 ? "[" : "", (int)host_len, value,
-			     bare_v6 ? "]" : "", port);
-	else
-		n = snprintf(buf, cap, "[%.*s]%s", (int)host_len, value, colon);
+	snprintf(port, sizeof(port), "%u", number);
+	n = snprintf(buf, cap, "%s%.*s%s:%s", bare_v6 ? "[" : "",
+		     short_v4 ? (int)strlen(v4) : host_len, short_v4 ? v4 : value,
+		     bare_v6 ? "]" : "", named ? port : colon + 1);
 	if (n < 0 || (size_t)n >= cap)
 		return value;
-	if (bare_v6)
+	if (bare_v6 || short_v4)
 		conf_warn(ctx->d, loc, "Endpoint %s is read as %s, as wg reads it: write it so",
 			  value, buf);
 	return buf;

@@ -103,23 +103,30 @@ static int cmp_key(const void *a, const void *b)
 
 /*
  * WireGuard ignores a peer whose key is the interface's own public key (the kernel and
- * wireguard-go alike, without a word): wg-quick comes up without it, a tunnel that never
- * works, and apply fails when it reads the device back. Name the mistake before either.
+ * wireguard-go alike, without a word), and wg-quick, which routes what `wg show allowed-ips`
+ * lists, routes none of its AllowedIPs: a mesh's one file for all its nodes lists each node
+ * as a peer of itself. Such a peer is left out as they leave it out, with a word.
  */
-static void check_self_peers(struct conf *c, struct conf_iface *iface)
+static void drop_self_peers(struct conf *c, struct conf_iface *iface)
 {
 	uint8_t own[WG_KEY_LEN];
+	size_t kept = 0;
 
 	if (!IS_SET(iface->private_key))
 		return;
 	x25519_public(own, iface->private_key.v.b);
-	vec_foreach(it, &iface->peers)
-		if (IS_SET((*it)->public_key) && !memcmp((*it)->public_key.v.b, own, WG_KEY_LEN))
+	vec_foreach(it, &iface->peers) {
+		if (IS_SET((*it)->public_key) && !memcmp((*it)->public_key.v.b, own, WG_KEY_LEN)) {
 			conf_warn(&c->diags, (*it)->public_key.loc,
 				  "this PublicKey is %s's own (its PrivateKey's): WireGuard ignores "
-				  "such a peer (apply fails when it reads the device back); give the "
-				  "other side's public key",
+				  "such a peer, and so does wgpolicy, its AllowedIPs unrouted as "
+				  "wg-quick leaves them",
 				  iface->name);
+			continue;
+		}
+		iface->peers.v[kept++] = *it;
+	}
+	iface->peers.n = kept;
 }
 
 static void check_peer_keys(struct conf *c, struct conf_iface *iface)
@@ -295,7 +302,7 @@ static void check_addresses(struct conf *c, const struct conf_iface *iface)
 static void validate_iface(struct conf *c, struct conf_iface *iface)
 {
 	check_addresses(c, iface);
-	check_self_peers(c, iface);
+	drop_self_peers(c, iface);
 	check_peer_keys(c, iface);
 	check_allowed_ips(c, iface);
 	check_mtu(c, iface);

@@ -182,6 +182,47 @@ const char *parse_key(const char *s, struct wg_key *key)
 	return NULL;
 }
 
+/* Up to four parts of an IPv4 address as iproute2's get_addr_ipv4 reads them; NULL: none. */
+static const char *ip_v4_parts(const char *s, uint8_t out[4])
+{
+	for (int i = 0; i < 4; i++) {
+		unsigned long n;
+		char *end;
+
+		if (*s < '0' || *s > '9')
+			return NULL;
+		n = strtoul(s, &end, 0);
+		if (n > 255)
+			return NULL;
+		out[i] = (uint8_t)n;
+		if (*end != '.' || i == 3)
+			return end;
+		s = end + 1;
+	}
+	return NULL;
+}
+
+bool ip_reads_v4_prefix(const char *s, struct prefix *p)
+{
+	const char *end;
+	unsigned long len = 32;
+
+	*p = (struct prefix){ .family = FAMILY_V4 };
+	end = ip_v4_parts(s, p->addr);
+	if (end && *end == '/') {
+		char *len_end;
+
+		if (end[1] < '0' || end[1] > '9')
+			return false;
+		len = strtoul(end + 1, &len_end, 0);
+		end = len_end;
+	}
+	if (!end || *end || len > 32)
+		return false;
+	p->len = (uint8_t)len;
+	return true;
+}
+
 bool valid_hostname(const char *s)
 {
 	size_t len = strlen(s), label = 0;

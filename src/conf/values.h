@@ -33,6 +33,12 @@ const char *parse_duration_ms(const char *s, uint32_t *ms);
 /* An IP protocol by name (tcp, udp, icmp, ...) or number. */
 const char *parse_ip_protocol(const char *s, uint32_t *proto);
 const char *ip_protocol_name(uint32_t proto);
+/*
+ * An IPv4 prefix as `ip address add` reads it (iproute2's get_prefix): each part by strtoul
+ * base 0 (010 octal, 0x10 hexadecimal), the missing ones zero (10.1 is 10.1.0.0), the length
+ * base 0 too (/024 is /20). false: ip refuses it as well.
+ */
+bool ip_reads_v4_prefix(const char *s, struct prefix *p);
 bool valid_hostname(const char *s);
 bool is_number(const char *s);
 

@@ -70,17 +70,17 @@ static uint32_t iface_mark(const struct conf_iface *iface, const struct state *l
 	return 0;
 }
 
-/* The fwmark of wgpolicy's own tunnel of ifindex @oif in @live; 0: not one, or none. */
-static uint32_t own_tunnel_mark(const struct state *live, int oif)
+/* The device of wgpolicy's own tunnel of ifindex @oif in @live; NULL: not one. */
+static const struct st_wgdev *own_tunnel(const struct state *live, int oif)
 {
 	vec_foreach(l, &live->links) {
 		if (l->ifindex != oif || !l->owned)
 			continue;
 		vec_foreach(d, &live->wgdevs)
 			if (!strcmp(d->ifname, l->name))
-				return d->fwmark;
+				return d;
 	}
-	return 0;
+	return NULL;
 }
 
 /*
@@ -88,6 +88,10 @@ static uint32_t own_tunnel_mark(const struct state *live, int oif)
  * but never through one of wgpolicy's own tunnels: whether they go there
  * after the apply is the desired state's to say (explain_tunnel_paths). Such
  * a tunnel's own packets (its fwmark) leave by its underlay: ask as them.
+ * A tunnel without a mark, or whose marked packets come back to it, has no
+ * underlay to ask: unknown, as before the tunnel's routes were there, when
+ * wg-quick sized it (by the default route then); else the next apply would
+ * size it by itself.
  * With @full_tunnels, also which route of main took them: a full tunnel's
  * `suppress_prefixlength 0` passes a default route on, a LAN's route not.
  */
@@ -99,13 +103,17 @@ static void endpoint_mtu(struct reconcile *r, const struct state *live, struct m
 	struct route_answer match;
 
 	for (int hops = 0; hops < MAX_TUNNEL_HOPS; hops++) {
-		uint32_t through;
+		const struct st_wgdev *through;
 
 		kernel_route_mtu(r->nl, &mf->addr, mark, memo, &p);
-		through = p.oif ? own_tunnel_mark(live, p.oif) : 0;
-		if (!through || through == mark)
+		through = p.oif ? own_tunnel(live, p.oif) : NULL;
+		if (!through)
 			break;
-		mark = through;
+		if (!through->fwmark || through->fwmark == mark) {
+			p.mtu = 0;
+			break;
+		}
+		mark = through->fwmark;
 	}
 	mf->mtu = p.mtu;
 	if (!full_tunnels || !p.mtu || p.table != RT_TABLE_MAIN_ID)
@@ -115,12 +123,13 @@ static void endpoint_mtu(struct reconcile *r, const struct state *live, struct m
 		mf->main_route = match.dst;
 }
 
-static uint32_t default_route_mtu(struct reconcile *r)
+/* Never an own tunnel's (Table = main, 0.0.0.0/0): wg-quick sized it before its routes. */
+static uint32_t default_route_mtu(struct reconcile *r, const struct state *live)
 {
 	struct route_path p;
 
 	kernel_route_mtu(r->nl, NULL, 0, NULL, &p);
-	return p.mtu;
+	return p.oif && own_tunnel(live, p.oif) ? 0 : p.mtu;
 }
 
 static bool has_full_tunnel(const struct conf *c)
@@ -230,7 +239,7 @@ int reconcile_facts(struct reconcile *r, const struct conf *c, const struct stat
 	f->endpoints = eps;
 	f->mtus = mtus;
 	if (compile_needs_default_mtu(c))
-		f->default_mtu = default_route_mtu(r);
+		f->default_mtu = default_route_mtu(r, live);
 	if (uplink_facts(c, live, f, a) || mark_use_facts(r, c, f, a))
 		return -ENOMEM;
 	vec_foreach(iface, &c->ifaces) {

@@ -318,6 +318,38 @@ ListenPort = domain
 [Peer]
 PublicKey = $srv_pub
 AllowedIPs = 10.8.0.0/24"
+# One file for every node of a mesh lists each node as a peer of itself: WireGuard ignores
+# that peer, and wg-quick routes none of its AllowedIPs (it routes what wg shows).
+"mesh-self-peer|Address = 10.8.0.2/24
+[Peer]
+PublicKey = $me_pub
+Endpoint = 192.0.2.3:51820
+AllowedIPs = 10.8.0.2/32, 192.168.52.0/24
+[Peer]
+PublicKey = $srv_pub
+Endpoint = 192.0.2.1:51820
+AllowedIPs = 10.8.0.1/32, 192.168.51.0/24"
+# wg-quick sizes the MTU before it adds its routes: by the underlay's route to an endpoint
+# that AllowedIPs cover, or the default route's to a link-local one, which the interface's
+# own fe80::/64 takes once up; the next plan has nothing to change either.
+"endpoint-in-allowedips|Address = 10.8.0.2/24
+[Peer]
+PublicKey = $srv_pub
+Endpoint = 198.51.100.7:51820
+AllowedIPs = 198.51.100.0/24"
+# wg reads an AllowedIPs length in decimal (/08), and an Endpoint by getaddrinfo (127.1 is
+# 127.0.0.1); ip takes IPv6 in capitals.
+"short-forms|Address = 10.8.0.2/24, FD08::2/64
+[Peer]
+PublicKey = $srv_pub
+Endpoint = 127.1:51820
+AllowedIPs = 10.64.0.0/010 ,${tab}FD09::/064
+AllowedIPs = 172.16.0.0/012"
+"endpoint-link-local|Address = 10.8.0.2/24
+[Peer]
+PublicKey = $srv_pub
+Endpoint = [fe80::1%up0]:51820
+AllowedIPs = 10.9.0.0/24"
 )
 
 # resolvconf would rewrite this machine's /etc/resolv.conf: a recorder stands in for it,
@@ -367,8 +399,8 @@ nft_checks() {
 	local name=$1 body=$2 qi=$3 pi=$4 addr want full4="" full6=""
 	# wg-quick loads them for the family of a default route through the tunnel in its own table.
 	if ! grep -v '^Table = auto' <<<"$body" | grep -q '^Table'; then
-		grep -q '^AllowedIPs = .*0\.0\.0\.0/0' <<<"$body" && full4=1
-		grep -Eq '^AllowedIPs = .*::0?/0' <<<"$body" && full6=1
+		grep -Eq '^AllowedIPs = (.*[ ,])?0\.0\.0\.0/0([ ,]|$)' <<<"$body" && full4=1
+		grep -Eq '^AllowedIPs = (.*[ ,])?::0?/0([ ,]|$)' <<<"$body" && full6=1
 	fi
 	for addr in $(sed -n 's/^Address = //p' <<<"$body" | tr -d ' ' | tr ',' ' '); do
 		addr=${addr%/*}
@@ -493,6 +525,29 @@ for c in "${bad[@]}"; do
 	is "$(rules_routes "$wp")" "$before" "$name: rules, routes and nftables tables are as before"
 done
 
+# Addresses wg-quick hands to ip as written, which reads them otherwise than meant
+# (10.1 as 10.1.0.0, /024 as octal): wgpolicy refuses them by file and line, and says
+# what ip made of them. name|LINE|body|what wg-quick's interface got
+odd=(
+"address-short|3|Address = 10.1/16|10.1.0.0/16"
+"address-octal-length|3|Address = 10.8.0.2/024|10.8.0.2/20"
+"address-octal-part|3|Address = 010.8.0.2/24|8.8.0.2/24"
+)
+for c in "${odd[@]}"; do
+	IFS='|' read -r name line body got <<<"$c"
+	n=$((n + 1))
+	qi=$(ifname "q$n") pi=$(ifname "p$n")
+	conf_files "$body" "$TMP/$qi.conf" "$TMP/$pi.conf"
+	quick_up "$name" "$wq" "$TMP/$qi.conf"
+	is "$(nsx "$wq" ip -o -4 addr show dev "$qi" | awk '{print $4}')" "$got" "$name: wg-quick's ip made it $got"
+	nsx "$wq" wg-quick down "$TMP/$qi.conf" >/dev/null 2>&1
+	run nsx "$wp" "$W" up "$TMP/$pi.conf"
+	is "$status" 1 "$name: wgpolicy refuses it"
+	has "$stderr" "$TMP/$pi.conf:$line: error:" "$name: the error names file and line $line"
+	has "$stderr" "reads it as $got" "$name: and says what ip would make of it"
+	is "$(nsx "$wp" ip -o link show | grep -c "$pi")" 0 "$name: no interface was made"
+done
+
 # A private key kept out of the file and set by a hook, as wg-quick users do: it stays, and
 # nothing wants it taken away afterwards.
 k1=$(ifname k1) k2=$(ifname k2)
@@ -515,6 +570,59 @@ run nsx "$wp" "$W" down "$TMP/$k2.conf"
 is "$status" 0 "key-by-hook: wgpolicy down"
 nsx "$wq" wg-quick down "$TMP/$k1.conf" >/dev/null 2>&1
 is "$(rules_routes "$wp")" "$before" "key-by-hook: down leaves rules, routes and tables as before"
+
+# Without PrivateKey wg-quick brings up an interface without a key (one set later, by hand or a
+# hook), and wgpolicy the same. A file without [Interface] (empty, or comments alone) wg-quick
+# brings up bare too; wgpolicy refuses it, as a file cut short or the wrong one.
+keyless=("[Interface]" "[Interface]
+Address = 10.34.0.2/24
+[Peer]
+PublicKey = $srv_pub
+AllowedIPs = 10.34.0.0/16")
+for i in 0 1; do
+	k1=$(ifname kq$i) k2=$(ifname kp$i)
+	printf '%s\n' "${keyless[$i]}" > "$TMP/$k1.conf"
+	cp "$TMP/$k1.conf" "$TMP/$k2.conf" && chmod 600 "$TMP/$k1.conf" "$TMP/$k2.conf"
+	quick_up "keyless-$i" "$wq" "$TMP/$k1.conf"
+	run nsx "$wp" "$W" up "$TMP/$k2.conf"
+	is "$status" 0 "keyless-$i: wgpolicy up"
+	is "$(snapshot "$wp" "$k2")" "$(snapshot "$wq" "$k1")" "keyless-$i: the same state as wg-quick's"
+	is "$(nsx "$wp" wg show "$k2" private-key)" "(none)" "keyless-$i: no private key"
+	run nsx "$wp" "$W" plan "$TMP/$k2.conf"
+	is "$status" 0 "keyless-$i: after up, plan has nothing to do"
+	run nsx "$wp" "$W" down "$TMP/$k2.conf"
+	is "$status" 0 "keyless-$i: wgpolicy down"
+	nsx "$wq" wg-quick down "$TMP/$k1.conf" >/dev/null 2>&1
+done
+for body in "" "# wg0, for the office"; do
+	k1=$(ifname eq) k2=$(ifname ep)
+	printf '%s' "$body" > "$TMP/$k1.conf"
+	cp "$TMP/$k1.conf" "$TMP/$k2.conf" && chmod 600 "$TMP/$k1.conf" "$TMP/$k2.conf"
+	quick_up "no-interface-section '$body'" "$wq" "$TMP/$k1.conf"
+	nsx "$wq" wg-quick down "$TMP/$k1.conf" >/dev/null 2>&1
+	run nsx "$wp" "$W" up "$TMP/$k2.conf"
+	is "$status" 1 "no-interface-section '$body': wgpolicy refuses it"
+	has "$stderr" "$TMP/$k2.conf: error: no [Interface] section" "no-interface-section: the error names the file"
+	is "$(nsx "$wp" ip -o link show | grep -c "$k2")" 0 "no-interface-section: no interface was made"
+done
+is "$(rules_routes "$wp")" "$before" "keyless: down leaves rules, routes and tables as before"
+
+# Table = main with 0.0.0.0/0 where no default route is (wg-quick's ip route add fails beside
+# one): wg-quick sized the MTU before its default route was there; the next plan keeps it.
+bq=$(netns bq) bp=$(netns bp)
+k1=$(ifname mq) k2=$(ifname mp)
+conf_files "Address = 10.35.0.2/24
+Table = main
+[Peer]
+PublicKey = $srv_pub
+AllowedIPs = 0.0.0.0/0" "$TMP/$k1.conf" "$TMP/$k2.conf"
+quick_up "table-main-default" "$bq" "$TMP/$k1.conf"
+run nsx "$bp" "$W" up "$TMP/$k2.conf"
+is "$status" 0 "table-main-default: wgpolicy up"
+is "$(snapshot "$bp" "$k2")" "$(snapshot "$bq" "$k1")" "table-main-default: the same state as wg-quick's"
+run nsx "$bp" "$W" plan "$TMP/$k2.conf"
+is "$status" 0 "table-main-default: after up, plan has nothing to do"
+[ "$status" -eq 0 ] || printf '%s\n' "$stdout" | sed 's/^/# /'
 
 # Two full tunnels, each brought up from its own file: each has its own nftables table,
 # and down of one leaves the other's, as wg-quick's tables are. Both over IPv4 share
