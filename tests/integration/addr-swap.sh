@@ -18,11 +18,18 @@ keypair cli
 keypair srv
 
 # client_conf ADDRESSES [EXTRA]: the client's file, a full tunnel to the server.
+# failing_dns CMD...: CMD with a resolvconf that refuses everything first in PATH.
+mkdir -p "$TMP/failbin"
+printf '#!/bin/sh\necho "resolvconf: refused" >&2\nexit 1\n' >"$TMP/failbin/resolvconf"
+chmod +x "$TMP/failbin/resolvconf"
+failing_dns() { PATH="$TMP/failbin:$PATH" "$@"; }
+
 client_conf() {
 	cat >"$TMP/cl$r/$C.conf" <<-CONF
 	[Interface]
 	PrivateKey = $cli_priv
 	Address = $1
+	${3:-}
 	[Peer]
 	PublicKey = $srv_pub
 	Endpoint = 192.0.2.1:51820
@@ -100,14 +107,13 @@ for r in 0 1; do
 	is "$status" 0 "plan after the change: nothing to do"
 	is "$stdout" "" "and it prints nothing"
 
-	# A change of the same kind that fails late (the read-back: WireGuard does not keep a
-	# peer holding the interface's own key) is undone: addresses, routes, all.
+	# A change of the same kind that fails late (the resolver, the last step, refuses
+	# the tunnel's DNS) is undone: addresses, routes, all.
 	before=$(whole)
-	client_conf "10.99.0.3/16, 10.99.0.7/16, fd99::3/64" \
-		"$(printf '[Peer]\nPublicKey = %s\nAllowedIPs = 10.99.0.200/32' "$cli_pub")"
-	run nsx "$cl" "$W" apply -C "$TMP/cl$r"
+	client_conf "10.99.0.3/16, 10.99.0.7/16, fd99::3/64" "" "DNS = 10.99.0.1"
+	run failing_dns nsx "$cl" "$W" apply -C "$TMP/cl$r"
 	is "$status" 1 "a failing apply of an address change fails"
-	like "$stderr" "undo\) ip -4 address add 10.99.0.2/16" "it undoes the address deletion"
+	like "$stderr" "undo\) ip -4 address del 10.99.0.3/16" "it undoes the address it added"
 	is "$(whole)" "$before" "and the namespace is as before"
 	ok "ping through the tunnel after the undo" tunnel_works 10.99.0.2 fd99::2
 done
@@ -116,8 +122,8 @@ done
 # 0.0.0.0/0): the kernel flushes them with the last address, so the plan takes them
 # out before it and puts them back after it. First failing late: undone, as before.
 before=$(whole)
-client_conf "fd99::2/64" "$(printf '[Peer]\nPublicKey = %s\nAllowedIPs = 10.99.0.200/32' "$cli_pub")"
-run nsx "$cl" "$W" apply -C "$TMP/cl$r"
+client_conf "fd99::2/64" "" "DNS = 10.99.0.1"
+run failing_dns nsx "$cl" "$W" apply -C "$TMP/cl$r"
 is "$status" 1 "a failing apply dropping the IPv4 addresses fails"
 is "$(whole)" "$before" "and the namespace is as before, IPv4 routes through the device too"
 client_conf "fd99::2/64"
