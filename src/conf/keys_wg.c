@@ -85,10 +85,34 @@ static const char *as_ip_reads(const char *item, const char *err, char *buf, siz
 	return buf;
 }
 
+/*
+ * ip takes an IPv4 Address's length as a netmask too (10.8.0.2/255.255.255.0),
+ * if its ones are contiguous: @item with the length instead, in @buf; else @item.
+ */
+static const char *netmask_as_length(const char *item, char *buf, size_t cap)
+{
+	const char *slash = strchr(item, '/');
+	struct prefix mask;
+	uint32_t m;
+	int len;
+
+	if (!slash || !strchr(slash, '.') || addr_parse(slash + 1, &mask) ||
+	    mask.family != FAMILY_V4)
+		return item;
+	m = (uint32_t)mask.addr[0] << 24 | mask.addr[1] << 16 | mask.addr[2] << 8 | mask.addr[3];
+	for (len = 0; len < 32 && (m & (0x80000000u >> len)); len++)
+		;
+	if (len < 32 && (m << len))
+		return item; /* ones after a zero: not a mask ip takes */
+	snprintf(buf, cap, "%.*s/%d", (int)(slash - item), item, len);
+	return buf;
+}
+
 static int address_item(struct parse_ctx *ctx, char *item, struct loc loc, void *vec)
 {
+	char masked[INET6_ADDRSTRLEN + 8];
 	struct prefix p;
-	const char *err = prefix_parse(item, &p, NULL);
+	const char *err = prefix_parse(netmask_as_length(item, masked, sizeof(masked)), &p, NULL);
 	char why[256];
 
 	if (err)

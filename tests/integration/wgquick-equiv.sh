@@ -345,6 +345,11 @@ PublicKey = $srv_pub
 Endpoint = 127.1:51820
 AllowedIPs = 10.64.0.0/010 ,${tab}FD09::/064
 AllowedIPs = 172.16.0.0/012"
+# ip takes an IPv4 Address's length as a netmask too.
+"address-netmask|Address = 10.8.0.2/255.255.255.0, 10.7.0.2/255.255.255.255
+[Peer]
+PublicKey = $srv_pub
+AllowedIPs = 10.9.0.0/24"
 "endpoint-link-local|Address = 10.8.0.2/24
 [Peer]
 PublicKey = $srv_pub
