@@ -15,6 +15,7 @@
 #include "cmd/doctor.h"
 #include "kernel/kernel.h"
 #include "kernel/sysctl.h"
+#include "util/sysctl_name.h"
 
 #define RESOLV_CONF "/etc/resolv.conf"
 /* A reply "from the internet": TEST-NET-3, which the default route takes as any address would. */
@@ -140,7 +141,7 @@ static int rp_filter(const char *ifname)
 {
 	char path[64], all[8], dev[8];
 
-	snprintf(path, sizeof(path), "net.ipv4.conf.%s.rp_filter", ifname);
+	iface_sysctl_name(path, sizeof(path), "ipv4", ifname, "rp_filter");
 	if (sysctl_read("net.ipv4.conf.all.rp_filter", all, sizeof(all)) ||
 	    sysctl_read(path, dev, sizeof(dev)))
 		return -1;
@@ -200,7 +201,7 @@ static void rp_filter_policy(struct findings *f, struct engine *e, const struct 
 	{
 		struct route_query q = {0};
 		struct route_answer a;
-		char from[PREFIX_STRLEN], to[PREFIX_STRLEN];
+		char from[PREFIX_STRLEN], to[PREFIX_STRLEN], knob[64];
 		int err;
 
 		if (!t->iface || rp_filter(t->iface->name) != 1 ||
@@ -211,9 +212,9 @@ static void rp_filter_policy(struct findings *f, struct engine *e, const struct 
 		err = kernel_route_get(e->r.nl, &q, &a);
 		if (err != -EXDEV && err != -EINVAL)
 			continue;
+		iface_sysctl_name(knob, sizeof(knob), "ipv4", t->iface->name, "rp_filter");
 		finding_add(f, "rp_filter", LEVEL_FAIL,
-			    arena_printf(f->a, "sysctl -w net.ipv4.conf.%s.rp_filter=2 (loose)",
-					 t->iface->name),
+			    arena_printf(f->a, "sysctl -w %s=2 (loose)", knob),
 			    "strict on %s drops policy %s's replies (from %s to %s: the reverse "
 			    "route leaves by another interface)",
 			    t->iface->name, p->name, prefix_format(&q.src, from, false),

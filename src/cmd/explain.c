@@ -16,6 +16,7 @@
 #include "kernel/kernel.h"
 #include "kernel/sysctl.h"
 #include "load/load.h"
+#include "util/sysctl_name.h"
 #include "util/log.h"
 
 static const char usage[] =
@@ -213,14 +214,10 @@ static char *query_text(const struct explain *x, char *buf, size_t n)
  */
 static void check_forwarding(struct explain *x)
 {
-	char value[16], iif[ST_IFNAMSIZ], *dot;
+	char value[16];
 
-	/* sysctl(8)'s way: a dot within a name (a VLAN's eth0.100) is written as '/'. */
-	memcpy(iif, x->pk.iif, sizeof(iif));
-	while ((dot = strchr(iif, '.')))
-		*dot = '/';
-	snprintf(x->not_forwarding, sizeof(x->not_forwarding), "net.%s.conf.%s.forwarding",
-		 x->pk.to.family == FAMILY_V4 ? "ipv4" : "ipv6", iif);
+	iface_sysctl_name(x->not_forwarding, sizeof(x->not_forwarding),
+			  x->pk.to.family == FAMILY_V4 ? "ipv4" : "ipv6", x->pk.iif, "forwarding");
 	if (sysctl_read(x->not_forwarding, value, sizeof(value)) || strcmp(value, "0"))
 		x->not_forwarding[0] = '\0';
 }

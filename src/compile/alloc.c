@@ -9,6 +9,7 @@
 
 #include "compile/compile_internal.h"
 #include "compile/policy.h"
+#include "util/sysctl_name.h"
 
 #define PRIO_BEFORE_MAIN 32765 /* the main table's rule is 32766 */
 
@@ -161,17 +162,15 @@ void emit_sysctl(struct compile_ctx *ctx, const char *path, const char *value, c
 void emit_iface_sysctl(struct compile_ctx *ctx, const char *ifname, const char *knob,
 		       const char *value)
 {
-	static const char prefix[] = "net.ipv4.conf.";
-	char *path = arena_printf(&ctx->out->arena, "%s%s.%s", prefix, ifname, knob);
-	size_t i;
+	char name[128];
+	char *path;
 
+	iface_sysctl_name(name, sizeof(name), "ipv4", ifname, knob);
+	path = arena_strdup(&ctx->out->arena, name);
 	if (!path) {
 		ctx->err = -ENOMEM;
 		return;
 	}
-	for (i = 0; ifname[i]; i++)
-		if (ifname[i] == '.')
-			path[sizeof(prefix) - 1 + i] = '/';
 	emit_sysctl(ctx, path, value, ifname);
 }
 

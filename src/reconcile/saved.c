@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "kernel/sysctl.h"
+#include "util/sysctl_name.h"
 
 #ifndef SO_NETNS_COOKIE
 #define SO_NETNS_COOKIE 71
@@ -251,14 +252,9 @@ int saved_sysctls_forget_link(const char *ifname)
 	char prefix[64];
 	const char *path;
 	void *tmp;
-	size_t n, i;
+	size_t n = (size_t)iface_sysctl_name(prefix, sizeof(prefix), "ipv4", ifname, "");
 	bool gone = false;
 
-	/* Named as sysctl(8) takes it: a dot in the interface's name is a '/'. */
-	n = (size_t)snprintf(prefix, sizeof(prefix), "net.ipv4.conf.%s.", ifname);
-	for (i = sizeof("net.ipv4.conf.") - 1; i + 1 < n; i++)
-		if (prefix[i] == '.')
-			prefix[i] = '/';
 	json_object_foreach_safe(s, tmp, path, v) {
 		if (!strncmp(path, prefix, n)) {
 			json_object_del(s, path);

@@ -10,6 +10,7 @@
 
 #include "testenv.h"
 #include "util/cidr.h"
+#include "util/sysctl_name.h"
 
 #define N(a) (sizeof(a) / sizeof(*(a)))
 
@@ -360,6 +361,23 @@ static void decimal_as_printf(void **state)
 	}
 }
 
+/* sysctl(8)'s names: a dot within an interface's name is a '/', the others are not. */
+static void interface_sysctl_names(void **unused)
+{
+	char buf[64];
+
+	(void)unused;
+	assert_int_equal(iface_sysctl_name(buf, sizeof(buf), "ipv4", "wg0", "rp_filter"), 27);
+	assert_string_equal(buf, "net.ipv4.conf.wg0.rp_filter");
+	iface_sysctl_name(buf, sizeof(buf), "ipv6", "eth0.100", "forwarding");
+	assert_string_equal(buf, "net.ipv6.conf.eth0/100.forwarding");
+	iface_sysctl_name(buf, sizeof(buf), "ipv4", "a.b.c", "");
+	assert_string_equal(buf, "net.ipv4.conf.a/b/c.");
+	/* Cut short, never past the buffer. */
+	iface_sysctl_name(buf, 18, "ipv4", "e.100", "x");
+	assert_string_equal(buf, "net.ipv4.conf.e/1");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -373,6 +391,7 @@ int main(void)
 		cmocka_unit_test(containment),
 		cmocka_unit_test(sorted_list_containment),
 		cmocka_unit_test(total_order),
+		cmocka_unit_test(interface_sysctl_names),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
