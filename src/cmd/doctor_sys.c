@@ -58,12 +58,6 @@ void check_sysctls(struct findings *f, const struct state *desired)
 
 /* ---- endpoint routes ---- */
 
-static uint32_t wg_fwmark(const struct state *live, const char *ifname)
-{
-	vec_foreach(d, &live->wgdevs) if (!strcmp(d->ifname, ifname)) return d->fwmark;
-	return 0;
-}
-
 /*
  * Does WireGuard's own packet to @p's endpoint go back into @l? It carries the
  * device's fwmark, and uid 0 (kernel sockets, and wireguard-go run as root).
@@ -71,7 +65,8 @@ static uint32_t wg_fwmark(const struct state *live, const char *ifname)
 static bool into_itself(struct engine *e, const struct st_link *l, const struct st_wgpeer *p,
 			uint32_t *table)
 {
-	struct route_query q = {.mark = wg_fwmark(e->live, l->name), .uid = 0};
+	const struct st_wgdev *dev = state_wgdev(e->live, l->name);
+	struct route_query q = {.mark = dev ? dev->fwmark : 0, .uid = 0};
 	struct route_answer a;
 
 	q.dst.family = p->endpoint.family;
@@ -334,12 +329,6 @@ static int ns_route(struct engine *e, const struct prefix *ns, char dev[IF_NAMES
 	return err;
 }
 
-static bool is_tunnel(const struct state *live, const char *dev)
-{
-	vec_foreach(l, &live->links) if (!strcmp(l->name, dev)) return true;
-	return false;
-}
-
 static const char *tunnel_dns(const struct conf *c)
 {
 	vec_foreach(iface, &c->ifaces) if ((*iface)->dns.n) return (*iface)->name;
@@ -368,7 +357,7 @@ static void nameserver(struct findings *f, struct engine *e, const char *text, s
 	if (err)
 		finding_add(f, "dns", LEVEL_WARN, "check the resolver's address and the routes",
 			    "nameserver %s cannot be reached: %s", text, strerror(-err));
-	else if (full && !dns_iface && !is_tunnel(e->live, dev))
+	else if (full && !dns_iface && !state_link(e->live, dev))
 		/* A resolver on the local network wins over the full tunnel by its own route. */
 		finding_add(f, "dns", LEVEL_WARN,
 			    arena_printf(f->a, "set DNS in %s's [Interface] to a resolver the "
@@ -376,7 +365,7 @@ static void nameserver(struct findings *f, struct engine *e, const char *text, s
 			    "nameserver %s is reached by %s, outside the full tunnel %s, which "
 			    "sets no DNS: queries leak around the tunnel",
 			    text, dev[0] ? dev : "no interface", full);
-	else if (dns_iface && !is_tunnel(e->live, dev))
+	else if (dns_iface && !state_link(e->live, dev))
 		finding_add(
 		    f, "dns", LEVEL_WARN,
 		    arena_printf(f->a,

@@ -43,14 +43,6 @@ static bool daemon_running(void)
 	return running;
 }
 
-static const struct st_link *live_link(const struct engine *e, const char *name)
-{
-	vec_foreach(l, &e->live->links)
-		if (!strcmp(l->name, name))
-			return l;
-	return NULL;
-}
-
 /*
  * An interface named that is another's (wg-quick's), or nobody's, is a
  * mistake to say, as wg-quick says it; one of the configuration that is down
@@ -61,7 +53,7 @@ static bool names_known(const struct engine *e, const char *const *names, size_t
 	size_t i;
 
 	for (i = 0; i < n; i++) {
-		const struct st_link *l = live_link(e, names[i]);
+		const struct st_link *l = state_link(e->live, names[i]);
 
 		if (l && !l->owned) {
 			fprintf(stderr,

@@ -82,12 +82,6 @@ static void print_daemon(FILE *out, const json_t *d)
 		print_name(out, p);
 }
 
-static bool live_link(const struct state *live, const char *name)
-{
-	vec_foreach(l, &live->links) if (!strcmp(l->name, name)) return true;
-	return false;
-}
-
 /*
  * The configuration's interfaces the kernel does not have (deleted, or never
  * brought up), each with the policies sending through it: after a tunnel dies,
@@ -103,7 +97,7 @@ static json_t *missing_json(const struct engine *e)
 	{
 		json_t *policies = json_array();
 
-		if (live_link(e->live, (*iface)->name)) {
+		if (state_link(e->live, (*iface)->name)) {
 			json_decref(policies);
 			continue;
 		}

@@ -35,23 +35,13 @@ static bool table_taken(const struct compile_ctx *ctx, uint32_t table, const cha
 	return false;
 }
 
-static const struct st_wgdev *live_dev(const struct compile_ctx *ctx, const char *ifname)
-{
-	if (!ctx->f->live)
-		return NULL;
-	vec_foreach(d, &ctx->f->live->wgdevs)
-		if (!strcmp(d->ifname, ifname))
-			return d;
-	return NULL;
-}
-
 /*
  * wg-quick: the first table from 51820 with no routes in it; we keep the one we had, unless
  * what the tunnel had was a mark of the policies' (it was their target, not a full tunnel).
  */
 static uint32_t full_tunnel_table(struct compile_ctx *ctx, const struct conf_iface *iface)
 {
-	const struct st_wgdev *had = live_dev(ctx, iface->name);
+	const struct st_wgdev *had = ctx->f->live ? state_wgdev(ctx->f->live, iface->name) : NULL;
 	uint32_t t;
 
 	if (had && had->fwmark >= WGQUICK_TABLE_BASE && !(had->fwmark & policy_mark_mask(ctx->c)) &&

@@ -31,22 +31,6 @@
 #include "compile/compile.h"
 #include "conf/read.h"
 
-static const struct st_link *live_link(const struct state *s, const char *name)
-{
-	vec_foreach(l, &s->links)
-		if (!strcmp(l->name, name))
-			return l;
-	return NULL;
-}
-
-static const struct st_wgdev *live_dev(const struct state *s, const char *name)
-{
-	vec_foreach(d, &s->wgdevs)
-		if (!strcmp(d->ifname, name))
-			return d;
-	return NULL;
-}
-
 static const struct st_dns *live_dns(const struct state *s, const char *name)
 {
 	vec_foreach(d, &s->dns)
@@ -179,13 +163,13 @@ static int put_addresses(FILE *f, const struct conf_iface *iface, const struct s
 
 static int put_interface(FILE *f, const struct conf_iface *iface, const struct state *live)
 {
-	const struct st_wgdev *dev = live_dev(live, iface->name);
+	const struct st_wgdev *dev = state_wgdev(live, iface->name);
 
 	fprintf(f, "[Interface]\n");
 	if (put_addresses(f, iface, live))
 		return -ENOMEM;
 	put_dns(f, live_dns(live, iface->name), iface);
-	put_settings(f, iface, live_link(live, iface->name));
+	put_settings(f, iface, state_link(live, iface->name));
 	if (dev)
 		put_device(f, dev, IS_SET(iface->fwmark) || full_tunnel(iface, live));
 	return 0;

@@ -13,26 +13,15 @@
 
 #include "explain/explain.h"
 
-static const struct st_link *desired_link(const struct state *s, const char *name)
-{
-	vec_foreach(l, &s->links) if (!strcmp(l->name, name)) return l;
-	return NULL;
-}
-
-static uint32_t desired_fwmark(const struct state *s, const char *name)
-{
-	vec_foreach(d, &s->wgdevs) if (!strcmp(d->ifname, name)) return d->fwmark;
-	return 0;
-}
-
 /* Another tunnel of @desired that carries @iface's packets to @mf's endpoint; NULL: none. */
 static const struct st_link *carrier(const struct conf *c, const struct state *desired,
 				     const struct conf_iface *iface, const struct mtu_fact *mf,
 				     uint16_t port, struct arena *a)
 {
+	const struct st_wgdev *dev = state_wgdev(desired, iface->name);
 	struct packet pk = {
 	    .to = mf->addr,
-	    .mark = desired_fwmark(desired, iface->name),
+	    .mark = dev ? dev->fwmark : 0,
 	    .proto = IPPROTO_UDP,
 	    .has_dport = true,
 	    .dport = port,
@@ -46,7 +35,7 @@ static const struct st_link *carrier(const struct conf *c, const struct state *d
 	explain_settle(&sim, &main);
 	if (sim.end != SIM_ROUTE || sim.route->type != ROUTE_UNICAST || !*sim.route->ifname)
 		return NULL;
-	l = desired_link(desired, sim.route->ifname);
+	l = state_link(desired, sim.route->ifname);
 	return l && strcmp(l->name, iface->name) ? l : NULL;
 }
 

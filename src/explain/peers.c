@@ -297,8 +297,9 @@ void check_allowed_ips(struct findings *f, const struct conf *c, const struct st
 
 static bool owned_link(const struct state *live, const char *ifname)
 {
-	vec_foreach(l, &live->links) if (l->owned && !strcmp(l->name, ifname)) return true;
-	return false;
+	const struct st_link *l = state_link(live, ifname);
+
+	return l && l->owned;
 }
 
 static void check_handshake(struct findings *f, const char *who, const struct st_wgpeer *p,

@@ -24,22 +24,17 @@ void reconcile_close(struct reconcile *r)
 	reconcile_forget_marks(r);
 }
 
-static bool link_owned(const struct state *live, const char *ifname)
-{
-	vec_foreach(l, &live->links)
-		if (!strcmp(l->name, ifname))
-			return l->owned;
-	return false;
-}
-
 /* Addresses of links wgpolicy does not own are none of its business. */
 static void keep_owned_addrs(struct state *live)
 {
 	size_t i, kept = 0;
 
-	for (i = 0; i < live->addrs.n; i++)
-		if (link_owned(live, live->addrs.v[i].ifname))
+	for (i = 0; i < live->addrs.n; i++) {
+		const struct st_link *l = state_link(live, live->addrs.v[i].ifname);
+
+		if (l && l->owned)
 			live->addrs.v[kept++] = live->addrs.v[i];
+	}
 	live->addrs.n = kept;
 }
 

@@ -61,25 +61,20 @@ static void lookup_now(void *ctx, struct endpoint_fact *ef, struct arena *a)
 
 static uint32_t iface_mark(const struct conf_iface *iface, const struct state *live)
 {
+	const struct st_wgdev *d = state_wgdev(live, iface->name);
+
 	/* FwMark = off is none: a full tunnel's mark is then its table's, as without one. */
 	if (IS_SET(iface->fwmark) && iface->fwmark.v)
 		return iface->fwmark.v;
-	vec_foreach(d, &live->wgdevs)
-		if (!strcmp(d->ifname, iface->name))
-			return d->fwmark;
-	return 0;
+	return d ? d->fwmark : 0;
 }
 
 /* The device of wgpolicy's own tunnel of ifindex @oif in @live; NULL: not one. */
 static const struct st_wgdev *own_tunnel(const struct state *live, int oif)
 {
-	vec_foreach(l, &live->links) {
-		if (l->ifindex != oif || !l->owned)
-			continue;
-		vec_foreach(d, &live->wgdevs)
-			if (!strcmp(d->ifname, l->name))
-				return d;
-	}
+	vec_foreach(l, &live->links)
+		if (l->ifindex == oif && l->owned)
+			return state_wgdev(live, l->name);
 	return NULL;
 }
 

@@ -416,6 +416,22 @@ static bool merge_runs(struct obj_list *l, enum obj_type t, size_t *start, size_
  * comparisons then. A route dump comes as one sorted run per routing table,
  * in the kernel's order of tables, which is not theirs: the runs are merged.
  */
+const struct st_link *state_link(const struct state *s, const char *name)
+{
+	vec_foreach(l, &s->links)
+		if (!strcmp(l->name, name))
+			return l;
+	return NULL;
+}
+
+const struct st_wgdev *state_wgdev(const struct state *s, const char *name)
+{
+	vec_foreach(d, &s->wgdevs)
+		if (!strcmp(d->ifname, name))
+			return d;
+	return NULL;
+}
+
 void state_sort(struct state *s)
 {
 	size_t start[MAX_RUNS + 1];

@@ -318,6 +318,9 @@ struct obj_list {
 };
 
 extern const struct obj_ops obj_ops[OBJ_TYPE_COUNT];
+/* The link, or the WireGuard device, named @name in @s; NULL: none. */
+const struct st_link *state_link(const struct state *s, const char *name);
+const struct st_wgdev *state_wgdev(const struct state *s, const char *name);
 struct obj_list *state_list(struct state *s, enum obj_type t);
 const struct obj_list *state_list_const(const struct state *s, enum obj_type t);
 void *obj_at(const struct obj_list *l, enum obj_type t, size_t i);
