@@ -289,12 +289,15 @@ void check_forwarding(struct findings *f, struct engine *e)
 	static const char *const family[] = {"ipv4", "ipv6"};
 	size_t before = f->v.n;
 	struct ifaddrs *local = NULL;
+	bool asked = false;
 
-	if (getifaddrs(&local))
-		local = NULL;
 	for (unsigned i = 0; i < 2; i++) {
-		if (host_forwards(family[i]))
+		if (!e->conf->policies.n || host_forwards(family[i]))
 			continue;
+		/* This host's addresses, only once a family goes unforwarded (plan asks too). */
+		if (!asked && getifaddrs(&local))
+			local = NULL;
+		asked = true;
 		vec_foreach(p, &e->conf->policies) {
 			if (!(forwarded_families(e->conf, *p, local) & (i ? FAM_V6 : FAM_V4)))
 				continue;
